@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * claims.c - the claims policy of one issuer over a verified claim set
+ * (checklist D2, D3, D4, D5, D7, D8, E1): sender binding, typ, aud, the
+ * three NumericDates, azp, required scopes and required claims.
+ *
+ * Every comparison is exact and byte-wise except typ, which RFC 7515 4.1.9
+ * makes a case-insensitive media type. Details never carry token strings
+ * except aud, azp and typ, truncated and sanitised by oidc_err (they come from
+ * a verified token and tell the administrator what the IdP sent).
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "internal.h"
+
+/*
+ * Audiences of Microsoft's own APIs. A token for them is not for us, and
+ * Graph tokens cannot be verified by anyone but Graph (checklist E1); the
+ * distinct status tells the administrator to request a token for this
+ * service instead. The legacy Azure AD Graph (graph.windows.net) is the same
+ * mistake with an older default resource, so it gets the same hint.
+ */
+static const char *const graph_audiences[] = {
+	OIDC_GRAPH_APP_ID,                      /* Microsoft Graph, v2 tokens */
+	"https://graph.microsoft.com",          /* Microsoft Graph, v1 tokens */
+	"https://graph.microsoft.com/",
+	"00000002-0000-0000-c000-000000000000", /* Azure AD Graph (legacy) */
+	"https://graph.windows.net",
+	"https://graph.windows.net/",
+};
+
+/* RFC 7515 4.1.9: media types compare case-insensitively. Own ASCII
+ * folding: strcasecmp follows the host's locale (Turkish dotless i). */
+static char ascii_lower(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+/* A JSON string equal to s, byte for byte over its whole length. */
+static bool json_str_equals(const json_t *v, const char *s)
+{
+	size_t n = strlen(s);
+
+	return json_is_string(v) && json_string_length(v) == n &&
+	       memcmp(json_string_value(v), s, n) == 0;
+}
+
+/* a <= b - c, exactly, for any int64 values (no overflow). */
+static bool le_difference(int64_t a, int64_t b, int64_t c)
+{
+	if (c >= 0 && b < INT64_MIN + c)
+		return false;   /* b - c is below INT64_MIN <= a */
+	if (c < 0 && b > INT64_MAX + c)
+		return true;    /* b - c is above INT64_MAX >= a */
+	return a <= b - c;
+}
+
+/* a > b + c, exactly, for any int64 values (no overflow). */
+static bool gt_sum(int64_t a, int64_t b, int64_t c)
+{
+	if (c >= 0 && b > INT64_MAX - c)
+		return false;   /* b + c is above INT64_MAX >= a */
+	if (c < 0 && b < INT64_MIN - c)
+		return true;    /* b + c is below INT64_MIN <= a */
+	return a > b + c;
+}
+
+/* RFC 9449 6 / RFC 8705 3: a cnf-bound token used without its proof is a
+ * stolen token as far as we can tell; we check no proofs, so refuse all. */
+static enum oidc_status check_binding(const json_t *claims,
+				      struct oidc_error *err)
+{
+	if (json_object_get(claims, "cnf"))
+		return oidc_err(err, OIDC_E_TOKEN_BOUND,
+				"token is sender-constrained (cnf), binding "
+				"cannot be checked here");
+	return OIDC_OK;
+}
+
+/*
+ * RFC 8725 3.11, RFC 9068 2.1: typ "at+jwt" (any case, with or without
+ * "application/") keeps logout, DPoP proof and SET tokens out. The list is
+ * normalised by the config; "absent" there stands for no typ at all, which
+ * a typ header spelling "absent" must not match.
+ */
+static enum oidc_status check_typ(const struct oidc_issuer_cfg *ic,
+				  const char *typ, struct oidc_error *err)
+{
+	static const char app[] = "application/";
+	const size_t app_len = sizeof(app) - 1;
+	const char *t = typ;
+	size_t i;
+
+	if (!typ) {
+		if (oidc_strlist_contains(&ic->accept_typ, "absent"))
+			return OIDC_OK;
+		return oidc_err(err, OIDC_E_WRONG_TYP,
+				"token has no typ and accept_typ lacks absent");
+	}
+	for (i = 0; i < app_len && t[i]; i++)
+		if (ascii_lower(t[i]) != app[i])
+			break;
+	if (i == app_len)
+		t += app_len;
+	for (size_t k = 0; *t && k < ic->accept_typ.n; k++) {
+		const char *want = ic->accept_typ.v[k];
+		size_t j = 0;
+
+		if (strcmp(want, "absent") == 0)
+			continue;
+		while (want[j] && t[j] && ascii_lower(t[j]) == want[j])
+			j++;
+		if (!want[j] && !t[j])
+			return OIDC_OK;
+	}
+	return oidc_err(err, OIDC_E_WRONG_TYP, "typ %.40s is not accepted",
+			typ);
+}
+
+static bool is_graph_audience(const json_t *v)
+{
+	for (size_t i = 0; i < sizeof(graph_audiences) /
+			       sizeof(graph_audiences[0]); i++)
+		if (json_str_equals(v, graph_audiences[i]))
+			return true;
+	return false;
+}
+
+static bool audience_configured(const struct oidc_issuer_cfg *ic,
+				const json_t *v)
+{
+	for (size_t i = 0; i < ic->audience.n; i++)
+		if (json_str_equals(v, ic->audience.v[i]))
+			return true;
+	return false;
+}
+
+/* RFC 7519 4.1.3, RFC 9068 4: aud is required and must name us exactly. */
+static enum oidc_status check_audience(const struct oidc_issuer_cfg *ic,
+				       const json_t *claims,
+				       struct oidc_error *err)
+{
+	const json_t *aud = json_object_get(claims, "aud");
+	const json_t *first = aud;
+	size_t n = 1;
+	bool graph = false;
+
+	if (!aud)
+		return oidc_err(err, OIDC_E_MISSING_CLAIM, "aud is missing");
+	if (json_is_array(aud)) {
+		n = json_array_size(aud);
+		if (n == 0)
+			return oidc_err(err, OIDC_E_BAD_CLAIM,
+					"aud is an empty array");
+		first = json_array_get(aud, 0);
+	} else if (!json_is_string(aud)) {
+		return oidc_err(err, OIDC_E_BAD_CLAIM,
+				"aud is neither a string nor an array");
+	}
+	/* Type-check every element before matching, so the verdict cannot
+	 * depend on where a junk element sits. */
+	for (size_t i = 0; i < n; i++) {
+		const json_t *v = json_is_array(aud) ? json_array_get(aud, i) : aud;
+
+		if (!json_is_string(v))
+			return oidc_err(err, OIDC_E_BAD_CLAIM,
+					"aud element %zu is not a string", i);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const json_t *v = json_is_array(aud) ? json_array_get(aud, i) : aud;
+
+		if (audience_configured(ic, v))
+			return OIDC_OK;
+		graph = graph || is_graph_audience(v);
+	}
+	if (graph)
+		return oidc_err(err, OIDC_E_GRAPH_AUDIENCE,
+				"aud is Microsoft Graph (%.60s), not this "
+				"service", json_string_value(first));
+	return oidc_err(err, OIDC_E_WRONG_AUDIENCE,
+			"aud %.80s%s is not a configured audience",
+			json_string_value(first), n > 1 ? " (and others)" : "");
+}
+
+/*
+ * RFC 7519 4.1.4-4.1.6 with one leeway (checklist D3, D4). The comparisons
+ * go through le_difference/gt_sum so INT64_MIN/MAX "now" or leeway cannot
+ * wrap; oidc_json_numericdate clamps the claims themselves.
+ */
+static enum oidc_status check_times(const struct oidc_issuer_cfg *ic,
+				    const json_t *claims, int64_t now,
+				    struct oidc_error *err)
+{
+	int64_t exp = 0, nbf = 0, iat = 0;
+	int r;
+
+	r = oidc_json_numericdate(claims, "exp", &exp);
+	if (r == 0)
+		return oidc_err(err, OIDC_E_MISSING_CLAIM, "exp is missing");
+	if (r < 0)
+		return oidc_err(err, OIDC_E_BAD_CLAIM, "exp is not a number");
+	if (le_difference(exp, now, ic->leeway))
+		return oidc_err(err, OIDC_E_EXPIRED,
+				"expired: exp=%" PRId64 " now=%" PRId64
+				" leeway=%" PRId64, exp, now, ic->leeway);
+
+	r = oidc_json_numericdate(claims, "nbf", &nbf);
+	if (r < 0)
+		return oidc_err(err, OIDC_E_BAD_CLAIM, "nbf is not a number");
+	if (r > 0 && gt_sum(nbf, now, ic->leeway))
+		return oidc_err(err, OIDC_E_NOT_YET_VALID,
+				"not yet valid: nbf=%" PRId64 " now=%" PRId64
+				" leeway=%" PRId64, nbf, now, ic->leeway);
+
+	r = oidc_json_numericdate(claims, "iat", &iat);
+	if (r < 0)
+		return oidc_err(err, OIDC_E_BAD_CLAIM, "iat is not a number");
+	if (r > 0 && gt_sum(iat, now, ic->leeway))
+		return oidc_err(err, OIDC_E_ISSUED_IN_FUTURE,
+				"issued in the future: iat=%" PRId64
+				" now=%" PRId64 " leeway=%" PRId64, iat, now,
+				ic->leeway);
+	return OIDC_OK;
+}
+
+/* OIDC Core 2 / RFC 9068 2.2: azp is the client the token was issued to.
+ * Absent fails too: a list means "only these clients". */
+static enum oidc_status check_azp(const struct oidc_issuer_cfg *ic,
+				  const json_t *claims, struct oidc_error *err)
+{
+	const json_t *azp;
+
+	if (ic->azp.n == 0)
+		return OIDC_OK;
+	azp = json_object_get(claims, "azp");
+	if (!azp)
+		return oidc_err(err, OIDC_E_WRONG_AZP, "azp is missing");
+	if (!json_is_string(azp))
+		return oidc_err(err, OIDC_E_BAD_CLAIM, "azp is not a string");
+	for (size_t i = 0; i < ic->azp.n; i++)
+		if (json_str_equals(azp, ic->azp.v[i]))
+			return OIDC_OK;
+	return oidc_err(err, OIDC_E_WRONG_AZP, "azp %.60s is not allowed",
+			json_string_value(azp));
+}
+
+/* want is one of the space-separated tokens of s[0..len) (RFC 6749 3.3). */
+static bool scope_string_has(const char *s, size_t len, const char *want)
+{
+	size_t want_len = strlen(want);
+
+	for (size_t i = 0; i < len;) {
+		size_t j = i;
+
+		while (j < len && s[j] != ' ')
+			j++;
+		if (j - i == want_len && memcmp(s + i, want, want_len) == 0)
+			return true;
+		i = j + 1;
+	}
+	return false;
+}
+
+/*
+ * Scopes of one claim: a space-separated string (RFC 8693 4.2, Entra
+ * "scp"), or an array of strings (Okta "scp", Spring's "scope"), each
+ * element a whole scope. 1 found, 0 not found, -1 wrong type.
+ */
+static int scope_claim_has(const json_t *v, const char *want)
+{
+	if (!v)
+		return 0;
+	if (json_is_string(v))
+		return scope_string_has(json_string_value(v),
+					json_string_length(v), want);
+	if (!json_is_array(v))
+		return -1;
+	for (size_t i = 0; i < json_array_size(v); i++)
+		if (!json_is_string(json_array_get(v, i)))
+			return -1;
+	for (size_t i = 0; i < json_array_size(v); i++)
+		if (json_str_equals(json_array_get(v, i), want))
+			return 1;
+	return 0;
+}
+
+/* Checklist D7: exact scope tokens, so "mail.read" is not
+ * "mail.readwrite"; the union of scope and scp counts. */
+static enum oidc_status check_scopes(const struct oidc_issuer_cfg *ic,
+				     const json_t *claims,
+				     struct oidc_error *err)
+{
+	static const char *const names[] = { "scope", "scp" };
+
+	for (size_t i = 0; i < ic->required_scopes.n; i++) {
+		const char *want = ic->required_scopes.v[i];
+		bool found = false;
+
+		for (size_t k = 0; k < 2; k++) {
+			int r = scope_claim_has(json_object_get(claims, names[k]),
+						want);
+			if (r < 0)
+				return oidc_err(err, OIDC_E_BAD_CLAIM,
+						"%s is neither a string nor an "
+						"array of strings", names[k]);
+			found = found || r > 0;
+		}
+		if (!found)
+			return oidc_err(err, OIDC_E_INSUFFICIENT_SCOPE,
+					"required scope %.60s not granted",
+					want);
+	}
+	return OIDC_OK;
+}
+
+/* A string equal to one of the values; numbers, booleans, objects and
+ * null never match, since "1" and 1 or "true" and true are not the same. */
+static bool value_matches(const json_t *v, const struct oidc_strlist *values)
+{
+	for (size_t i = 0; i < values->n; i++)
+		if (json_str_equals(v, values->v[i]))
+			return true;
+	return false;
+}
+
+static bool claim_req_holds(const json_t *claims,
+			    const struct oidc_claim_req *req)
+{
+	const json_t *v = json_object_get(claims, req->claim);
+
+	if (!v)
+		return false;
+	if (!json_is_array(v))
+		return value_matches(v, &req->values);
+	for (size_t i = 0; i < json_array_size(v); i++)
+		if (value_matches(json_array_get(v, i), &req->values))
+			return true;
+	return false;
+}
+
+/* required_claims (groups, amr, acr, roles...): every clause must hold.
+ * The detail names the claim from our config, never the token's value. */
+static enum oidc_status check_required_claims(const struct oidc_issuer_cfg *ic,
+					      const json_t *claims,
+					      struct oidc_error *err)
+{
+	for (size_t i = 0; i < ic->n_required_claims; i++) {
+		const struct oidc_claim_req *req = &ic->required_claims[i];
+
+		if (!claim_req_holds(claims, req))
+			return oidc_err(err, OIDC_E_CLAIM_POLICY,
+					"required claim %.60s does not match",
+					req->claim);
+	}
+	return OIDC_OK;
+}
+
+enum oidc_status oidc_claims_check(const struct oidc_issuer_cfg *ic,
+				   const json_t *claims, const char *typ,
+				   int64_t now, struct oidc_error *err)
+{
+	enum oidc_status st;
+
+	if (!ic || !json_is_object(claims))
+		return oidc_err(err, OIDC_E_INTERNAL, "claims check without "
+				"config or claim object");
+	st = check_binding(claims, err);
+	if (st == OIDC_OK)
+		st = check_typ(ic, typ, err);
+	if (st == OIDC_OK)
+		st = check_audience(ic, claims, err);
+	if (st == OIDC_OK)
+		st = check_times(ic, claims, now, err);
+	if (st == OIDC_OK)
+		st = check_azp(ic, claims, err);
+	if (st == OIDC_OK)
+		st = check_scopes(ic, claims, err);
+	if (st == OIDC_OK)
+		st = check_required_claims(ic, claims, err);
+	return st;
+}

@@ -1,0 +1,477 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config_finish.c - oidc_config_finish(): the checks that need the whole
+ * configuration (required keys, contradictions, overlapping issuers) and
+ * the loading of the files it names (JWKS, HMAC secret, username maps),
+ * each refused when someone else could change it (or read it, for
+ * secrets). Errors name the section and key: "[issuer NAME] key: ...".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config_priv.h"
+
+#define HS_MASK (OIDC_ALG_BIT(OIDC_ALG_HS256) | OIDC_ALG_BIT(OIDC_ALG_HS384) | \
+		 OIDC_ALG_BIT(OIDC_ALG_HS512))
+/* RFC 7518 3.2: a key of at least the hash output size. */
+#define HMAC_SECRET_MIN 32
+
+static const char tenant_placeholder[] = "{tenantid}";
+
+enum oidc_status oidc_config_read_file(const char *path,
+				       unsigned forbidden_mode, size_t max,
+				       char **buf_out, size_t *len_out,
+				       char *why, size_t why_cap)
+{
+	enum oidc_status st = OIDC_E_CONFIG;
+	char *buf = NULL, eb[96];
+	size_t cap = 0, len = 0;
+	struct stat sb;
+	int fd;
+
+	/* O_NONBLOCK: a FIFO put in place of the file must not hang us */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		snprintf(why, why_cap, "cannot open: %s", strerror_r(errno, eb, sizeof(eb)));
+		return OIDC_E_CONFIG;
+	}
+	if (fstat(fd, &sb) != 0) {
+		snprintf(why, why_cap, "cannot stat: %s", strerror_r(errno, eb, sizeof(eb)));
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		snprintf(why, why_cap, "not a regular file");
+		goto out;
+	}
+	if (sb.st_mode & forbidden_mode) {
+		snprintf(why, why_cap, (forbidden_mode & 044) ?
+			 "readable or writable by group or others (chmod 600)" :
+			 "writable by group or others (chmod go-w)");
+		goto out;
+	}
+	if (sb.st_uid != 0 && sb.st_uid != geteuid()) {
+		snprintf(why, why_cap, "owned by uid %u, neither root nor the "
+			 "current user", (unsigned)sb.st_uid);
+		goto out;
+	}
+	if (sb.st_size < 0 || (unsigned long long)sb.st_size > max) {
+		snprintf(why, why_cap, "larger than %zu bytes", max);
+		goto out;
+	}
+	/* one byte more than the size so a file growing meanwhile is seen */
+	cap = (size_t)sb.st_size + 1;
+	buf = malloc(cap + 1);
+	if (!buf) {
+		st = OIDC_E_NOMEM;
+		snprintf(why, why_cap, "out of memory");
+		goto out;
+	}
+	while (len < cap) {
+		ssize_t n = read(fd, buf + len, cap - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(why, why_cap, "cannot read: %s",
+				 strerror_r(errno, eb, sizeof(eb)));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len == cap) {
+		snprintf(why, why_cap, "changed while being read");
+		goto out;
+	}
+	buf[len] = '\0';
+	*buf_out = buf;
+	*len_out = len;
+	buf = NULL;
+	st = OIDC_OK;
+out:
+	/* the file may be a secret: wipe what was read on every failure */
+	if (buf)
+		oidc_free_secret(buf, cap + 1);
+	close(fd);
+	return st;
+}
+
+/* "[issuer NAME] key: why" (section NULL: the single top-level issuer). */
+OIDC_PRINTF(5, 6)
+static enum oidc_status finish_err(struct oidc_error *err, enum oidc_status st,
+				   const char *section, const char *key,
+				   const char *fmt, ...)
+{
+	char why[OIDC_DETAIL_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (st != OIDC_E_NOMEM)
+		st = OIDC_E_CONFIG;
+	if (section)
+		return oidc_err(err, st, "[issuer %s] %s: %s", section, key, why);
+	return oidc_err(err, st, "%s: %s", key, why);
+}
+
+/* Required keys and keys that contradict each other. */
+static enum oidc_status check_issuer(struct oidc_issuer_cfg *ic, const char *sec,
+				     struct oidc_error *err)
+{
+	uint32_t hs = ic->algorithms & HS_MASK, asym = ic->algorithms & ~HS_MASK;
+	const char *t;
+
+	if (!ic->issuer)
+		return finish_err(err, OIDC_E_CONFIG, sec, "issuer", "required (the exact iss "
+				  "value of the tokens)");
+	t = strstr(ic->issuer, tenant_placeholder);
+	ic->is_template = t != NULL;
+	ic->issuer_prefix_len = t ? (size_t)(t - ic->issuer) : 0;
+	/* E2: a multi-tenant JWKS signs for every tenant; only the
+	 * allow-list says which tenants may log in. */
+	if (ic->is_template && ic->allowed_tenants.n == 0)
+		return finish_err(err, OIDC_E_CONFIG, sec, "allowed_tenants", "required for an "
+				  "issuer with {tenantid}: list the tenant ids");
+	if (!ic->is_template && ic->allowed_tenants.n)
+		return finish_err(err, OIDC_E_CONFIG, sec, "allowed_tenants", "only for an "
+				  "issuer with {tenantid}");
+	if (ic->audience.n == 0)
+		return finish_err(err, OIDC_E_CONFIG, sec, "audience", "required");
+	if (!ic->jwks_file && !ic->hmac_secret_file)
+		return finish_err(err, OIDC_E_CONFIG, sec, "jwks_file", "no key source: set "
+				  "jwks_file or hmac_secret_file");
+	if (hs && !ic->hmac_secret_file)
+		return finish_err(err, OIDC_E_CONFIG, sec, "algorithms", "lists HS256/HS384/HS512 "
+				  "but hmac_secret_file is not set");
+	if (ic->hmac_secret_file && !hs)
+		return finish_err(err, OIDC_E_CONFIG, sec, "hmac_secret_file", "set, but "
+				  "algorithms lists no HS256/HS384/HS512");
+	if (asym && !ic->jwks_file)
+		return finish_err(err, OIDC_E_CONFIG, sec, "algorithms", "lists asymmetric "
+				  "algorithms but jwks_file is not set");
+	if (ic->hmac_kid && !ic->hmac_secret_file)
+		return finish_err(err, OIDC_E_CONFIG, sec, "hmac_kid", "set without "
+				  "hmac_secret_file");
+	return OIDC_OK;
+}
+
+static bool tenant_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '-' || c == '.';
+}
+
+/* Parts of an issuer before and after {tenantid} (all of it when plain). */
+static void issuer_parts(const struct oidc_issuer_cfg *ic, size_t *pre,
+			 const char **suf)
+{
+	*pre = ic->is_template ? ic->issuer_prefix_len : strlen(ic->issuer);
+	*suf = ic->is_template ? ic->issuer + *pre + sizeof(tenant_placeholder) - 1 :
+				 "";
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t sl = strlen(s), xl = strlen(suffix);
+
+	return sl >= xl && strcmp(s + sl - xl, suffix) == 0;
+}
+
+/*
+ * Could one iss select both a and b? validate.c takes the first section
+ * whose issuer matches, so an overlap would let the order of sections
+ * decide which policy checks a token: refuse it.
+ */
+static bool issuers_overlap(const struct oidc_issuer_cfg *a,
+			    const struct oidc_issuer_cfg *b)
+{
+	size_t pa, pb;
+	const char *sa, *sb;
+
+	if (strcmp(a->issuer, b->issuer) == 0)
+		return true;
+	if (!a->is_template && !b->is_template)
+		return false;
+	if (!a->is_template)
+		return issuers_overlap(b, a);
+	issuer_parts(a, &pa, &sa);
+	issuer_parts(b, &pb, &sb);
+	if (!b->is_template) {
+		size_t lb = strlen(b->issuer), sl = strlen(sa);
+
+		if (lb <= pa + sl || strncmp(a->issuer, b->issuer, pa) != 0 ||
+		    !ends_with(b->issuer, sa))
+			return false;
+		for (size_t i = pa; i < lb - sl; i++)
+			if (!tenant_char(b->issuer[i]))
+				return false;
+		return true;
+	}
+	/* two templates: conservative, comparable prefixes and suffixes */
+	return strncmp(a->issuer, b->issuer, pa < pb ? pa : pb) == 0 &&
+	       (ends_with(sa, sb) || ends_with(sb, sa));
+}
+
+static enum oidc_status load_jwks(struct oidc_issuer_cfg *ic, const char *sec,
+				  struct oidc_error *err)
+{
+	struct oidc_error e = { OIDC_OK, "" };
+	char why[160] = "", pbuf[160];
+	const char *path = oidc_config_short_path(ic->jwks_file, pbuf, sizeof(pbuf));
+	enum oidc_status st;
+	char *buf = NULL;
+	size_t len = 0;
+
+	/* The JWKS decides who may log in: same rules as the config file. */
+	st = oidc_config_read_file(ic->jwks_file, 022, OIDC_JWKS_MAX, &buf, &len,
+				   why, sizeof(why));
+	if (st != OIDC_OK)
+		return finish_err(err, st, sec, "jwks_file", "%s: %s", path, why);
+	st = oidc_keyset_from_jwks(buf, len, &ic->keys, &e);
+	free(buf);
+	if (st != OIDC_OK)
+		return finish_err(err, st, sec, "jwks_file", "%s: %s", path, e.detail);
+	return OIDC_OK;
+}
+
+/* Length checks of an HMAC secret of len bytes against the algorithms. */
+static enum oidc_status check_secret_len(const struct oidc_issuer_cfg *ic,
+					 const char *sec, const char *path,
+					 size_t len, struct oidc_error *err)
+{
+	/* A5: RFC 7518 3.2 wants at least the hash output size. */
+	if (len < HMAC_SECRET_MIN)
+		return finish_err(err, OIDC_E_CONFIG, sec, "hmac_secret_file", "%s: %zu bytes; "
+				  "use at least %d random bytes", path, len,
+				  HMAC_SECRET_MIN);
+	if (len > OIDC_SECRET_MAX)
+		return finish_err(err, OIDC_E_CONFIG, sec, "hmac_secret_file", "%s: more than %d "
+				  "bytes", path, OIDC_SECRET_MAX);
+	if ((ic->algorithms & OIDC_ALG_BIT(OIDC_ALG_HS384)) && len < 48)
+		return finish_err(err, OIDC_E_CONFIG, sec, "algorithms", "HS384 needs a secret "
+				  "of at least 48 bytes, %s has %zu", path, len);
+	if ((ic->algorithms & OIDC_ALG_BIT(OIDC_ALG_HS512)) && len < 64)
+		return finish_err(err, OIDC_E_CONFIG, sec, "algorithms", "HS512 needs a secret "
+				  "of at least 64 bytes, %s has %zu", path, len);
+	return OIDC_OK;
+}
+
+static enum oidc_status load_secret(struct oidc_issuer_cfg *ic, const char *sec,
+				    struct oidc_error *err)
+{
+	struct oidc_error e = { OIDC_OK, "" };
+	char why[160] = "", pbuf[160];
+	const char *path = oidc_config_short_path(ic->hmac_secret_file, pbuf,
+						  sizeof(pbuf));
+	struct oidc_key *key = NULL;
+	enum oidc_status st;
+	char *buf = NULL;
+	size_t len = 0, read_len = 0;
+
+	/* mode & 077: a secret others can read is no secret */
+	st = oidc_config_read_file(ic->hmac_secret_file, 077, OIDC_SECRET_MAX + 1,
+				   &buf, &read_len, why, sizeof(why));
+	if (st != OIDC_OK)
+		return finish_err(err, st, sec, "hmac_secret_file", "%s: %s", path, why);
+	len = read_len;
+	if (len && buf[len - 1] == '\n')
+		len--;
+	st = check_secret_len(ic, sec, path, len, err);
+	if (st != OIDC_OK)
+		goto out;
+	st = oidc_key_from_secret((const unsigned char *)buf, len, ic->hmac_kid, &key, &e);
+	if (st != OIDC_OK) {
+		st = finish_err(err, st, sec, "hmac_secret_file", "%s: %s", path,
+				e.detail);
+		goto out;
+	}
+	if (!ic->keys && oidc_keyset_new(&ic->keys) != OIDC_OK) {
+		oidc_key_free(&key);
+		st = finish_err(err, OIDC_E_NOMEM, sec, "hmac_secret_file",
+				"out of memory");
+		goto out;
+	}
+	st = oidc_keyset_add(ic->keys, key, &e);
+	if (st != OIDC_OK)
+		st = finish_err(err, st, sec, "hmac_kid", "%s", e.detail);
+out:
+	oidc_free_secret(buf, read_len + 1);
+	return st;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct oidc_map_entry *)a)->from,
+		      ((const struct oidc_map_entry *)b)->from);
+}
+
+/* One "from to" line (trimmed, not a comment) appended to r. */
+static enum oidc_status map_line(struct oidc_map_rule *r, char *s, size_t *cap,
+				 char *why, size_t why_cap)
+{
+	char *to = s + strcspn(s, " \t"), *end;
+	struct oidc_map_entry *e;
+
+	if (*to)
+		*to++ = '\0';
+	to += strspn(to, " \t");
+	end = to + strcspn(to, " \t");
+	if (!*to || *end || strlen(s) > OIDC_USERNAME_MAX ||
+	    strlen(to) > OIDC_USERNAME_MAX) {
+		snprintf(why, why_cap, "expected 'from to' (two names of at "
+			 "most %d bytes)", OIDC_USERNAME_MAX);
+		return OIDC_E_CONFIG;
+	}
+	if (r->n_entries == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+
+		e = realloc(r->entries, ncap * sizeof(*e));
+		if (!e)
+			return OIDC_E_NOMEM;
+		r->entries = e;
+		*cap = ncap;
+	}
+	e = &r->entries[r->n_entries];
+	e->from = strdup(s);
+	e->to = strdup(to);
+	r->n_entries++;
+	if (!e->from || !e->to)
+		return OIDC_E_NOMEM;
+	return OIDC_OK;
+}
+
+static enum oidc_status parse_map_file(struct oidc_map_rule *r, char *buf,
+				       size_t len, const char *sec,
+				       const char *path, struct oidc_error *err)
+{
+	char why[160] = "";
+	unsigned lineno = 0;
+	size_t cap = 0;
+
+	for (char *line = buf; line < buf + len;) {
+		char *nl = memchr(line, '\n', (size_t)(buf + len - line)), *s;
+		size_t n = nl ? (size_t)(nl - line) : (size_t)(buf + len - line);
+		enum oidc_status st;
+
+		lineno++;
+		line[n] = '\0';
+		s = line;
+		line += n + 1;
+		if (n && s[n - 1] == '\r')
+			s[--n] = '\0';
+		for (size_t i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)s[i];
+
+			if ((c < 0x20 && c != '\t') || c == 0x7f)
+				return finish_err(err, OIDC_E_CONFIG, sec, "username_map", "%s:%u: "
+						  "NUL or control character", path, lineno);
+		}
+		s += strspn(s, " \t");
+		if (!*s || *s == '#')
+			continue;
+		st = map_line(r, s, &cap, why, sizeof(why));
+		if (st != OIDC_OK)
+			return finish_err(err, st, sec, "username_map", "%s:%u: %s",
+					  path, lineno, st == OIDC_E_NOMEM ?
+					  "out of memory" : why);
+	}
+	/* sorted, so duplicates are neighbours (and lookups may bsearch) */
+	if (r->n_entries > 1)
+		qsort(r->entries, r->n_entries, sizeof(*r->entries), entry_cmp);
+	for (size_t i = 1; i < r->n_entries; i++)
+		if (strcmp(r->entries[i - 1].from, r->entries[i].from) == 0)
+			return finish_err(err, OIDC_E_CONFIG, sec, "username_map", "%s: '%.64s' "
+					  "is mapped twice", path, r->entries[i].from);
+	return OIDC_OK;
+}
+
+static enum oidc_status load_map_files(struct oidc_issuer_cfg *ic,
+				       const char *sec, struct oidc_error *err)
+{
+	for (size_t i = 0; i < ic->n_username_map; i++) {
+		struct oidc_map_rule *r = &ic->username_map[i];
+		char why[160] = "", pbuf[160], *buf = NULL;
+		const char *path;
+		enum oidc_status st;
+		size_t len = 0;
+
+		if (r->op != OIDC_MAP_FILE)
+			continue;
+		path = oidc_config_short_path(r->arg, pbuf, sizeof(pbuf));
+		oidc_map_entries_clear(r);
+		st = oidc_config_read_file(r->arg, 022, OIDC_CONFIG_FILE_MAX, &buf,
+					   &len, why, sizeof(why));
+		if (st != OIDC_OK)
+			return finish_err(err, st, sec, "username_map", "%s: %s", path,
+					  why);
+		st = parse_map_file(r, buf, len, sec, path, err);
+		free(buf);
+		if (st != OIDC_OK)
+			return st;
+	}
+	return OIDC_OK;
+}
+
+static enum oidc_status load_issuer_files(struct oidc_issuer_cfg *ic,
+					  const char *sec, struct oidc_error *err)
+{
+	enum oidc_status st = OIDC_OK;
+
+	oidc_keyset_free(&ic->keys); /* a second finish after a failed one */
+	if (ic->jwks_file)
+		st = load_jwks(ic, sec, err);
+	if (st == OIDC_OK && ic->hmac_secret_file)
+		st = load_secret(ic, sec, err);
+	if (st == OIDC_OK)
+		st = load_map_files(ic, sec, err);
+	return st;
+}
+
+OIDC_EXPORT enum oidc_status oidc_config_finish(struct oidc_config *cfg,
+						struct oidc_error *err)
+{
+	size_t n = cfg && cfg->n_sections ? cfg->n_sections : 1;
+	enum oidc_status st;
+
+	if (!cfg)
+		return oidc_err(err, OIDC_E_INTERNAL, "oidc_config_finish: no config");
+	if (cfg->finished)
+		return oidc_err(err, OIDC_E_CONFIG, "the configuration is already "
+				"finished");
+	if (cfg->n_sections && cfg->top.issuer)
+		return oidc_err(err, OIDC_E_CONFIG, "issuer: set issuer inside each "
+				"[issuer] section, not at the top level");
+	for (size_t i = 0; i < n; i++) {
+		struct oidc_issuer_cfg *ic = cfg->n_sections ? cfg->sections[i] : &cfg->top;
+
+		st = check_issuer(ic, cfg->n_sections ? ic->name : NULL, err);
+		if (st != OIDC_OK)
+			return st;
+	}
+	for (size_t i = 0; i < cfg->n_sections; i++) {
+		for (size_t j = i + 1; j < cfg->n_sections; j++) {
+			if (issuers_overlap(cfg->sections[i], cfg->sections[j]))
+				return finish_err(err, OIDC_E_CONFIG, cfg->sections[j]->name,
+						  "issuer", "also matches the issuer "
+						  "of [issuer %s]",
+						  cfg->sections[i]->name);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct oidc_issuer_cfg *ic = cfg->n_sections ? cfg->sections[i] : &cfg->top;
+
+		st = load_issuer_files(ic, cfg->n_sections ? ic->name : NULL, err);
+		if (st != OIDC_OK)
+			return st;
+	}
+	cfg->finished = true;
+	return OIDC_OK;
+}

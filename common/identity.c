@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * identity.c - the username a verified token maps to (checklist D6): the
+ * first configured claim present, "email" only when verified, checked for
+ * length, control characters and UTF-8, then the username_map rules.
+ *
+ * Canonicalisation is deliberately small and documented in
+ * oidc-auth.conf(5): "lowercase" folds ASCII letters only and leaves other
+ * bytes alone (no Unicode case folding or NFC: that needs tables the core
+ * does not carry, and a partial job would map two IdP users to one name);
+ * "strip_domain:D" removes "@D" (D compared ASCII case-insensitively),
+ * passes names without '@' unchanged and refuses any other domain;
+ * "map_file:P" replaces a listed name and refuses an unlisted one.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static char ascii_lower(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+/*
+ * Strict UTF-8 (RFC 3629 4: no overlongs, surrogates or code points above
+ * U+10FFFF) without control characters: C0, DEL and C1 (U+0080-U+009F,
+ * which some terminals obey as CSI and friends). NUL counts as C0, so a
+ * string with an embedded NUL cannot pass either.
+ */
+static bool username_bytes_ok(const unsigned char *s, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		unsigned char b = s[i];
+		unsigned char lo = 0x80, hi = 0xbf;
+		size_t more;
+
+		if (b < 0x80) {
+			if (b < 0x20 || b == 0x7f)
+				return false;
+			i++;
+			continue;
+		}
+		if (b >= 0xc2 && b <= 0xdf) {
+			more = 1;
+			if (b == 0xc2)
+				lo = 0xa0;      /* C1 controls */
+		} else if (b >= 0xe0 && b <= 0xef) {
+			more = 2;
+			if (b == 0xe0)
+				lo = 0xa0;      /* overlong */
+			else if (b == 0xed)
+				hi = 0x9f;      /* surrogates */
+		} else if (b >= 0xf0 && b <= 0xf4) {
+			more = 3;
+			if (b == 0xf0)
+				lo = 0x90;      /* overlong */
+			else if (b == 0xf4)
+				hi = 0x8f;      /* above U+10FFFF */
+		} else {
+			return false;
+		}
+		if (len - i <= more)
+			return false;
+		if (s[i + 1] < lo || s[i + 1] > hi)
+			return false;
+		for (size_t k = 2; k <= more; k++)
+			if (s[i + k] < 0x80 || s[i + k] > 0xbf)
+				return false;
+		i += more + 1;
+	}
+	return true;
+}
+
+static enum oidc_status username_check(const char *s, size_t len,
+				       const char *stage,
+				       struct oidc_error *err)
+{
+	if (len == 0)
+		return oidc_err(err, OIDC_E_BAD_USERNAME, "%s: empty username",
+				stage);
+	if (len > OIDC_USERNAME_MAX)
+		return oidc_err(err, OIDC_E_BAD_USERNAME, "%s: username longer "
+				"than %d bytes", stage, OIDC_USERNAME_MAX);
+	if (!username_bytes_ok((const unsigned char *)s, len))
+		return oidc_err(err, OIDC_E_BAD_USERNAME, "%s: username has a "
+				"control character or invalid UTF-8", stage);
+	return OIDC_OK;
+}
+
+/* "user@DOMAIN" -> "user". The first '@' splits, so "a@b@DOMAIN" has the
+ * domain "b@DOMAIN" and is refused rather than becoming "a@b". */
+static enum oidc_status strip_domain(const struct oidc_map_rule *r, char *buf,
+				     size_t *len, struct oidc_error *err)
+{
+	const char *at = memchr(buf, '@', *len);
+	size_t local_len, dom_len;
+
+	if (!r->arg || !*r->arg)
+		return oidc_err(err, OIDC_E_CONFIG,
+				"strip_domain rule without a domain");
+	if (!at)
+		return OIDC_OK;
+	local_len = (size_t)(at - buf);
+	dom_len = *len - local_len - 1;
+	if (dom_len != strlen(r->arg))
+		goto other;
+	for (size_t i = 0; i < dom_len; i++)
+		if (ascii_lower(at[1 + i]) != ascii_lower(r->arg[i]))
+			goto other;
+	*len = local_len;
+	buf[local_len] = '\0';
+	return OIDC_OK;
+other:
+	return oidc_err(err, OIDC_E_BAD_USERNAME,
+			"username is not in domain %.80s", r->arg);
+}
+
+/* Exact, case-sensitive lookup; put "lowercase" first for folded keys. */
+static enum oidc_status map_file(const struct oidc_map_rule *r, char *buf,
+				 size_t *len, struct oidc_error *err)
+{
+	for (size_t i = 0; i < r->n_entries; i++) {
+		const struct oidc_map_entry *e = &r->entries[i];
+		size_t to_len;
+
+		if (strlen(e->from) != *len || memcmp(e->from, buf, *len) != 0)
+			continue;
+		to_len = strlen(e->to);
+		if (to_len > OIDC_USERNAME_MAX)
+			return oidc_err(err, OIDC_E_BAD_USERNAME, "map file "
+					"%.80s: mapped name too long",
+					r->arg ? r->arg : "");
+		memcpy(buf, e->to, to_len + 1);
+		*len = to_len;
+		return OIDC_OK;
+	}
+	return oidc_err(err, OIDC_E_BAD_USERNAME,
+			"username is not listed in map file %.80s",
+			r->arg ? r->arg : "");
+}
+
+static enum oidc_status apply_rule(const struct oidc_map_rule *r, char *buf,
+				   size_t *len, struct oidc_error *err)
+{
+	switch (r->op) {
+	case OIDC_MAP_LOWERCASE:
+		for (size_t i = 0; i < *len; i++)
+			buf[i] = ascii_lower(buf[i]);
+		return OIDC_OK;
+	case OIDC_MAP_STRIP_DOMAIN:
+		return strip_domain(r, buf, len, err);
+	case OIDC_MAP_FILE:
+		return map_file(r, buf, len, err);
+	}
+	return oidc_err(err, OIDC_E_INTERNAL, "unknown username_map rule %d",
+			(int)r->op);
+}
+
+enum oidc_status oidc_identity_map(const struct oidc_issuer_cfg *ic,
+				   const json_t *claims, char **user_out,
+				   struct oidc_error *err)
+{
+	char buf[OIDC_USERNAME_MAX + 1];
+	const char *claim_name = NULL;
+	const json_t *v = NULL;
+	enum oidc_status st;
+	char *user = NULL;
+	size_t len;
+
+	if (!ic || !json_is_object(claims) || !user_out)
+		return oidc_err(err, OIDC_E_INTERNAL, "identity map without "
+				"config, claim object or output");
+	for (size_t i = 0; i < ic->username_claim.n && !v; i++) {
+		claim_name = ic->username_claim.v[i];
+		v = json_object_get(claims, claim_name);
+	}
+	if (!v)
+		return oidc_err(err, OIDC_E_NO_USERNAME,
+				"no username_claim is present in the token");
+	/* Present but unusable stops here: falling through to the next
+	 * claim would let the token pick which claim names the user. */
+	if (!json_is_string(v))
+		return oidc_err(err, OIDC_E_BAD_CLAIM, "%.60s is not a string",
+				claim_name);
+	/* nOAuth: an unverified (or tenant-editable) email names nobody. */
+	if (strcmp(claim_name, "email") == 0 &&
+	    !json_is_true(json_object_get(claims, "email_verified")))
+		return oidc_err(err, OIDC_E_EMAIL_UNVERIFIED,
+				"email is used as username but email_verified "
+				"is not true");
+	len = json_string_length(v);
+	st = username_check(json_string_value(v), len, claim_name, err);
+	if (st != OIDC_OK)
+		return st;
+	memcpy(buf, json_string_value(v), len);
+	buf[len] = '\0';
+
+	for (size_t i = 0; i < ic->n_username_map; i++) {
+		st = apply_rule(&ic->username_map[i], buf, &len, err);
+		if (st != OIDC_OK)
+			return st;
+	}
+	st = username_check(buf, len, "after username_map", err);
+	if (st != OIDC_OK)
+		return st;
+	user = malloc(len + 1);
+	if (!user)
+		return oidc_err(err, OIDC_E_NOMEM, "username");
+	memcpy(user, buf, len + 1);
+	*user_out = user;
+	return OIDC_OK;
+}

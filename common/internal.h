@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * internal.h - declarations shared by the files of common/. Adapters never
+ * include this; tests and the CLI may.
+ */
+#ifndef OIDC_INTERNAL_H
+#define OIDC_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "oidc.h"
+
+#define OIDC_EXPORT __attribute__((visibility("default")))
+#define OIDC_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+/* Named maxima (design.md section 3). */
+#define OIDC_TOKEN_MAX_DEFAULT 16384  /* max_token_size default */
+#define OIDC_TOKEN_MAX_LIMIT 65536    /* max_token_size upper bound */
+#define OIDC_HEADER_B64_MAX 2736      /* ~2 KiB decoded JOSE header */
+#define OIDC_JSON_DEPTH_MAX 16        /* nesting in header and claims */
+#define OIDC_JWKS_MAX 262144          /* bytes of a JWKS document */
+#define OIDC_JWKS_KEYS_MAX 100        /* keys in one JWKS */
+#define OIDC_KID_MAX 256              /* bytes of a kid */
+#define OIDC_RSA_BITS_MIN 2048
+#define OIDC_RSA_BITS_MAX 8192
+#define OIDC_SECRET_MAX 4096          /* bytes of an HMAC secret file */
+#define OIDC_CONFIG_LINE_MAX 4096
+#define OIDC_CONFIG_FILE_MAX 1048576
+#define OIDC_USERNAME_MAX 256
+#define OIDC_LEEWAY_DEFAULT 60
+#define OIDC_LEEWAY_MAX 300
+
+/* ---- errors (status.c) ------------------------------------------------ */
+
+/*
+ * Fill err (if non-NULL) with st and a printf-formatted detail, sanitised to
+ * printable ASCII and truncated. Returns st so callers can
+ * "return oidc_err(err, OIDC_E_X, ...)".
+ */
+enum oidc_status oidc_err(struct oidc_error *err, enum oidc_status st,
+			  const char *fmt, ...) OIDC_PRINTF(3, 4);
+/* Copy src into dst[cap] as printable ASCII without quotes/backslashes. */
+void oidc_sanitize(char *dst, size_t cap, const char *src, size_t src_len);
+
+/* Wipe and free a secret buffer (NULL-safe). */
+void oidc_free_secret(void *p, size_t len);
+
+/* ---- string lists ------------------------------------------------------ */
+
+struct oidc_strlist {
+	char **v;
+	size_t n;
+};
+/*
+ * Split a comma- and/or space-separated list into trimmed, non-empty items.
+ * OIDC_E_NOMEM. An empty input gives an empty list.
+ */
+enum oidc_status oidc_strlist_split(const char *s, struct oidc_strlist *out);
+enum oidc_status oidc_strlist_copy(const struct oidc_strlist *src,
+				   struct oidc_strlist *dst);
+bool oidc_strlist_contains(const struct oidc_strlist *l, const char *s);
+void oidc_strlist_clear(struct oidc_strlist *l);
+
+/* ---- base64url (b64url.c) ---------------------------------------------- */
+
+/* Upper bound of decoded bytes for len input characters. */
+size_t oidc_b64url_decoded_max(size_t len);
+/*
+ * Strict RFC 4648 section 5 decoding: alphabet A-Z a-z 0-9 - _ only, no
+ * padding, len % 4 != 1, unused trailing bits zero. OIDC_E_MALFORMED on any
+ * violation or if out_cap is too small.
+ */
+enum oidc_status oidc_b64url_decode(const char *in, size_t len,
+				    unsigned char *out, size_t out_cap,
+				    size_t *out_len);
+/* Same, into a malloc'd buffer (NUL-terminated for convenience). */
+enum oidc_status oidc_b64url_decode_alloc(const char *in, size_t len,
+					  unsigned char **out, size_t *out_len);
+/* Encode without padding into a malloc'd NUL-terminated string (or NULL). */
+char *oidc_b64url_encode(const unsigned char *in, size_t len);
+
+/* ---- JSON (json.c) ----------------------------------------------------- */
+
+/*
+ * Parse len bytes as one JSON object: duplicates rejected, no NUL in
+ * strings, no trailing data, nesting at most OIDC_JSON_DEPTH_MAX.
+ * OIDC_E_MALFORMED (detail says why).
+ */
+enum oidc_status oidc_json_parse_object(const void *buf, size_t len,
+					json_t **out, struct oidc_error *err);
+/* Borrowed string member or NULL when absent or not a string. */
+const char *oidc_json_str(const json_t *obj, const char *name);
+/*
+ * RFC 7519 NumericDate: a JSON number (integer or finite real, truncated
+ * toward negative infinity, clamped to +-2^62). 1 if present and valid,
+ * 0 if absent, -1 if present but not a number (caller: OIDC_E_BAD_CLAIM).
+ */
+int oidc_json_numericdate(const json_t *obj, const char *name, int64_t *out);
+
+/* ---- algorithms (alg.c) ------------------------------------------------ */
+
+enum oidc_alg {
+	OIDC_ALG_UNKNOWN = -1,
+	OIDC_ALG_RS256 = 0,
+	OIDC_ALG_RS384,
+	OIDC_ALG_RS512,
+	OIDC_ALG_PS256,
+	OIDC_ALG_PS384,
+	OIDC_ALG_PS512,
+	OIDC_ALG_ES256,
+	OIDC_ALG_ES384,
+	OIDC_ALG_ES512,
+	OIDC_ALG_EDDSA,
+	OIDC_ALG_HS256,
+	OIDC_ALG_HS384,
+	OIDC_ALG_HS512,
+	OIDC_ALG_COUNT
+};
+
+enum oidc_alg_family {
+	OIDC_FAM_RSA_PKCS1,
+	OIDC_FAM_RSA_PSS,
+	OIDC_FAM_ECDSA,
+	OIDC_FAM_EDDSA,
+	OIDC_FAM_HMAC,
+};
+
+struct oidc_alg_info {
+	const char *name;          /* "RS256" */
+	enum oidc_alg_family family;
+	const char *digest;        /* "SHA256"; NULL for EdDSA */
+	size_t hash_len;           /* 32/48/64; 0 for EdDSA */
+	int curve_nid;             /* ECDSA: NID of the curve; else 0 */
+	size_t sig_len;            /* ES: 64/96/132, EdDSA 64, HS: hash_len;
+				      RSA: 0 (modulus length of the key) */
+};
+
+#define OIDC_ALG_MASK_ALL ((uint32_t)((1u << OIDC_ALG_COUNT) - 1u))
+#define OIDC_ALG_MASK_ASYM ((uint32_t)((1u << OIDC_ALG_HS256) - 1u))
+#define OIDC_ALG_BIT(a) ((uint32_t)1u << (unsigned)(a))
+
+/* Table entry for a valid alg, NULL otherwise. */
+const struct oidc_alg_info *oidc_alg_get(enum oidc_alg alg);
+/* Exact, case-sensitive lookup of len bytes; OIDC_ALG_UNKNOWN otherwise. */
+enum oidc_alg oidc_alg_from_name(const char *name, size_t len);
+
+/* ---- keys (jwk.c) ------------------------------------------------------ */
+
+enum oidc_kty {
+	OIDC_KTY_RSA = 1,
+	OIDC_KTY_EC,
+	OIDC_KTY_OKP,
+	OIDC_KTY_OCT,
+};
+
+/*
+ * One verification key, immutable after import and shared read-only between
+ * threads. Asymmetric keys hold an EVP_PKEY parsed once at import; an HMAC
+ * secret (only ever from configuration) holds the secret bytes and MAC
+ * contexts keyed once, duplicated per verification.
+ */
+struct oidc_key {
+	char *kid;                 /* owned; NULL when the JWK has none */
+	enum oidc_kty kty;
+	enum oidc_alg alg;         /* JWK "alg" pin, or OIDC_ALG_UNKNOWN */
+	int curve_nid;             /* EC: NID of crv; OKP: NID_ED25519 */
+	unsigned bits;             /* RSA modulus / curve / secret bits */
+	size_t sig_len;            /* RSA: modulus bytes; else 0 */
+	EVP_PKEY *pkey;            /* RSA, EC, OKP */
+	unsigned char *secret;     /* OCT: wiped on free */
+	size_t secret_len;
+	EVP_MAC_CTX *hmac[3];      /* OCT: keyed templates for SHA-256/384/512,
+				      NULL where the secret is too short */
+	char *issuer;              /* Entra's per-key "issuer" member, or NULL */
+	/* Asymmetric keys: one DigestVerify context per algorithm the key
+	 * fits, initialised once at import (key, digest, padding, salt
+	 * length) and copied per verification, so no algorithm or digest is
+	 * fetched per token. NULL where the key does not fit the algorithm. */
+	EVP_MD_CTX *verify_tmpl[OIDC_ALG_HS256];
+};
+
+/*
+ * Import one public JWK (a JSON object). Rejects private members (d, p, q,
+ * dp, dq, qi, oth, k) and kty "oct" (OIDC_E_BAD_KEY), bad encodings, RSA
+ * moduli outside 2048-8192 bits, even or < 3 exponents, points not on the
+ * curve, wrong-length coordinates, a pinned "alg" that does not fit the key.
+ * Does not look at "use"/"key_ops" (the JWKS layer does).
+ */
+enum oidc_status oidc_jwk_import(const json_t *jwk, struct oidc_key **key_out,
+				 struct oidc_error *err);
+/*
+ * An HMAC key from configured secret bytes (copied). Secrets shorter than
+ * 32 bytes are OIDC_E_CONFIG (RFC 7518 3.2); HS384/HS512 become usable only
+ * with >= 48/64 bytes. kid may be NULL.
+ */
+enum oidc_status oidc_key_from_secret(const unsigned char *secret, size_t len,
+				      const char *kid, struct oidc_key **key_out,
+				      struct oidc_error *err);
+/* true when key may verify alg: family, curve, pin and secret length. */
+bool oidc_key_fits_alg(const struct oidc_key *key, enum oidc_alg alg);
+void oidc_key_free(struct oidc_key **key);
+const char *oidc_kty_name(enum oidc_kty kty);
+
+/* ---- key sets (jwks.c) ------------------------------------------------- */
+
+struct oidc_keyset {
+	struct oidc_key **keys;
+	size_t count;
+	size_t cap;
+	size_t skipped;            /* JWKS entries ignored while parsing */
+};
+
+enum oidc_status oidc_keyset_new(struct oidc_keyset **ks_out);
+/* Add a key (ownership taken, also on failure). Duplicate kid:
+ * OIDC_E_BAD_KEYSET. */
+enum oidc_status oidc_keyset_add(struct oidc_keyset *ks, struct oidc_key *key,
+				 struct oidc_error *err);
+/*
+ * Select the key for alg and kid (kid NULL: exactly one key must fit alg).
+ * OIDC_E_UNKNOWN_KID (no key with that kid, or no key fits when kid is
+ * NULL), OIDC_E_KEY_MISMATCH (the kid's key does not fit alg),
+ * OIDC_E_AMBIGUOUS_KEY (no kid and several keys fit). *key_out borrowed.
+ */
+enum oidc_status oidc_keyset_find(const struct oidc_keyset *ks,
+				  enum oidc_alg alg, const char *kid,
+				  const struct oidc_key **key_out,
+				  struct oidc_error *err);
+
+/* ---- JWS compact (jws.c) ----------------------------------------------- */
+
+/* A parsed JWS; segments point into the caller's token buffer. */
+struct oidc_jws {
+	const char *signing_input;   /* header "." payload, not NUL-terminated */
+	size_t signing_input_len;
+	json_t *header;              /* owned */
+	enum oidc_alg alg;
+	const char *kid;             /* borrowed from header, or NULL */
+	const char *typ;             /* borrowed from header, or NULL */
+	unsigned char *payload;      /* decoded, owned, NUL-terminated */
+	size_t payload_len;
+	unsigned char *sig;          /* decoded, owned */
+	size_t sig_len;
+};
+
+/*
+ * Parse a JWS compact token (C1-C7 of the checklist): len <= max_len else
+ * OIDC_E_TOO_LARGE (checked first), exactly three non-empty segments (a
+ * bounded scan before any allocation), strict base64url for all three,
+ * header a JSON object within OIDC_HEADER_B64_MAX, "alg" a known string
+ * (none/unknown: OIDC_E_ALG_NOT_ALLOWED), "crit" present, "zip" present or
+ * "cty" of JWT: OIDC_E_UNSUPPORTED_HEADER; "kid" if present a string of at
+ * most OIDC_KID_MAX bytes, "typ" if present a string, else
+ * OIDC_E_MALFORMED. The payload is decoded but not parsed.
+ * On failure *jws is left cleared.
+ */
+enum oidc_status oidc_jws_parse(const char *token, size_t len, size_t max_len,
+				struct oidc_jws *jws, struct oidc_error *err);
+/*
+ * Verify jws->sig over the signing input with key for jws->alg. Checks the
+ * exact signature length before any crypto (RSA: modulus bytes; ES r||s
+ * 64/96/132 converted to DER only after; EdDSA 64; HS full hash length,
+ * constant-time compare). PSS salt length = hash length. The caller has
+ * checked oidc_key_fits_alg. OIDC_E_BAD_SIGNATURE.
+ */
+enum oidc_status oidc_jws_check_signature(const struct oidc_jws *jws,
+					  const struct oidc_key *key,
+					  struct oidc_error *err);
+void oidc_jws_clear(struct oidc_jws *jws);
+
+/* ---- configuration (config.c) ------------------------------------------ */
+
+enum oidc_map_op {
+	OIDC_MAP_LOWERCASE = 1,    /* "lowercase" */
+	OIDC_MAP_STRIP_DOMAIN,     /* "strip_domain:example.com": "a@example.com"
+				      -> "a"; another domain is refused */
+	OIDC_MAP_FILE,             /* "map_file:/path": "from to" lines */
+};
+
+struct oidc_map_entry {
+	char *from;
+	char *to;
+};
+
+struct oidc_map_rule {
+	enum oidc_map_op op;
+	char *arg;                    /* domain or path */
+	struct oidc_map_entry *entries; /* OIDC_MAP_FILE, loaded by finish */
+	size_t n_entries;
+};
+
+/* One required_claims clause "claim=v1|v2": the claim (string) equals one
+ * of the values, or (array) contains one of them. */
+struct oidc_claim_req {
+	char *claim;
+	struct oidc_strlist values;
+};
+
+/* Everything that verifies tokens of one issuer. */
+struct oidc_issuer_cfg {
+	char *name;                   /* section name; "default" at top level */
+	char *issuer;                 /* exact, or a template with {tenantid} */
+	struct oidc_strlist audience; /* token aud must contain one of these */
+	char *jwks_file;
+	char *hmac_secret_file;
+	char *hmac_kid;
+	uint32_t algorithms;          /* mask of enum oidc_alg bits */
+	int64_t leeway;               /* seconds, 0..OIDC_LEEWAY_MAX */
+	int64_t max_token_size;       /* bytes */
+	struct oidc_strlist accept_typ; /* normalised: lower case, without
+					   "application/"; "absent" = no typ */
+	struct oidc_strlist username_claim; /* first present claim wins */
+	struct oidc_map_rule *username_map;
+	size_t n_username_map;
+	struct oidc_strlist required_scopes; /* all of them, over scope + scp */
+	struct oidc_claim_req *required_claims;
+	size_t n_required_claims;
+	struct oidc_strlist azp;      /* if non-empty: azp must be one of them */
+	struct oidc_strlist allowed_tenants; /* {tenantid} issuers: tid list */
+
+	/* Loaded by oidc_config_finish(). */
+	struct oidc_keyset *keys;     /* jwks_file keys + the HMAC secret */
+	size_t issuer_prefix_len;     /* template: bytes before {tenantid} */
+	bool is_template;
+
+	uint64_t set_bits;            /* which options were set explicitly */
+};
+
+struct oidc_config {
+	struct oidc_issuer_cfg top;   /* defaults / the single issuer */
+	struct oidc_issuer_cfg **sections;
+	size_t n_sections;
+	bool finished;
+};
+
+/*
+ * Parse config text as oidc_config_load_file() does, from memory; name is
+ * used in error details ("NAME:LINE: ..."). For the file loader and fuzzing.
+ */
+enum oidc_status oidc_config_load_buffer(struct oidc_config *cfg,
+					 const char *name, const char *buf,
+					 size_t len, struct oidc_error *err);
+
+/*
+ * The issuer configurations that verify tokens after finish: the sections,
+ * or just &cfg->top when there are none. *list borrowed.
+ */
+size_t oidc_config_issuers(const struct oidc_config *cfg,
+			   const struct oidc_issuer_cfg *const **list);
+
+/* ---- claims and identity (claims.c, identity.c) ------------------------ */
+
+#define OIDC_GRAPH_APP_ID "00000003-0000-0000-c000-000000000000"
+
+/*
+ * Check a verified claim set against ic (everything but iss/tid, which
+ * validate.c checks): "cnf" (OIDC_E_TOKEN_BOUND), aud (OIDC_E_WRONG_AUDIENCE,
+ * or OIDC_E_GRAPH_AUDIENCE when aud is Microsoft Graph), exp required /
+ * nbf / future iat with ic->leeway (OIDC_E_EXPIRED, OIDC_E_NOT_YET_VALID,
+ * OIDC_E_ISSUED_IN_FUTURE, OIDC_E_MISSING_CLAIM, OIDC_E_BAD_CLAIM), typ
+ * (the header's, may be NULL) against accept_typ (OIDC_E_WRONG_TYP), azp
+ * (OIDC_E_WRONG_AZP), required scopes (OIDC_E_INSUFFICIENT_SCOPE), required
+ * claims (OIDC_E_CLAIM_POLICY). No integer overflow for any int64 value.
+ */
+enum oidc_status oidc_claims_check(const struct oidc_issuer_cfg *ic,
+				   const json_t *claims, const char *typ,
+				   int64_t now, struct oidc_error *err);
+
+/*
+ * Username from the first configured claim present (a string), then the
+ * map rules in order. "email" only with "email_verified": true
+ * (OIDC_E_EMAIL_UNVERIFIED). No claim present: OIDC_E_NO_USERNAME. Empty,
+ * longer than OIDC_USERNAME_MAX, control characters, domain mismatch or a
+ * map file without the name: OIDC_E_BAD_USERNAME. *user_out malloc'd.
+ */
+enum oidc_status oidc_identity_map(const struct oidc_issuer_cfg *ic,
+				   const json_t *claims, char **user_out,
+				   struct oidc_error *err);
+
+#endif /* OIDC_INTERNAL_H */

@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * jwks.c - key sets: a JWKS document (RFC 7517 section 5) into the keys a
+ * token may be verified with, and key selection by kid and algorithm.
+ * Policy (checklist A7, A8, F1): private or symmetric key material, a
+ * duplicate kid or oversize input refuses the whole set; keys that are not
+ * for signature verification, of unknown types or weak are skipped.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+enum oidc_status oidc_keyset_new(struct oidc_keyset **ks_out)
+{
+	struct oidc_keyset *ks = calloc(1, sizeof(*ks));
+
+	if (!ks)
+		return OIDC_E_NOMEM;
+	*ks_out = ks;
+	return OIDC_OK;
+}
+
+enum oidc_status oidc_keyset_add(struct oidc_keyset *ks, struct oidc_key *key,
+				 struct oidc_error *err)
+{
+	if (!ks || !key) {
+		oidc_key_free(&key);
+		return oidc_err(err, OIDC_E_INTERNAL, "no key set or key");
+	}
+	/* A7: a kid must name one key, or lookups become ambiguous. */
+	for (size_t i = 0; key->kid && i < ks->count; i++) {
+		if (ks->keys[i]->kid && strcmp(ks->keys[i]->kid, key->kid) == 0) {
+			oidc_key_free(&key);
+			return oidc_err(err, OIDC_E_BAD_KEYSET,
+					"duplicate kid \"%.64s\"",
+					ks->keys[i]->kid);
+		}
+	}
+	if (ks->count == ks->cap) {
+		size_t ncap = ks->cap ? ks->cap * 2 : 4;
+		struct oidc_key **nk = realloc(ks->keys, ncap * sizeof(*nk));
+
+		if (!nk) {
+			oidc_key_free(&key);
+			return oidc_err(err, OIDC_E_NOMEM, "key set");
+		}
+		ks->keys = nk;
+		ks->cap = ncap;
+	}
+	ks->keys[ks->count++] = key;
+	return OIDC_OK;
+}
+
+enum oidc_status oidc_keyset_find(const struct oidc_keyset *ks,
+				  enum oidc_alg alg, const char *kid,
+				  const struct oidc_key **key_out,
+				  struct oidc_error *err)
+{
+	const struct oidc_key *found = NULL;
+	size_t fitting = 0;
+
+	if (!ks || !key_out)
+		return oidc_err(err, OIDC_E_INTERNAL, "no key set");
+	if (kid) {
+		/* A7: kid is only ever a lookup key in this table. */
+		for (size_t i = 0; i < ks->count; i++) {
+			const struct oidc_key *k = ks->keys[i];
+
+			if (!k->kid || strcmp(k->kid, kid) != 0)
+				continue;
+			if (!oidc_key_fits_alg(k, alg))
+				return oidc_err(err, OIDC_E_KEY_MISMATCH,
+						"key \"%.64s\" (%s) cannot verify %s",
+						kid, oidc_kty_name(k->kty),
+						oidc_alg_get(alg) ?
+							oidc_alg_get(alg)->name :
+							"?");
+			*key_out = k;
+			return OIDC_OK;
+		}
+		return oidc_err(err, OIDC_E_UNKNOWN_KID,
+				"no key with kid \"%.64s\"", kid);
+	}
+	/* OIDC Core 10.1: without a kid, exactly one key may fit. */
+	for (size_t i = 0; i < ks->count; i++) {
+		if (oidc_key_fits_alg(ks->keys[i], alg)) {
+			found = ks->keys[i];
+			fitting++;
+		}
+	}
+	if (fitting == 0)
+		return oidc_err(err, OIDC_E_UNKNOWN_KID,
+				"token has no kid and no key fits %s",
+				oidc_alg_get(alg) ? oidc_alg_get(alg)->name : "?");
+	if (fitting > 1)
+		return oidc_err(err, OIDC_E_AMBIGUOUS_KEY,
+				"token has no kid and %zu keys fit %s", fitting,
+				oidc_alg_get(alg)->name);
+	*key_out = found;
+	return OIDC_OK;
+}
+
+/* F1: "use" (RFC 7517 4.2) and "key_ops" (4.3) must allow verification. */
+static bool jwk_is_for_verification(const json_t *jwk)
+{
+	const json_t *use = json_object_get(jwk, "use");
+	const json_t *ops = json_object_get(jwk, "key_ops");
+	size_t i;
+	const json_t *op;
+	bool verify = false;
+
+	if (use && (!json_is_string(use) ||
+		    strcmp(json_string_value(use), "sig") != 0))
+		return false;
+	if (!ops)
+		return true;
+	if (!json_is_array(ops))
+		return false;
+	json_array_foreach(ops, i, op)
+		if (json_is_string(op) &&
+		    strcmp(json_string_value(op), "verify") == 0)
+			verify = true;
+	return verify;
+}
+
+/* F1: material that must never be in a published set refuses all of it. */
+static enum oidc_status jwks_refuse_private(const json_t *keys,
+					    struct oidc_error *err)
+{
+	static const char *const private_members[] = {
+		"d", "p", "q", "dp", "dq", "qi", "oth", "k",
+	};
+	size_t i;
+	const json_t *jwk;
+
+	json_array_foreach(keys, i, jwk) {
+		const char *kty = oidc_json_str(jwk, "kty");
+
+		for (size_t m = 0;
+		     m < sizeof(private_members) / sizeof(*private_members); m++)
+			if (json_object_get(jwk, private_members[m]))
+				return oidc_err(err, OIDC_E_BAD_KEYSET,
+						"key %zu carries private member \"%s\"",
+						i, private_members[m]);
+		/* A2: a JWKS never supplies HMAC secrets. */
+		if (kty && strcmp(kty, "oct") == 0)
+			return oidc_err(err, OIDC_E_BAD_KEYSET,
+					"key %zu is symmetric (kty oct)", i);
+	}
+	return OIDC_OK;
+}
+
+static enum oidc_status jwks_build(const json_t *keys,
+				   struct oidc_keyset *ks,
+				   struct oidc_error *err)
+{
+	size_t i;
+	const json_t *jwk;
+	enum oidc_status st;
+
+	json_array_foreach(keys, i, jwk) {
+		struct oidc_key *key = NULL;
+
+		if (!json_is_object(jwk) || !jwk_is_for_verification(jwk)) {
+			ks->skipped++;
+			continue;
+		}
+		/* Unsupported kty, non-signature alg (RSA-OAEP...), weak or
+		 * malformed key: skip it, other keys may still serve. */
+		st = oidc_jwk_import(jwk, &key, NULL);
+		if (st == OIDC_E_BAD_KEY) {
+			ks->skipped++;
+			continue;
+		}
+		if (st != OIDC_OK)
+			return oidc_err(err, st, "importing key %zu", i);
+		st = oidc_keyset_add(ks, key, err);
+		if (st != OIDC_OK)
+			return st;
+	}
+	if (ks->count == 0)
+		return oidc_err(err, OIDC_E_BAD_KEYSET,
+				"no usable signature key (%zu skipped)",
+				ks->skipped);
+	return OIDC_OK;
+}
+
+OIDC_EXPORT enum oidc_status oidc_keyset_from_jwks(const char *json,
+						   size_t len,
+						   struct oidc_keyset **ks_out,
+						   struct oidc_error *err)
+{
+	struct oidc_keyset *ks = NULL;
+	struct oidc_error jerr;
+	json_t *doc = NULL;
+	const json_t *keys;
+	enum oidc_status st;
+
+	if (!json || !ks_out)
+		return oidc_err(err, OIDC_E_INTERNAL, "no JWKS or output");
+	/* A8: bound the document before parsing it. */
+	if (len > OIDC_JWKS_MAX)
+		return oidc_err(err, OIDC_E_BAD_KEYSET,
+				"JWKS of %zu bytes, limit %d", len, OIDC_JWKS_MAX);
+	st = oidc_json_parse_object(json, len, &doc, &jerr);
+	if (st != OIDC_OK)
+		return oidc_err(err, st == OIDC_E_MALFORMED ? OIDC_E_BAD_KEYSET : st,
+				"JWKS: %s", jerr.detail);
+	keys = json_object_get(doc, "keys");
+	if (!json_is_array(keys)) {
+		st = oidc_err(err, OIDC_E_BAD_KEYSET, "JWKS has no \"keys\" array");
+		goto out;
+	}
+	if (json_array_size(keys) > OIDC_JWKS_KEYS_MAX) {
+		st = oidc_err(err, OIDC_E_BAD_KEYSET, "JWKS has %zu keys, limit %d",
+			      json_array_size(keys), OIDC_JWKS_KEYS_MAX);
+		goto out;
+	}
+	st = jwks_refuse_private(keys, err);
+	if (st != OIDC_OK)
+		goto out;
+	if (oidc_keyset_new(&ks) != OIDC_OK) {
+		st = oidc_err(err, OIDC_E_NOMEM, "key set");
+		goto out;
+	}
+	st = jwks_build(keys, ks, err);
+	if (st != OIDC_OK)
+		goto out;
+	*ks_out = ks;
+	ks = NULL;
+out:
+	oidc_keyset_free(&ks);
+	json_decref(doc);
+	return st;
+}
+
+OIDC_EXPORT enum oidc_status oidc_keyset_load_file(const char *path,
+						   struct oidc_keyset **ks_out,
+						   struct oidc_error *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	struct stat sb;
+	enum oidc_status st;
+	char ebuf[128];
+	int fd;
+
+	if (!path || !ks_out)
+		return oidc_err(err, OIDC_E_INTERNAL, "no path or output");
+	/* O_NONBLOCK: opening a FIFO must not hang; fstat refuses it next. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return oidc_err(err, OIDC_E_CONFIG, "cannot open %s: %s", path,
+				strerror_r(errno, ebuf, sizeof(ebuf)));
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		st = oidc_err(err, OIDC_E_CONFIG, "%s is not a regular file", path);
+		goto out;
+	}
+	if (sb.st_size > OIDC_JWKS_MAX) {
+		st = oidc_err(err, OIDC_E_BAD_KEYSET, "%s is larger than %d bytes",
+			      path, OIDC_JWKS_MAX);
+		goto out;
+	}
+	/* One byte more than allowed, to notice a file that grew. */
+	buf = malloc(OIDC_JWKS_MAX + 1);
+	if (!buf) {
+		st = oidc_err(err, OIDC_E_NOMEM, "JWKS buffer");
+		goto out;
+	}
+	while (len < OIDC_JWKS_MAX + 1) {
+		ssize_t n = read(fd, buf + len, OIDC_JWKS_MAX + 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			st = oidc_err(err, OIDC_E_CONFIG, "cannot read %s: %s",
+				      path, strerror_r(errno, ebuf, sizeof(ebuf)));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	st = oidc_keyset_from_jwks(buf, len, ks_out, err);
+out:
+	free(buf);
+	close(fd);
+	return st;
+}
+
+OIDC_EXPORT size_t oidc_keyset_count(const struct oidc_keyset *ks)
+{
+	return ks ? ks->count : 0;
+}
+
+OIDC_EXPORT size_t oidc_keyset_skipped(const struct oidc_keyset *ks)
+{
+	return ks ? ks->skipped : 0;
+}
+
+OIDC_EXPORT int oidc_keyset_describe(const struct oidc_keyset *ks, size_t i,
+				     const char **kid, const char **kty,
+				     const char **alg, unsigned *bits)
+{
+	const struct oidc_key *k;
+
+	if (!ks || i >= ks->count)
+		return -1;
+	k = ks->keys[i];
+	if (kid)
+		*kid = k->kid;
+	if (kty)
+		*kty = oidc_kty_name(k->kty);
+	if (alg)
+		*alg = k->alg == OIDC_ALG_UNKNOWN ? "*" : oidc_alg_get(k->alg)->name;
+	if (bits)
+		*bits = k->bits;
+	return 0;
+}
+
+OIDC_EXPORT void oidc_keyset_free(struct oidc_keyset **ks)
+{
+	if (!ks || !*ks)
+		return;
+	for (size_t i = 0; i < (*ks)->count; i++)
+		oidc_key_free(&(*ks)->keys[i]);
+	free((*ks)->keys);
+	free(*ks);
+	*ks = NULL;
+}

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * oidc.h - the public interface of the oidc-auth token-validation core.
+ *
+ * The only header the adapters (pam_oidc, sasl_xoauth2) and the CLI include.
+ * The core never logs, prints, exits, forks or changes process-wide state.
+ * It is synchronous and re-entrant: a context may be used from several
+ * threads at once once oidc_ctx_new() returned (it is read-only after that).
+ *
+ * Conventions:
+ *  - every fallible function returns an enum oidc_status and, when the
+ *    optional struct oidc_error pointer is non-NULL, fills it with the same
+ *    status and a short sanitised detail string meant for logs only;
+ *  - output parameters end in _out and are written only on success;
+ *  - every _free(T **p) accepts NULL and *p == NULL, and sets *p = NULL.
+ */
+#ifndef OIDC_H
+#define OIDC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Status codes. The numbers are part of the interface: append only, never
+ * renumber. Each has a stable audit token (oidc_status_name) and a sentence
+ * for administrators (oidc_status_text), and belongs to one class.
+ */
+enum oidc_status {
+	OIDC_OK = 0,
+	/* class DENY: the token is not genuine or not usable here */
+	OIDC_E_MALFORMED = 1,          /* malformed_token */
+	OIDC_E_TOO_LARGE = 2,          /* token_too_large */
+	OIDC_E_ALG_NOT_ALLOWED = 3,    /* alg_not_allowed (incl. none) */
+	OIDC_E_UNSUPPORTED_HEADER = 4, /* unsupported_header (crit, zip, cty) */
+	OIDC_E_UNKNOWN_KID = 5,        /* unknown_kid */
+	OIDC_E_AMBIGUOUS_KEY = 6,      /* ambiguous_key (no kid, >1 key fits) */
+	OIDC_E_KEY_MISMATCH = 7,       /* key_alg_mismatch */
+	OIDC_E_BAD_SIGNATURE = 8,      /* bad_signature */
+	OIDC_E_WRONG_ISSUER = 9,       /* wrong_issuer */
+	OIDC_E_TENANT_NOT_ALLOWED = 10, /* tenant_not_allowed */
+	OIDC_E_WRONG_AUDIENCE = 11,    /* wrong_audience */
+	OIDC_E_GRAPH_AUDIENCE = 12,    /* graph_audience */
+	OIDC_E_EXPIRED = 13,           /* token_expired */
+	OIDC_E_NOT_YET_VALID = 14,     /* token_not_yet_valid */
+	OIDC_E_ISSUED_IN_FUTURE = 15,  /* issued_in_future */
+	OIDC_E_MISSING_CLAIM = 16,     /* missing_claim */
+	OIDC_E_BAD_CLAIM = 17,         /* bad_claim (wrong type or format) */
+	OIDC_E_WRONG_TYP = 18,         /* wrong_typ */
+	OIDC_E_WRONG_AZP = 19,         /* wrong_azp */
+	OIDC_E_TOKEN_BOUND = 20,       /* token_bound (cnf we cannot check) */
+	OIDC_E_NO_USERNAME = 21,       /* no_username */
+	OIDC_E_EMAIL_UNVERIFIED = 22,  /* email_unverified */
+	OIDC_E_BAD_USERNAME = 23,      /* bad_username */
+	OIDC_E_USER_MISMATCH = 24,     /* user_mismatch */
+	/* class FORBIDDEN: genuine token, policy says no */
+	OIDC_E_INSUFFICIENT_SCOPE = 25, /* insufficient_scope */
+	OIDC_E_CLAIM_POLICY = 26,      /* claim_policy (required_claims) */
+	/* class UNAVAILABLE: try again later */
+	OIDC_E_IDP_UNREACHABLE = 27,   /* idp_unreachable */
+	OIDC_E_KEYS_UNAVAILABLE = 28,  /* keys_unavailable */
+	/* class BADREQ: malformed client message (SASL wire) */
+	OIDC_E_BAD_REQUEST = 29,       /* bad_request */
+	/* class INTERNAL: configuration, memory, bugs */
+	OIDC_E_CONFIG = 30,            /* config_error */
+	OIDC_E_NOMEM = 31,             /* out_of_memory */
+	OIDC_E_INTERNAL = 32,          /* internal_error */
+	OIDC_E_BAD_KEY = 33,           /* bad_key: a JWK that cannot be used */
+	OIDC_E_BAD_KEYSET = 34,        /* bad_keyset: a JWKS that is refused */
+};
+
+enum oidc_status_class {
+	OIDC_CLASS_OK = 0,
+	OIDC_CLASS_DENY,
+	OIDC_CLASS_FORBIDDEN,
+	OIDC_CLASS_UNAVAILABLE,
+	OIDC_CLASS_BADREQ,
+	OIDC_CLASS_INTERNAL,
+};
+
+/* Stable audit token, e.g. "token_expired". Never NULL ("unknown_status"). */
+const char *oidc_status_name(enum oidc_status st);
+/* One sentence telling an administrator what happened / what to fix. */
+const char *oidc_status_text(enum oidc_status st);
+enum oidc_status_class oidc_status_class(enum oidc_status st);
+/* "ok", "deny", "forbidden", "unavailable", "badreq", "internal". */
+const char *oidc_class_name(enum oidc_status_class cls);
+
+#define OIDC_DETAIL_MAX 256
+
+/* Caller-owned. detail is NUL-terminated, printable ASCII, never a token. */
+struct oidc_error {
+	enum oidc_status status;
+	char detail[OIDC_DETAIL_MAX];
+};
+
+/*
+ * Facts about one validation for the adapter's audit line, filled by
+ * oidc_validate() as far as they are known, on success and on failure.
+ * Strings are sanitised (printable ASCII, no quotes or backslashes) and
+ * truncated; claims are copied only after the signature verified.
+ */
+struct oidc_audit {
+	char token_sha256[17];   /* first 16 hex digits of SHA-256(token) */
+	char issuer_name[64];    /* config section that handled the token */
+	char kid[64];
+	char alg[8];
+	char iss[128];
+	char sub[64];
+	char jti[64];
+	char user[64];           /* mapped username */
+};
+
+/* ---------------------------------------------------------------------- */
+/* Configuration (see oidc-auth.conf(5) for the key vocabulary)           */
+
+struct oidc_config;
+
+/* New empty configuration with defaults. OIDC_E_NOMEM. */
+enum oidc_status oidc_config_new(struct oidc_config **cfg_out,
+				 struct oidc_error *err);
+
+/*
+ * Read a config file: "key = value" lines, '#' comments, "[issuer NAME]"
+ * sections. Keys before the first section are defaults for every section
+ * (or, with no section, describe the single issuer). OIDC_E_CONFIG names
+ * the file, line and key in err->detail.
+ */
+enum oidc_status oidc_config_load_file(struct oidc_config *cfg,
+				       const char *path,
+				       struct oidc_error *err);
+
+/*
+ * Set one key, as a PAM "key=value" argument or a SASL option would.
+ * section NULL: the top level, which also overrides the key in every
+ * section already defined (later sources win). OIDC_E_CONFIG.
+ */
+enum oidc_status oidc_config_set(struct oidc_config *cfg, const char *section,
+				 const char *key, const char *value,
+				 struct oidc_error *err);
+
+/*
+ * Check the whole configuration (contradictions, required keys) and load
+ * what it names (JWKS files, secrets, map files). Must be called once,
+ * after the last set; the config is read-only afterwards. OIDC_E_CONFIG.
+ */
+enum oidc_status oidc_config_finish(struct oidc_config *cfg,
+				    struct oidc_error *err);
+
+/*
+ * Describe the effective configuration, one call per key and section,
+ * secrets redacted. section is NULL for the top level. For the CLI.
+ */
+typedef void (*oidc_config_visit_fn)(void *arg, const char *section,
+				     const char *key, const char *value);
+enum oidc_status oidc_config_visit(const struct oidc_config *cfg,
+				   oidc_config_visit_fn fn, void *arg);
+
+void oidc_config_free(struct oidc_config **cfg);
+
+/* ---------------------------------------------------------------------- */
+/* Validation                                                             */
+
+struct oidc_ctx;
+struct oidc_result;
+
+/*
+ * New validation context. Takes ownership of a finished cfg (also on
+ * failure). OIDC_E_CONFIG if cfg is not finished, OIDC_E_NOMEM.
+ */
+enum oidc_status oidc_ctx_new(struct oidc_ctx **ctx_out,
+			      struct oidc_config *cfg,
+			      struct oidc_error *err);
+
+/*
+ * Replace the wall clock (seconds since the epoch) for tests and the CLI's
+ * --now. Call before sharing the context between threads.
+ */
+typedef int64_t (*oidc_clock_fn)(void *arg);
+void oidc_ctx_set_clock(struct oidc_ctx *ctx, oidc_clock_fn fn, void *arg);
+/* Current time as the context sees it. */
+int64_t oidc_ctx_now(const struct oidc_ctx *ctx);
+
+void oidc_ctx_free(struct oidc_ctx **ctx);
+
+/*
+ * Validate a bearer token (JWS compact) of len bytes: structure, signature
+ * with the configured keys of the issuer the token names, claims policy,
+ * username mapping. When expected_user is non-NULL the mapped username must
+ * equal it (OIDC_E_USER_MISMATCH). result_out and audit may be NULL.
+ * On success *result_out owns the outcome. Any status but OIDC_OK denies.
+ */
+enum oidc_status oidc_validate(struct oidc_ctx *ctx, const char *token,
+			       size_t len, const char *expected_user,
+			       struct oidc_result **result_out,
+			       struct oidc_audit *audit,
+			       struct oidc_error *err);
+
+/* Mapped username. Borrowed, never NULL. */
+const char *oidc_result_username(const struct oidc_result *res);
+/* Name of the config section ("default" for the top level). Borrowed. */
+const char *oidc_result_issuer_name(const struct oidc_result *res);
+/* The JWS algorithm name ("RS256"...). Borrowed. */
+const char *oidc_result_alg(const struct oidc_result *res);
+/* A string claim of the validated token, NULL when absent or not a string. */
+const char *oidc_result_claim_string(const struct oidc_result *res,
+				     const char *name);
+/* A numeric claim (exp, iat...); 0 on success, -1 when absent/not a number. */
+int oidc_result_claim_int(const struct oidc_result *res, const char *name,
+			  int64_t *value_out);
+/*
+ * The verified claim set serialised as compact JSON (malloc'd, caller
+ * frees), for the CLI. Never log it.
+ */
+char *oidc_result_claims_json(const struct oidc_result *res);
+
+void oidc_result_free(struct oidc_result **res);
+
+/* ---------------------------------------------------------------------- */
+/* Keys and signatures alone (CLI jws-verify, tests)                      */
+
+struct oidc_keyset;
+
+/*
+ * Parse a JWKS ({"keys":[...]}) of len bytes into keys ready for
+ * verification. Keys not for signatures, of unsupported types or weak are
+ * skipped; duplicate kids, private members or oversize input refuse the set
+ * (OIDC_E_BAD_KEYSET). An empty usable set is OIDC_E_BAD_KEYSET too.
+ */
+enum oidc_status oidc_keyset_from_jwks(const char *json, size_t len,
+				       struct oidc_keyset **ks_out,
+				       struct oidc_error *err);
+/* Same, from a file (at most the JWKS size limit). */
+enum oidc_status oidc_keyset_load_file(const char *path,
+				       struct oidc_keyset **ks_out,
+				       struct oidc_error *err);
+/* Number of usable keys, and of keys skipped while parsing. */
+size_t oidc_keyset_count(const struct oidc_keyset *ks);
+size_t oidc_keyset_skipped(const struct oidc_keyset *ks);
+/* Describe key i: kid (may be NULL), kty name, alg ("*" if not pinned), bits. */
+int oidc_keyset_describe(const struct oidc_keyset *ks, size_t i,
+			 const char **kid, const char **kty, const char **alg,
+			 unsigned *bits);
+void oidc_keyset_free(struct oidc_keyset **ks);
+
+/*
+ * Parse "RS256,ES256,..." into a bit mask of allowed algorithms.
+ * "none" and unknown names are OIDC_E_CONFIG.
+ */
+enum oidc_status oidc_alg_list_parse(const char *list, uint32_t *mask_out,
+				     struct oidc_error *err);
+
+/*
+ * Signature only: structure, header rules, algorithm in alg_mask, key
+ * selection by kid, signature. No claims are read. max_len bounds the token.
+ */
+enum oidc_status oidc_jws_verify(const struct oidc_keyset *ks,
+				 uint32_t alg_mask, const char *token,
+				 size_t len, size_t max_len,
+				 struct oidc_error *err);
+
+/* First 16 hex digits of SHA-256(token) into out (17 bytes). For logs. */
+void oidc_token_fingerprint(const char *token, size_t len, char out[17]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* OIDC_H */

@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * status.c - names, sentences and classes of enum oidc_status, and the
+ * error-struct helpers. The switches have no default so the compiler warns
+ * (-Wswitch) when a status is added without its name or sentence.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+#include "internal.h"
+
+OIDC_EXPORT const char *oidc_status_name(enum oidc_status st)
+{
+	switch (st) {
+	case OIDC_OK: return "ok";
+	case OIDC_E_MALFORMED: return "malformed_token";
+	case OIDC_E_TOO_LARGE: return "token_too_large";
+	case OIDC_E_ALG_NOT_ALLOWED: return "alg_not_allowed";
+	case OIDC_E_UNSUPPORTED_HEADER: return "unsupported_header";
+	case OIDC_E_UNKNOWN_KID: return "unknown_kid";
+	case OIDC_E_AMBIGUOUS_KEY: return "ambiguous_key";
+	case OIDC_E_KEY_MISMATCH: return "key_alg_mismatch";
+	case OIDC_E_BAD_SIGNATURE: return "bad_signature";
+	case OIDC_E_WRONG_ISSUER: return "wrong_issuer";
+	case OIDC_E_TENANT_NOT_ALLOWED: return "tenant_not_allowed";
+	case OIDC_E_WRONG_AUDIENCE: return "wrong_audience";
+	case OIDC_E_GRAPH_AUDIENCE: return "graph_audience";
+	case OIDC_E_EXPIRED: return "token_expired";
+	case OIDC_E_NOT_YET_VALID: return "token_not_yet_valid";
+	case OIDC_E_ISSUED_IN_FUTURE: return "issued_in_future";
+	case OIDC_E_MISSING_CLAIM: return "missing_claim";
+	case OIDC_E_BAD_CLAIM: return "bad_claim";
+	case OIDC_E_WRONG_TYP: return "wrong_typ";
+	case OIDC_E_WRONG_AZP: return "wrong_azp";
+	case OIDC_E_TOKEN_BOUND: return "token_bound";
+	case OIDC_E_NO_USERNAME: return "no_username";
+	case OIDC_E_EMAIL_UNVERIFIED: return "email_unverified";
+	case OIDC_E_BAD_USERNAME: return "bad_username";
+	case OIDC_E_USER_MISMATCH: return "user_mismatch";
+	case OIDC_E_INSUFFICIENT_SCOPE: return "insufficient_scope";
+	case OIDC_E_CLAIM_POLICY: return "claim_policy";
+	case OIDC_E_IDP_UNREACHABLE: return "idp_unreachable";
+	case OIDC_E_KEYS_UNAVAILABLE: return "keys_unavailable";
+	case OIDC_E_BAD_REQUEST: return "bad_request";
+	case OIDC_E_CONFIG: return "config_error";
+	case OIDC_E_NOMEM: return "out_of_memory";
+	case OIDC_E_INTERNAL: return "internal_error";
+	case OIDC_E_BAD_KEY: return "bad_key";
+	case OIDC_E_BAD_KEYSET: return "bad_keyset";
+	}
+	return "unknown_status";
+}
+
+OIDC_EXPORT const char *oidc_status_text(enum oidc_status st)
+{
+	switch (st) {
+	case OIDC_OK:
+		return "The token is valid.";
+	case OIDC_E_MALFORMED:
+		return "The token is not a well-formed JWS compact token (three strict base64url parts with JSON objects); the client sent something else, or the token was damaged or truncated on the way.";
+	case OIDC_E_TOO_LARGE:
+		return "The token is longer than max_token_size; raise max_token_size if your identity provider really issues tokens this large.";
+	case OIDC_E_ALG_NOT_ALLOWED:
+		return "The token's signature algorithm is unknown, \"none\", or not in the configured algorithms list.";
+	case OIDC_E_UNSUPPORTED_HEADER:
+		return "The token header uses a feature this validator refuses (crit, zip or a nested JWT).";
+	case OIDC_E_UNKNOWN_KID:
+		return "No configured key matches the token's key id (kid); the identity provider may have rotated its keys: update the JWKS.";
+	case OIDC_E_AMBIGUOUS_KEY:
+		return "The token has no key id (kid) and several configured keys could verify it; the identity provider must send a kid.";
+	case OIDC_E_KEY_MISMATCH:
+		return "The key named by the token's kid is not of the type or algorithm the token claims.";
+	case OIDC_E_BAD_SIGNATURE:
+		return "The token's signature does not verify: it was forged, altered, or signed with a key you have not configured.";
+	case OIDC_E_WRONG_ISSUER:
+		return "The token's issuer (iss) is not a configured issuer; compare it with the issuer key, exactly, including any trailing slash.";
+	case OIDC_E_TENANT_NOT_ALLOWED:
+		return "The token comes from a tenant that is not in allowed_tenants, or its tid does not match its issuer.";
+	case OIDC_E_WRONG_AUDIENCE:
+		return "The token was issued for another audience (aud); request tokens for this service or fix the audience key.";
+	case OIDC_E_GRAPH_AUDIENCE:
+		return "The token is a Microsoft Graph access token, which only Graph can verify; request a token for this service's own application ID URI instead.";
+	case OIDC_E_EXPIRED:
+		return "The token has expired; the client must get a fresh one (check the server clock if this happens to fresh tokens).";
+	case OIDC_E_NOT_YET_VALID:
+		return "The token is not valid yet (nbf in the future); check the clocks of this server and the identity provider.";
+	case OIDC_E_ISSUED_IN_FUTURE:
+		return "The token claims to be issued in the future (iat); check the clocks of this server and the identity provider.";
+	case OIDC_E_MISSING_CLAIM:
+		return "A claim the validator requires (such as exp, iss or aud) is missing from the token.";
+	case OIDC_E_BAD_CLAIM:
+		return "A claim has the wrong type or format (for example a date that is not a number).";
+	case OIDC_E_WRONG_TYP:
+		return "The token's type (typ) is not accepted here; it may be a token of another kind (logout, DPoP, ...). See accept_typ.";
+	case OIDC_E_WRONG_AZP:
+		return "The token was obtained by a client (azp) that is not in the azp list.";
+	case OIDC_E_TOKEN_BOUND:
+		return "The token is bound to a key or certificate (cnf) and this server cannot check the binding.";
+	case OIDC_E_NO_USERNAME:
+		return "None of the claims listed in username_claim is present in the token as a string.";
+	case OIDC_E_EMAIL_UNVERIFIED:
+		return "The username would come from the email claim, but email_verified is not true.";
+	case OIDC_E_BAD_USERNAME:
+		return "The username from the token is empty, too long, has control characters, has another domain than strip_domain, or is missing from the map file.";
+	case OIDC_E_USER_MISMATCH:
+		return "The token belongs to another user than the one logging in.";
+	case OIDC_E_INSUFFICIENT_SCOPE:
+		return "The token lacks a scope listed in required_scopes; grant it to the client at the identity provider.";
+	case OIDC_E_CLAIM_POLICY:
+		return "The token does not meet required_claims (group, role, MFA or similar).";
+	case OIDC_E_IDP_UNREACHABLE:
+		return "The identity provider could not be reached and nothing usable is cached; try again later.";
+	case OIDC_E_KEYS_UNAVAILABLE:
+		return "No usable keys are available for this issuer right now; try again later.";
+	case OIDC_E_BAD_REQUEST:
+		return "The client's authentication message is malformed.";
+	case OIDC_E_CONFIG:
+		return "The configuration is invalid; the detail names the file, line and key to fix.";
+	case OIDC_E_NOMEM:
+		return "Out of memory.";
+	case OIDC_E_INTERNAL:
+		return "Internal error in the validator; please report it.";
+	case OIDC_E_BAD_KEY:
+		return "A key (JWK) is malformed, weak or of an unsupported type.";
+	case OIDC_E_BAD_KEYSET:
+		return "The key set (JWKS) was refused: malformed, too large, duplicate kids, private key material, or no usable key.";
+	}
+	return "Unknown status.";
+}
+
+OIDC_EXPORT enum oidc_status_class oidc_status_class(enum oidc_status st)
+{
+	switch (st) {
+	case OIDC_OK:
+		return OIDC_CLASS_OK;
+	case OIDC_E_MALFORMED:
+	case OIDC_E_TOO_LARGE:
+	case OIDC_E_ALG_NOT_ALLOWED:
+	case OIDC_E_UNSUPPORTED_HEADER:
+	case OIDC_E_UNKNOWN_KID:
+	case OIDC_E_AMBIGUOUS_KEY:
+	case OIDC_E_KEY_MISMATCH:
+	case OIDC_E_BAD_SIGNATURE:
+	case OIDC_E_WRONG_ISSUER:
+	case OIDC_E_TENANT_NOT_ALLOWED:
+	case OIDC_E_WRONG_AUDIENCE:
+	case OIDC_E_GRAPH_AUDIENCE:
+	case OIDC_E_EXPIRED:
+	case OIDC_E_NOT_YET_VALID:
+	case OIDC_E_ISSUED_IN_FUTURE:
+	case OIDC_E_MISSING_CLAIM:
+	case OIDC_E_BAD_CLAIM:
+	case OIDC_E_WRONG_TYP:
+	case OIDC_E_WRONG_AZP:
+	case OIDC_E_TOKEN_BOUND:
+	case OIDC_E_NO_USERNAME:
+	case OIDC_E_EMAIL_UNVERIFIED:
+	case OIDC_E_BAD_USERNAME:
+	case OIDC_E_USER_MISMATCH:
+		return OIDC_CLASS_DENY;
+	case OIDC_E_INSUFFICIENT_SCOPE:
+	case OIDC_E_CLAIM_POLICY:
+		return OIDC_CLASS_FORBIDDEN;
+	case OIDC_E_IDP_UNREACHABLE:
+	case OIDC_E_KEYS_UNAVAILABLE:
+		return OIDC_CLASS_UNAVAILABLE;
+	case OIDC_E_BAD_REQUEST:
+		return OIDC_CLASS_BADREQ;
+	case OIDC_E_CONFIG:
+	case OIDC_E_NOMEM:
+	case OIDC_E_INTERNAL:
+	case OIDC_E_BAD_KEY:
+	case OIDC_E_BAD_KEYSET:
+		return OIDC_CLASS_INTERNAL;
+	}
+	return OIDC_CLASS_INTERNAL;
+}
+
+OIDC_EXPORT const char *oidc_class_name(enum oidc_status_class cls)
+{
+	switch (cls) {
+	case OIDC_CLASS_OK: return "ok";
+	case OIDC_CLASS_DENY: return "deny";
+	case OIDC_CLASS_FORBIDDEN: return "forbidden";
+	case OIDC_CLASS_UNAVAILABLE: return "unavailable";
+	case OIDC_CLASS_BADREQ: return "badreq";
+	case OIDC_CLASS_INTERNAL: return "internal";
+	}
+	return "internal";
+}
+
+void oidc_sanitize(char *dst, size_t cap, const char *src, size_t src_len)
+{
+	size_t o = 0;
+
+	if (cap == 0)
+		return;
+	for (size_t i = 0; src && i < src_len && src[i] && o + 1 < cap; i++) {
+		unsigned char c = (unsigned char)src[i];
+		/* Quotes and backslashes would let a claim break out of the
+		 * key="value" audit format; control bytes forge log lines. */
+		dst[o++] = (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ?
+				   (char)c : '?';
+	}
+	dst[o] = '\0';
+}
+
+enum oidc_status oidc_err(struct oidc_error *err, enum oidc_status st,
+			  const char *fmt, ...)
+{
+	char raw[OIDC_DETAIL_MAX];
+	va_list ap;
+
+	if (!err)
+		return st;
+	err->status = st;
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	va_end(ap);
+	oidc_sanitize(err->detail, sizeof(err->detail), raw, sizeof(raw));
+	return st;
+}
+
+void oidc_free_secret(void *p, size_t len)
+{
+	if (!p)
+		return;
+	OPENSSL_cleanse(p, len);
+	free(p);
+}
+
+OIDC_EXPORT void oidc_token_fingerprint(const char *token, size_t len,
+					char out[17])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[SHA256_DIGEST_LENGTH];
+
+	SHA256((const unsigned char *)token, len, md);
+	for (int i = 0; i < 8; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[16] = '\0';
+}
+
+/* ---- string lists ---- */
+
+enum oidc_status oidc_strlist_split(const char *s, struct oidc_strlist *out)
+{
+	struct oidc_strlist l = { NULL, 0 };
+	const char *p = s ? s : "";
+
+	while (*p) {
+		while (*p == ',' || *p == ' ' || *p == '\t')
+			p++;
+		const char *start = p;
+		while (*p && *p != ',' && *p != ' ' && *p != '\t')
+			p++;
+		if (p == start)
+			continue;
+		char **nv = realloc(l.v, (l.n + 1) * sizeof(*nv));
+		if (!nv)
+			goto nomem;
+		l.v = nv;
+		l.v[l.n] = strndup(start, (size_t)(p - start));
+		if (!l.v[l.n])
+			goto nomem;
+		l.n++;
+	}
+	*out = l;
+	return OIDC_OK;
+nomem:
+	oidc_strlist_clear(&l);
+	return OIDC_E_NOMEM;
+}
+
+enum oidc_status oidc_strlist_copy(const struct oidc_strlist *src,
+				   struct oidc_strlist *dst)
+{
+	struct oidc_strlist l = { NULL, 0 };
+
+	if (src->n) {
+		l.v = calloc(src->n, sizeof(*l.v));
+		if (!l.v)
+			return OIDC_E_NOMEM;
+	}
+	for (size_t i = 0; i < src->n; i++) {
+		l.v[i] = strdup(src->v[i]);
+		if (!l.v[i]) {
+			l.n = i;
+			oidc_strlist_clear(&l);
+			return OIDC_E_NOMEM;
+		}
+	}
+	l.n = src->n;
+	*dst = l;
+	return OIDC_OK;
+}
+
+bool oidc_strlist_contains(const struct oidc_strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+void oidc_strlist_clear(struct oidc_strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* cli.h - shared between the files of the oidc-auth command line tool. */
+#ifndef OIDC_CLI_H
+#define OIDC_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "oidc.h"
+
+/* Exit status for a status: 0 ok, 1 rejected, 2 error, 3 unavailable. */
+int cli_exit_code(enum oidc_status st);
+/* Print a failed verdict (text or JSON); returns the exit code. */
+int cli_print_failure(const struct oidc_error *err, const char *fingerprint,
+		      bool json);
+/* Print a valid verdict with the key claims; returns 0. */
+int cli_print_valid(const struct oidc_result *res,
+		    const struct oidc_audit *audit, int64_t now, bool json);
+/* Print the effective configuration; returns 0. */
+int cli_print_config(const struct oidc_config *cfg, const char *path,
+		     bool json);
+/* Token from argv or stdin, whitespace trimmed; NULL with err set. */
+char *cli_read_token(const char *arg, size_t *len_out, struct oidc_error *err);
+
+#endif

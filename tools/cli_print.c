@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli_print.c - how the oidc-auth tool shows a valid token and a
+ * configuration, as text for people and as JSON for scripts.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+
+/* Claims worth showing; never the whole claim set in text mode. */
+static const char *const shown_claims[] = {
+	"iss", "sub", "aud", "azp", "scope", "scp", "exp", "iat", "nbf", "jti",
+	"tid", "preferred_username", "email", "amr", "acr",
+};
+
+static void print_claim_text(const char *name, const json_t *v, int64_t now)
+{
+	char when[64];
+
+	if (json_is_string(v)) {
+		printf("  %-9s %s\n", name, json_string_value(v));
+	} else if (json_is_integer(v) && (!strcmp(name, "exp") ||
+					  !strcmp(name, "iat") ||
+					  !strcmp(name, "nbf"))) {
+		time_t t = (time_t)json_integer_value(v);
+		struct tm tm;
+		long long delta = (long long)json_integer_value(v) - now;
+		if (gmtime_r(&t, &tm) &&
+		    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm))
+			printf("  %-9s %s (%s%lld s)\n", name, when,
+			       delta >= 0 ? "in " : "", delta);
+	} else if (v) {
+		char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		if (s)
+			printf("  %-9s %s\n", name, s);
+		free(s);
+	}
+}
+
+int cli_print_valid(const struct oidc_result *res,
+		    const struct oidc_audit *audit, int64_t now, bool json)
+{
+	char *all = oidc_result_claims_json(res);
+	json_t *claims = all ? json_loads(all, 0, NULL) : NULL;
+	size_t n = sizeof(shown_claims) / sizeof(shown_claims[0]);
+
+	free(all);
+	if (json) {
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}",
+				      "result", "valid",
+				      "user", oidc_result_username(res),
+				      "issuer", oidc_result_issuer_name(res),
+				      "alg", oidc_result_alg(res),
+				      "token_sha256", audit->token_sha256);
+		json_t *shown = json_object();
+		if (o && shown) {
+			json_object_set_new(o, "kid", audit->kid[0] ?
+					    json_string(audit->kid) : json_null());
+			for (size_t i = 0; i < n; i++) {
+				json_t *v = json_object_get(claims,
+							    shown_claims[i]);
+				if (v)
+					json_object_set(shown, shown_claims[i], v);
+			}
+			json_object_set(o, "claims", shown);
+			json_dumpf(o, stdout, JSON_COMPACT);
+			fputs("\n", stdout);
+		}
+		json_decref(shown);
+		json_decref(o);
+	} else {
+		printf("valid\n  %-9s %s\n  %-9s %s\n  %-9s %s%s%s\n",
+		       "user:", oidc_result_username(res),
+		       "section:", oidc_result_issuer_name(res),
+		       "alg:", oidc_result_alg(res),
+		       audit->kid[0] ? "  kid: " : "", audit->kid);
+		for (size_t i = 0; i < n; i++) {
+			char label[32];
+			snprintf(label, sizeof(label), "%s:", shown_claims[i]);
+			print_claim_text(label, json_object_get(claims,
+								shown_claims[i]),
+					 now);
+		}
+		printf("  %-9s sha256:%s\n", "token:", audit->token_sha256);
+	}
+	json_decref(claims);
+	return 0;
+}
+
+struct config_printer {
+	bool json;
+	const char *last_section;
+	bool started;
+	json_t *root;
+};
+
+static void print_config_entry(void *arg, const char *section,
+			       const char *key, const char *value)
+{
+	struct config_printer *p = arg;
+	const char *name = section ? section : "default";
+
+	if (p->json) {
+		json_t *sec = json_object_get(p->root, name);
+		if (!sec) {
+			sec = json_object();
+			json_object_set_new(p->root, name, sec);
+		}
+		json_object_set_new(sec, key, json_string(value));
+		return;
+	}
+	if (!p->started || strcmp(p->last_section, name) != 0) {
+		printf("%s[%s%s]\n", p->started ? "\n" : "",
+		       section ? "issuer " : "", name);
+		p->started = true;
+	}
+	p->last_section = name;
+	printf("%s = %s\n", key, value);
+}
+
+int cli_print_config(const struct oidc_config *cfg, const char *path,
+		     bool json)
+{
+	struct config_printer p = { json, "", false, NULL };
+
+	if (json)
+		p.root = json_object();
+	else
+		printf("# effective configuration of %s\n", path);
+	oidc_config_visit(cfg, print_config_entry, &p);
+	if (json) {
+		json_t *o = json_pack("{s:s, s:s, s:O}", "result", "ok",
+				      "file", path, "sections", p.root);
+		if (o)
+			json_dumpf(o, stdout, JSON_COMPACT);
+		fputs("\n", stdout);
+		json_decref(o);
+		json_decref(p.root);
+	}
+	return 0;
+}
