@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * net.h - HTTP transport and the shared disk cache of the core (internal;
+ * adapters never include it). Used by discovery, JWKS refresh,
+ * introspection, userinfo and the device flow.
+ */
+#ifndef OIDC_NET_H
+#define OIDC_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "oidc.h"
+
+#define OIDC_HTTP_BODY_MAX 262144       /* discovery, JWKS, introspection */
+#define OIDC_HTTP_TIMEOUT_MS_DEFAULT 5000
+#define OIDC_HTTP_CONNECT_MS_DEFAULT 2000
+
+/* ---- http.c ------------------------------------------------------------- */
+
+struct oidc_http_opts {
+	const char *ca_file;        /* PEM bundle; NULL: system store */
+	const char *proxy;          /* NULL: no proxy at all (environment
+				       proxies are ignored, on purpose) */
+	long connect_timeout_ms;    /* 0: OIDC_HTTP_CONNECT_MS_DEFAULT */
+	long total_timeout_ms;      /* 0: OIDC_HTTP_TIMEOUT_MS_DEFAULT */
+	size_t max_body;            /* 0: OIDC_HTTP_BODY_MAX */
+	bool allow_loopback_http;   /* tests only: http:// to 127.0.0.1, [::1]
+				       or localhost; never set from a token */
+};
+
+struct oidc_http_response {
+	long status;                /* HTTP status code */
+	unsigned char *body;        /* owned, NUL-terminated */
+	size_t body_len;
+	int64_t max_age;            /* Cache-Control max-age in seconds;
+				       -1 when absent, 0 for no-store/no-cache */
+	char content_type[128];     /* media type, lower case, no parameters */
+};
+
+/*
+ * GET url. bearer, when non-NULL, goes in "Authorization: Bearer" (never in
+ * the URL). HTTPS only, also for redirects (at most 3); TLS peer and host
+ * verification always on. The body is capped at max_body while reading (the
+ * Content-Length may lie). Transport failures (DNS, connect, TLS, timeout,
+ * oversize body, a non-https URL or redirect) are OIDC_E_IDP_UNREACHABLE with
+ * a detail saying which; any HTTP status is OIDC_OK with out->status set
+ * (the caller judges it). OIDC_E_NOMEM.
+ */
+enum oidc_status oidc_http_get(const struct oidc_http_opts *opts,
+			       const char *url, const char *bearer,
+			       struct oidc_http_response *out,
+			       struct oidc_error *err);
+
+/*
+ * POST an application/x-www-form-urlencoded body (already encoded by the
+ * caller with oidc_http_form_escape). When basic_user is non-NULL, HTTP
+ * Basic client authentication (RFC 6749 2.3.1: both parts form-escaped
+ * before base64). Same rules and statuses as oidc_http_get.
+ */
+enum oidc_status oidc_http_post_form(const struct oidc_http_opts *opts,
+				     const char *url, const char *form_body,
+				     const char *basic_user,
+				     const char *basic_pass,
+				     struct oidc_http_response *out,
+				     struct oidc_error *err);
+
+/* application/x-www-form-urlencoded escaping; malloc'd or NULL. */
+char *oidc_http_form_escape(const char *s);
+
+void oidc_http_response_clear(struct oidc_http_response *resp);
+
+/* ---- cache.c ------------------------------------------------------------ */
+
+/*
+ * Make sure dir is a usable cache directory: created (0700) when missing and
+ * create is true; refused (OIDC_E_CONFIG) when it is not a directory, is a
+ * symlink, is owned by another user than root or the effective uid, or is
+ * writable by group or others.
+ */
+enum oidc_status oidc_cache_dir_check(const char *dir, bool create,
+				      struct oidc_error *err);
+
+/*
+ * Read the entry "name" ([a-z0-9_.-], no slash) of dir into a malloc'd
+ * NUL-terminated buffer of at most max bytes. An absent entry is not an
+ * error: OIDC_OK with *data_out set to NULL. Entries owned by another user or
+ * writable by others are ignored (treated as absent). Never sees a torn file:
+ * writers rename complete files into place.
+ */
+enum oidc_status oidc_cache_read(const char *dir, const char *name,
+				 size_t max, unsigned char **data_out,
+				 size_t *len_out, struct oidc_error *err);
+
+/*
+ * Write the entry atomically: a private temporary file in dir (O_EXCL,
+ * 0600), all bytes written and fsync'd, then rename() over the old entry.
+ * Concurrent writers are safe: the last rename wins, readers see one whole
+ * version.
+ */
+enum oidc_status oidc_cache_write(const char *dir, const char *name,
+				  const void *data, size_t len,
+				  struct oidc_error *err);
+
+/* Remove every entry of dir that this module wrote. */
+enum oidc_status oidc_cache_clear(const char *dir, struct oidc_error *err);
+
+/* Entry name for (issuer, kind): "<kind>-<first 32 hex of SHA-256(issuer)>". */
+void oidc_cache_name(const char *issuer, const char *kind, char out[64]);
+
+#endif /* OIDC_NET_H */
