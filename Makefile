@@ -111,6 +111,7 @@ fuzz: $(FUZZ_BIN)
 		n=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus-$$n; \
 		echo "fuzzing $$n for $(FUZZ_SECONDS)s"; \
 		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=20000 \
+			-artifact_prefix=$(BUILD)/fuzz/$$n- \
 			$(BUILD)/fuzz/corpus-$$n tests/fuzz/corpus/$${n#fuzz_}; \
 	done
 
