@@ -38,12 +38,12 @@ static char ascii_lower(char c)
 }
 
 /* A JSON string equal to s, byte for byte over its whole length. */
-static bool json_str_equals(const json_t *v, const char *s)
+static bool jstr_equals(const struct oidc_jnode *v, const char *s)
 {
 	size_t n = strlen(s);
 
-	return json_is_string(v) && json_string_length(v) == n &&
-	       memcmp(json_string_value(v), s, n) == 0;
+	return v && v->type == OIDC_JSTRING && v->len == n &&
+	       memcmp(v->v.s, s, n) == 0;
 }
 
 /* a <= b - c, exactly, for any int64 values (no overflow). */
@@ -66,12 +66,53 @@ static bool gt_sum(int64_t a, int64_t b, int64_t c)
 	return a > b + c;
 }
 
+/*
+ * The registered claims the policy reads, found in one pass over the claim
+ * set instead of one search each (the parser refused duplicate names, so
+ * the one found is the only one).
+ */
+struct claim_refs {
+	const struct oidc_jnode *cnf, *aud, *exp, *nbf, *iat, *azp, *scope, *scp;
+};
+
+static void find_claims(const struct oidc_jdoc *doc,
+			const struct oidc_jnode *root, struct claim_refs *c)
+{
+	const struct oidc_jnode *nodes = doc->nodes;
+
+	memset(c, 0, sizeof(*c));
+	/* jdoc.h: the members are root+1.. and each one's end is the next. */
+	for (uint32_t i = (uint32_t)(root - nodes) + 1; i < root->end;
+	     i = nodes[i].end) {
+		const struct oidc_jnode *n = &nodes[i];
+
+		if (n->key_len == 3) {
+			if (memcmp(n->key, "aud", 3) == 0)
+				c->aud = n;
+			else if (memcmp(n->key, "exp", 3) == 0)
+				c->exp = n;
+			else if (memcmp(n->key, "nbf", 3) == 0)
+				c->nbf = n;
+			else if (memcmp(n->key, "iat", 3) == 0)
+				c->iat = n;
+			else if (memcmp(n->key, "azp", 3) == 0)
+				c->azp = n;
+			else if (memcmp(n->key, "cnf", 3) == 0)
+				c->cnf = n;
+			else if (memcmp(n->key, "scp", 3) == 0)
+				c->scp = n;
+		} else if (n->key_len == 5 && memcmp(n->key, "scope", 5) == 0) {
+			c->scope = n;
+		}
+	}
+}
+
 /* RFC 9449 6 / RFC 8705 3: a cnf-bound token used without its proof is a
  * stolen token as far as we can tell; we check no proofs, so refuse all. */
-static enum oidc_status check_binding(const json_t *claims,
+static enum oidc_status check_binding(const struct claim_refs *c,
 				      struct oidc_error *err)
 {
-	if (json_object_get(claims, "cnf"))
+	if (c->cnf)
 		return oidc_err(err, OIDC_E_TOKEN_BOUND,
 				"token is sender-constrained (cnf), binding "
 				"cannot be checked here");
@@ -118,58 +159,56 @@ static enum oidc_status check_typ(const struct oidc_issuer_cfg *ic,
 			typ);
 }
 
-static bool is_graph_audience(const json_t *v)
+static bool is_graph_audience(const struct oidc_jnode *v)
 {
 	for (size_t i = 0; i < sizeof(graph_audiences) /
 			       sizeof(graph_audiences[0]); i++)
-		if (json_str_equals(v, graph_audiences[i]))
+		if (jstr_equals(v, graph_audiences[i]))
 			return true;
 	return false;
 }
 
 static bool audience_configured(const struct oidc_issuer_cfg *ic,
-				const json_t *v)
+				const struct oidc_jnode *v)
 {
 	for (size_t i = 0; i < ic->audience.n; i++)
-		if (json_str_equals(v, ic->audience.v[i]))
+		if (jstr_equals(v, ic->audience.v[i]))
 			return true;
 	return false;
 }
 
 /* RFC 7519 4.1.3, RFC 9068 4: aud is required and must name us exactly. */
 static enum oidc_status check_audience(const struct oidc_issuer_cfg *ic,
-				       const json_t *claims,
+				       const struct oidc_jdoc *doc,
+				       const struct oidc_jnode *aud,
 				       struct oidc_error *err)
 {
-	const json_t *aud = json_object_get(claims, "aud");
-	const json_t *first = aud;
-	size_t n = 1;
-	bool graph = false;
+	const struct oidc_jnode *first = aud, *v;
+	bool is_array, graph = false;
+	size_t n = 1, i;
 
 	if (!aud)
 		return oidc_err(err, OIDC_E_MISSING_CLAIM, "aud is missing");
-	if (json_is_array(aud)) {
-		n = json_array_size(aud);
+	is_array = aud->type == OIDC_JARRAY;
+	if (is_array) {
+		n = aud->len;
 		if (n == 0)
 			return oidc_err(err, OIDC_E_BAD_CLAIM,
 					"aud is an empty array");
-		first = json_array_get(aud, 0);
-	} else if (!json_is_string(aud)) {
+		first = oidc_jnode_first(doc, aud);
+	} else if (aud->type != OIDC_JSTRING) {
 		return oidc_err(err, OIDC_E_BAD_CLAIM,
 				"aud is neither a string nor an array");
 	}
 	/* Type-check every element before matching, so the verdict cannot
 	 * depend on where a junk element sits. */
-	for (size_t i = 0; i < n; i++) {
-		const json_t *v = json_is_array(aud) ? json_array_get(aud, i) : aud;
-
-		if (!json_is_string(v))
+	for (v = first, i = 0; v; v = is_array ? oidc_jnode_next(doc, aud, v) : NULL,
+	     i++) {
+		if (v->type != OIDC_JSTRING)
 			return oidc_err(err, OIDC_E_BAD_CLAIM,
 					"aud element %zu is not a string", i);
 	}
-	for (size_t i = 0; i < n; i++) {
-		const json_t *v = json_is_array(aud) ? json_array_get(aud, i) : aud;
-
+	for (v = first; v; v = is_array ? oidc_jnode_next(doc, aud, v) : NULL) {
 		if (audience_configured(ic, v))
 			return OIDC_OK;
 		graph = graph || is_graph_audience(v);
@@ -177,25 +216,25 @@ static enum oidc_status check_audience(const struct oidc_issuer_cfg *ic,
 	if (graph)
 		return oidc_err(err, OIDC_E_GRAPH_AUDIENCE,
 				"aud is Microsoft Graph (%.60s), not this "
-				"service", json_string_value(first));
+				"service", first->v.s);
 	return oidc_err(err, OIDC_E_WRONG_AUDIENCE,
 			"aud %.80s%s is not a configured audience",
-			json_string_value(first), n > 1 ? " (and others)" : "");
+			first->v.s, n > 1 ? " (and others)" : "");
 }
 
 /*
  * RFC 7519 4.1.4-4.1.6 with one leeway (checklist D3, D4). The comparisons
  * go through le_difference/gt_sum so INT64_MIN/MAX "now" or leeway cannot
- * wrap; oidc_json_numericdate clamps the claims themselves.
+ * wrap; oidc_jnode_numericdate clamps the claims themselves.
  */
 static enum oidc_status check_times(const struct oidc_issuer_cfg *ic,
-				    const json_t *claims, int64_t now,
+				    const struct claim_refs *c, int64_t now,
 				    struct oidc_error *err)
 {
 	int64_t exp = 0, nbf = 0, iat = 0;
 	int r;
 
-	r = oidc_json_numericdate(claims, "exp", &exp);
+	r = oidc_jnode_numericdate(c->exp, &exp);
 	if (r == 0)
 		return oidc_err(err, OIDC_E_MISSING_CLAIM, "exp is missing");
 	if (r < 0)
@@ -205,7 +244,7 @@ static enum oidc_status check_times(const struct oidc_issuer_cfg *ic,
 				"expired: exp=%" PRId64 " now=%" PRId64
 				" leeway=%" PRId64, exp, now, ic->leeway);
 
-	r = oidc_json_numericdate(claims, "nbf", &nbf);
+	r = oidc_jnode_numericdate(c->nbf, &nbf);
 	if (r < 0)
 		return oidc_err(err, OIDC_E_BAD_CLAIM, "nbf is not a number");
 	if (r > 0 && gt_sum(nbf, now, ic->leeway))
@@ -213,7 +252,7 @@ static enum oidc_status check_times(const struct oidc_issuer_cfg *ic,
 				"not yet valid: nbf=%" PRId64 " now=%" PRId64
 				" leeway=%" PRId64, nbf, now, ic->leeway);
 
-	r = oidc_json_numericdate(claims, "iat", &iat);
+	r = oidc_jnode_numericdate(c->iat, &iat);
 	if (r < 0)
 		return oidc_err(err, OIDC_E_BAD_CLAIM, "iat is not a number");
 	if (r > 0 && gt_sum(iat, now, ic->leeway))
@@ -227,22 +266,20 @@ static enum oidc_status check_times(const struct oidc_issuer_cfg *ic,
 /* OIDC Core 2 / RFC 9068 2.2: azp is the client the token was issued to.
  * Absent fails too: a list means "only these clients". */
 static enum oidc_status check_azp(const struct oidc_issuer_cfg *ic,
-				  const json_t *claims, struct oidc_error *err)
+				  const struct oidc_jnode *azp,
+				  struct oidc_error *err)
 {
-	const json_t *azp;
-
 	if (ic->azp.n == 0)
 		return OIDC_OK;
-	azp = json_object_get(claims, "azp");
 	if (!azp)
 		return oidc_err(err, OIDC_E_WRONG_AZP, "azp is missing");
-	if (!json_is_string(azp))
+	if (azp->type != OIDC_JSTRING)
 		return oidc_err(err, OIDC_E_BAD_CLAIM, "azp is not a string");
 	for (size_t i = 0; i < ic->azp.n; i++)
-		if (json_str_equals(azp, ic->azp.v[i]))
+		if (jstr_equals(azp, ic->azp.v[i]))
 			return OIDC_OK;
 	return oidc_err(err, OIDC_E_WRONG_AZP, "azp %.60s is not allowed",
-			json_string_value(azp));
+			azp->v.s);
 }
 
 /* want is one of the space-separated tokens of s[0..len) (RFC 6749 3.3). */
@@ -267,20 +304,22 @@ static bool scope_string_has(const char *s, size_t len, const char *want)
  * "scp"), or an array of strings (Okta "scp", Spring's "scope"), each
  * element a whole scope. 1 found, 0 not found, -1 wrong type.
  */
-static int scope_claim_has(const json_t *v, const char *want)
+static int scope_claim_has(const struct oidc_jdoc *doc,
+			   const struct oidc_jnode *v, const char *want)
 {
+	const struct oidc_jnode *e;
+
 	if (!v)
 		return 0;
-	if (json_is_string(v))
-		return scope_string_has(json_string_value(v),
-					json_string_length(v), want);
-	if (!json_is_array(v))
+	if (v->type == OIDC_JSTRING)
+		return scope_string_has(v->v.s, v->len, want);
+	if (v->type != OIDC_JARRAY)
 		return -1;
-	for (size_t i = 0; i < json_array_size(v); i++)
-		if (!json_is_string(json_array_get(v, i)))
+	for (e = oidc_jnode_first(doc, v); e; e = oidc_jnode_next(doc, v, e))
+		if (e->type != OIDC_JSTRING)
 			return -1;
-	for (size_t i = 0; i < json_array_size(v); i++)
-		if (json_str_equals(json_array_get(v, i), want))
+	for (e = oidc_jnode_first(doc, v); e; e = oidc_jnode_next(doc, v, e))
+		if (jstr_equals(e, want))
 			return 1;
 	return 0;
 }
@@ -288,18 +327,19 @@ static int scope_claim_has(const json_t *v, const char *want)
 /* Checklist D7: exact scope tokens, so "mail.read" is not
  * "mail.readwrite"; the union of scope and scp counts. */
 static enum oidc_status check_scopes(const struct oidc_issuer_cfg *ic,
-				     const json_t *claims,
+				     const struct oidc_jdoc *doc,
+				     const struct claim_refs *c,
 				     struct oidc_error *err)
 {
 	static const char *const names[] = { "scope", "scp" };
+	const struct oidc_jnode *claim[] = { c->scope, c->scp };
 
 	for (size_t i = 0; i < ic->required_scopes.n; i++) {
 		const char *want = ic->required_scopes.v[i];
 		bool found = false;
 
 		for (size_t k = 0; k < 2; k++) {
-			int r = scope_claim_has(json_object_get(claims, names[k]),
-						want);
+			int r = scope_claim_has(doc, claim[k], want);
 			if (r < 0)
 				return oidc_err(err, OIDC_E_BAD_CLAIM,
 						"%s is neither a string nor an "
@@ -316,25 +356,28 @@ static enum oidc_status check_scopes(const struct oidc_issuer_cfg *ic,
 
 /* A string equal to one of the values; numbers, booleans, objects and
  * null never match, since "1" and 1 or "true" and true are not the same. */
-static bool value_matches(const json_t *v, const struct oidc_strlist *values)
+static bool value_matches(const struct oidc_jnode *v,
+			  const struct oidc_strlist *values)
 {
 	for (size_t i = 0; i < values->n; i++)
-		if (json_str_equals(v, values->v[i]))
+		if (jstr_equals(v, values->v[i]))
 			return true;
 	return false;
 }
 
-static bool claim_req_holds(const json_t *claims,
+static bool claim_req_holds(const struct oidc_jdoc *doc,
+			    const struct oidc_jnode *claims,
 			    const struct oidc_claim_req *req)
 {
-	const json_t *v = json_object_get(claims, req->claim);
+	const struct oidc_jnode *v = oidc_jobj_get(doc, claims, req->claim);
 
 	if (!v)
 		return false;
-	if (!json_is_array(v))
+	if (v->type != OIDC_JARRAY)
 		return value_matches(v, &req->values);
-	for (size_t i = 0; i < json_array_size(v); i++)
-		if (value_matches(json_array_get(v, i), &req->values))
+	for (const struct oidc_jnode *e = oidc_jnode_first(doc, v); e;
+	     e = oidc_jnode_next(doc, v, e))
+		if (value_matches(e, &req->values))
 			return true;
 	return false;
 }
@@ -342,13 +385,14 @@ static bool claim_req_holds(const json_t *claims,
 /* required_claims (groups, amr, acr, roles...): every clause must hold.
  * The detail names the claim from our config, never the token's value. */
 static enum oidc_status check_required_claims(const struct oidc_issuer_cfg *ic,
-					      const json_t *claims,
+					      const struct oidc_jdoc *doc,
+					      const struct oidc_jnode *claims,
 					      struct oidc_error *err)
 {
 	for (size_t i = 0; i < ic->n_required_claims; i++) {
 		const struct oidc_claim_req *req = &ic->required_claims[i];
 
-		if (!claim_req_holds(claims, req))
+		if (!claim_req_holds(doc, claims, req))
 			return oidc_err(err, OIDC_E_CLAIM_POLICY,
 					"required claim %.60s does not match",
 					req->claim);
@@ -357,26 +401,29 @@ static enum oidc_status check_required_claims(const struct oidc_issuer_cfg *ic,
 }
 
 enum oidc_status oidc_claims_check(const struct oidc_issuer_cfg *ic,
-				   const json_t *claims, const char *typ,
+				   const struct oidc_jdoc *claims, const char *typ,
 				   int64_t now, struct oidc_error *err)
 {
+	const struct oidc_jnode *root = oidc_jdoc_root(claims);
+	struct claim_refs c;
 	enum oidc_status st;
 
-	if (!ic || !json_is_object(claims))
+	if (!ic || !root)
 		return oidc_err(err, OIDC_E_INTERNAL, "claims check without "
 				"config or claim object");
-	st = check_binding(claims, err);
+	find_claims(claims, root, &c);
+	st = check_binding(&c, err);
 	if (st == OIDC_OK)
 		st = check_typ(ic, typ, err);
 	if (st == OIDC_OK)
-		st = check_audience(ic, claims, err);
+		st = check_audience(ic, claims, c.aud, err);
 	if (st == OIDC_OK)
-		st = check_times(ic, claims, now, err);
+		st = check_times(ic, &c, now, err);
 	if (st == OIDC_OK)
-		st = check_azp(ic, claims, err);
+		st = check_azp(ic, c.azp, err);
 	if (st == OIDC_OK)
-		st = check_scopes(ic, claims, err);
+		st = check_scopes(ic, claims, &c, err);
 	if (st == OIDC_OK)
-		st = check_required_claims(ic, claims, err);
+		st = check_required_claims(ic, claims, root, err);
 	return st;
 }

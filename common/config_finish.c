@@ -145,16 +145,32 @@ static enum oidc_status check_issuer(struct oidc_issuer_cfg *ic, const char *sec
 				  "issuer with {tenantid}");
 	if (ic->audience.n == 0)
 		return finish_err(err, OIDC_E_CONFIG, sec, "audience", "required");
-	if (!ic->jwks_file && !ic->hmac_secret_file)
-		return finish_err(err, OIDC_E_CONFIG, sec, "jwks_file", "no key source: set "
-				  "jwks_file or hmac_secret_file");
+	/* No local key file: the keys come from the provider (discovery or
+	 * jwks_uri), cached on disk (keysource.c). */
+	ic->network_keys = !ic->jwks_file && !ic->hmac_secret_file;
+	if (ic->jwks_file && (ic->jwks_uri || ic->discovery_url))
+		return finish_err(err, OIDC_E_CONFIG, sec, "jwks_file", "set together with "
+				  "%s: choose the local file or the provider",
+				  ic->jwks_uri ? "jwks_uri" : "discovery_url");
+	if (ic->hmac_secret_file && (ic->jwks_uri || ic->discovery_url))
+		return finish_err(err, OIDC_E_CONFIG, sec, "hmac_secret_file", "set together "
+				  "with %s: HMAC issuers are local only",
+				  ic->jwks_uri ? "jwks_uri" : "discovery_url");
+	if (ic->network_keys && ic->is_template && !ic->jwks_uri && !ic->discovery_url)
+		return finish_err(err, OIDC_E_CONFIG, sec, "discovery_url", "required for an "
+				  "issuer with {tenantid} (it has no discovery document of its "
+				  "own; for Entra ID use https://login.microsoftonline.com/"
+				  "organizations/v2.0/.well-known/openid-configuration)");
+	if (ic->cache_ttl_min > ic->cache_ttl_max)
+		return finish_err(err, OIDC_E_CONFIG, sec, "cache_ttl_min", "is larger than "
+				  "cache_ttl_max");
 	if (hs && !ic->hmac_secret_file)
 		return finish_err(err, OIDC_E_CONFIG, sec, "algorithms", "lists HS256/HS384/HS512 "
 				  "but hmac_secret_file is not set");
 	if (ic->hmac_secret_file && !hs)
 		return finish_err(err, OIDC_E_CONFIG, sec, "hmac_secret_file", "set, but "
 				  "algorithms lists no HS256/HS384/HS512");
-	if (asym && !ic->jwks_file)
+	if (asym && ic->hmac_secret_file && !ic->jwks_file)
 		return finish_err(err, OIDC_E_CONFIG, sec, "algorithms", "lists asymmetric "
 				  "algorithms but jwks_file is not set");
 	if (ic->hmac_kid && !ic->hmac_secret_file)

@@ -41,15 +41,23 @@ const struct oidc_option oidc_options[] = {
 	{ "required_claims", OIDC_OPT_CLAIM_REQS, OFF(required_claims), NULL, 0, 0 },
 	{ "azp", OIDC_OPT_LIST, OFF(azp), NULL, 0, 0 },
 	{ "allowed_tenants", OIDC_OPT_TENANTS, OFF(allowed_tenants), NULL, 0, 0 },
-	RESERVED("discovery_url"),
-	RESERVED("jwks_uri"),
+	/* Network key sources: used when neither jwks_file nor
+	 * hmac_secret_file is set (keysource.c). */
+	{ "discovery_url", OIDC_OPT_URL, OFF(discovery_url), NULL, 0, 0 },
+	{ "jwks_uri", OIDC_OPT_URL, OFF(jwks_uri), NULL, 0, 0 },
+	{ "ca_file", OIDC_OPT_PATH, OFF(ca_file), NULL, 0, 0 },
+	{ "proxy", OIDC_OPT_PROXY, OFF(proxy), NULL, 0, 0 },
+	{ "http_timeout", OIDC_OPT_INT, OFF(http_timeout), "5", 1, 60 },
+	{ "cache_dir", OIDC_OPT_PATH, OFF(cache_dir), "/var/cache/oidc-auth", 0, 0 },
+	{ "cache_ttl_min", OIDC_OPT_INT, OFF(cache_ttl_min), "300", 0, 86400 },
+	{ "cache_ttl_max", OIDC_OPT_INT, OFF(cache_ttl_max), "86400", 60, 2592000 },
+	{ "cache_stale_max", OIDC_OPT_INT, OFF(cache_stale_max), "86400", 0, 2592000 },
+	{ "jwks_refetch_interval", OIDC_OPT_INT, OFF(jwks_refetch_interval), "60", 1,
+	  86400 },
 	RESERVED("introspection_endpoint"),
 	RESERVED("userinfo_endpoint"),
 	RESERVED("client_id"),
 	RESERVED("client_secret_file"),
-	RESERVED("ca_file"),
-	RESERVED("http_timeout"),
-	RESERVED("cache_dir"),
 	RESERVED("token_types"),
 	RESERVED("accept_id_tokens"),
 };
@@ -120,6 +128,14 @@ enum oidc_status oidc_option_apply(struct oidc_issuer_cfg *ic,
 		if (oidc_value_path_ok(value, why, sizeof(why)))
 			st = replace_string(field, value);
 		break;
+	case OIDC_OPT_URL:
+		if (oidc_value_url_ok(value, why, sizeof(why)))
+			st = replace_string(field, value);
+		break;
+	case OIDC_OPT_PROXY:
+		if (oidc_value_proxy_ok(value, why, sizeof(why)))
+			st = replace_string(field, value);
+		break;
 	case OIDC_OPT_KID:
 		if (oidc_value_kid_ok(value, why, sizeof(why)))
 			st = replace_string(field, value);
@@ -173,8 +189,8 @@ enum oidc_status oidc_option_apply(struct oidc_issuer_cfg *ic,
 		break;
 	}
 	case OIDC_OPT_RESERVED:
-		snprintf(why, sizeof(why), "reserved for the next release (network "
-			 "key sources) and not supported yet; use jwks_file");
+		snprintf(why, sizeof(why), "reserved for a later release (opaque "
+			 "tokens: introspection, userinfo) and not supported yet");
 		break;
 	}
 out:
@@ -249,6 +265,8 @@ enum oidc_status oidc_option_format(const struct oidc_issuer_cfg *ic,
 	switch (opt->type) {
 	case OIDC_OPT_ISSUER:
 	case OIDC_OPT_PATH:
+	case OIDC_OPT_URL:
+	case OIDC_OPT_PROXY:
 	case OIDC_OPT_KID:
 		if (*(char *const *)field)
 			sb_add(&b, *(char *const *)field);
@@ -357,6 +375,8 @@ enum oidc_status oidc_issuer_cfg_copy(struct oidc_issuer_cfg *dst,
 		switch (opt->type) {
 		case OIDC_OPT_ISSUER:
 		case OIDC_OPT_PATH:
+		case OIDC_OPT_URL:
+		case OIDC_OPT_PROXY:
 		case OIDC_OPT_KID:
 			st = copy_string(df, *(char *const *)sf);
 			break;
@@ -402,6 +422,16 @@ void oidc_issuer_cfg_clear(struct oidc_issuer_cfg *ic)
 	oidc_strlist_clear(&ic->allowed_tenants);
 	oidc_map_rules_free(ic->username_map, ic->n_username_map);
 	oidc_claim_reqs_free(ic->required_claims, ic->n_required_claims);
+	/* network key and token sources */
+	free(ic->discovery_url);
+	free(ic->jwks_uri);
+	free(ic->introspection_endpoint);
+	free(ic->userinfo_endpoint);
+	free(ic->client_id);
+	free(ic->client_secret_file);
+	free(ic->ca_file);
+	free(ic->proxy);
+	free(ic->cache_dir);
 	oidc_keyset_free(&ic->keys);
 	memset(ic, 0, sizeof(*ic));
 }

@@ -23,6 +23,8 @@ enum oidc_opt_type {
 	OIDC_OPT_TYP,         /* strlist of normalised typ values */
 	OIDC_OPT_MAP,         /* username_map / n_username_map */
 	OIDC_OPT_CLAIM_REQS,  /* required_claims / n_required_claims */
+	OIDC_OPT_URL,         /* https URL (http only for loopback tests) */
+	OIDC_OPT_PROXY,       /* proxy URL: http, https or socks5h */
 	OIDC_OPT_RESERVED,    /* a key of the next release: refused */
 };
 
@@ -65,6 +67,8 @@ bool oidc_value_issuer_ok(const char *v, char *why, size_t cap);
 bool oidc_value_int_ok(const char *v, int64_t min, int64_t max, int64_t *out,
 		       char *why, size_t cap);
 bool oidc_value_path_ok(const char *v, char *why, size_t cap);
+bool oidc_value_url_ok(const char *v, char *why, size_t cap);
+bool oidc_value_proxy_ok(const char *v, char *why, size_t cap);
 bool oidc_value_kid_ok(const char *v, char *why, size_t cap);
 /* A non-empty list for OIDC_OPT_LIST, _SCOPES, _CLAIM_NAMES, _TENANTS, _TYP. */
 enum oidc_status oidc_value_list(const char *v, enum oidc_opt_type type,

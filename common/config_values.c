@@ -142,6 +142,57 @@ bool oidc_value_issuer_ok(const char *v, char *why, size_t cap)
 	return true;
 }
 
+/* discovery_url, jwks_uri: where we fetch, so https only (F1); a query is
+ * allowed (Azure AD B2C policies), a fragment or {tenantid} is not. */
+bool oidc_value_url_ok(const char *v, char *why, size_t cap)
+{
+	const char *auth, *path;
+	bool https;
+
+	if (strncmp(v, "https://", 8) == 0) {
+		https = true;
+		auth = v + 8;
+	} else if (strncmp(v, "http://", 7) == 0) {
+		https = false;
+		auth = v + 7;
+	} else {
+		snprintf(why, cap, "must be an https:// URL");
+		return false;
+	}
+	path = auth + strcspn(auth, "/?");
+	if (!authority_ok(auth, path, https, why, cap))
+		return false;
+	for (const char *p = path; *p; p++) {
+		if (*p == '#' || !is_graph(*p) || strchr("<>^`{|}", *p)) {
+			snprintf(why, cap, "has a fragment or a character a URL cannot have");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* proxy: handed to libcurl as is; only the schemes it treats as proxies. */
+bool oidc_value_proxy_ok(const char *v, char *why, size_t cap)
+{
+	static const char *const schemes[] = { "http://", "https://", "socks5h://" };
+
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		size_t n = strlen(schemes[i]);
+
+		if (strncmp(v, schemes[i], n) != 0 || !v[n])
+			continue;
+		for (const char *p = v + n; *p; p++) {
+			if (!is_graph(*p)) {
+				snprintf(why, cap, "has a character a URL cannot have");
+				return false;
+			}
+		}
+		return true;
+	}
+	snprintf(why, cap, "must be an http://, https:// or socks5h:// proxy URL");
+	return false;
+}
+
 bool oidc_value_int_ok(const char *v, int64_t min, int64_t max, int64_t *out,
 		   char *why, size_t cap)
 {

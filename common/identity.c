@@ -72,6 +72,15 @@ static bool username_bytes_ok(const unsigned char *s, size_t len)
 	return true;
 }
 
+/* "email_verified": the JSON literal true, nothing that looks like it. */
+static bool email_verified(const struct oidc_jdoc *doc,
+			   const struct oidc_jnode *root)
+{
+	const struct oidc_jnode *v = oidc_jobj_get(doc, root, "email_verified");
+
+	return v && v->type == OIDC_JTRUE;
+}
+
 static enum oidc_status username_check(const char *s, size_t len,
 				       const char *stage,
 				       struct oidc_error *err)
@@ -158,42 +167,42 @@ static enum oidc_status apply_rule(const struct oidc_map_rule *r, char *buf,
 }
 
 enum oidc_status oidc_identity_map(const struct oidc_issuer_cfg *ic,
-				   const json_t *claims, char **user_out,
+				   const struct oidc_jdoc *claims, char **user_out,
 				   struct oidc_error *err)
 {
+	const struct oidc_jnode *root = oidc_jdoc_root(claims), *v = NULL;
 	char buf[OIDC_USERNAME_MAX + 1];
 	const char *claim_name = NULL;
-	const json_t *v = NULL;
 	enum oidc_status st;
 	char *user = NULL;
 	size_t len;
 
-	if (!ic || !json_is_object(claims) || !user_out)
+	if (!ic || !root || !user_out)
 		return oidc_err(err, OIDC_E_INTERNAL, "identity map without "
 				"config, claim object or output");
 	for (size_t i = 0; i < ic->username_claim.n && !v; i++) {
 		claim_name = ic->username_claim.v[i];
-		v = json_object_get(claims, claim_name);
+		v = oidc_jobj_get(claims, root, claim_name);
 	}
 	if (!v)
 		return oidc_err(err, OIDC_E_NO_USERNAME,
 				"no username_claim is present in the token");
 	/* Present but unusable stops here: falling through to the next
 	 * claim would let the token pick which claim names the user. */
-	if (!json_is_string(v))
+	if (v->type != OIDC_JSTRING)
 		return oidc_err(err, OIDC_E_BAD_CLAIM, "%.60s is not a string",
 				claim_name);
 	/* nOAuth: an unverified (or tenant-editable) email names nobody. */
 	if (strcmp(claim_name, "email") == 0 &&
-	    !json_is_true(json_object_get(claims, "email_verified")))
+	    !email_verified(claims, root))
 		return oidc_err(err, OIDC_E_EMAIL_UNVERIFIED,
 				"email is used as username but email_verified "
 				"is not true");
-	len = json_string_length(v);
-	st = username_check(json_string_value(v), len, claim_name, err);
+	len = v->len;
+	st = username_check(v->v.s, len, claim_name, err);
 	if (st != OIDC_OK)
 		return st;
-	memcpy(buf, json_string_value(v), len);
+	memcpy(buf, v->v.s, len);
 	buf[len] = '\0';
 
 	for (size_t i = 0; i < ic->n_username_map; i++) {

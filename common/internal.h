@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "jdoc.h"
 #include "oidc.h"
 
 #define OIDC_EXPORT __attribute__((visibility("default")))
@@ -162,8 +163,8 @@ enum oidc_kty {
 /*
  * One verification key, immutable after import and shared read-only between
  * threads. Asymmetric keys hold an EVP_PKEY parsed once at import; an HMAC
- * secret (only ever from configuration) holds the secret bytes and MAC
- * contexts keyed once, duplicated per verification.
+ * secret (only ever from configuration) holds the secret bytes and the
+ * keyed inner and outer hash states, copied per verification.
  */
 struct oidc_key {
 	char *kid;                 /* owned; NULL when the JWK has none */
@@ -175,8 +176,10 @@ struct oidc_key {
 	EVP_PKEY *pkey;            /* RSA, EC, OKP */
 	unsigned char *secret;     /* OCT: wiped on free */
 	size_t secret_len;
-	EVP_MAC_CTX *hmac[3];      /* OCT: keyed templates for SHA-256/384/512,
-				      NULL where the secret is too short */
+	EVP_MD_CTX *hmac_inner[3]; /* OCT, RFC 2104 for SHA-256/384/512: the
+				      hash state after (K ^ ipad), and */
+	EVP_MD_CTX *hmac_outer[3]; /* after (K ^ opad); copied per token, NULL
+				      where the secret is too short */
 	char *issuer;              /* Entra's per-key "issuer" member, or NULL */
 	/* Asymmetric keys: one DigestVerify context per algorithm the key
 	 * fits, initialised once at import (key, digest, padding, salt
@@ -214,6 +217,9 @@ struct oidc_keyset {
 	size_t count;
 	size_t cap;
 	size_t skipped;            /* JWKS entries ignored while parsing */
+	int refs;                  /* references (oidc_keyset_ref/unref in
+				      keysource.h); 1 when created, and
+				      oidc_keyset_free drops one */
 };
 
 enum oidc_status oidc_keyset_new(struct oidc_keyset **ks_out);
@@ -234,30 +240,44 @@ enum oidc_status oidc_keyset_find(const struct oidc_keyset *ks,
 
 /* ---- JWS compact (jws.c) ----------------------------------------------- */
 
-/* A parsed JWS; segments point into the caller's token buffer. */
+/*
+ * A parsed JWS. The signing input points into the caller's token buffer;
+ * the three decoded segments share one owned buffer (wiped when freed).
+ */
 struct oidc_jws {
 	const char *signing_input;   /* header "." payload, not NUL-terminated */
 	size_t signing_input_len;
-	json_t *header;              /* owned */
+	unsigned char *buf;          /* owned: decoded header, payload and
+					signature; NULL once oidc_validate
+					moved it into its result */
+	size_t buf_len;
+	char *header_json;           /* in buf: the decoded header, parsed in
+					place (NUL-terminated) */
+	struct oidc_jdoc header;     /* owned node array over header_json */
 	enum oidc_alg alg;
 	const char *kid;             /* borrowed from header, or NULL */
 	const char *typ;             /* borrowed from header, or NULL */
-	unsigned char *payload;      /* decoded, owned, NUL-terminated */
+	unsigned char *payload;      /* in buf: decoded, NUL-terminated */
 	size_t payload_len;
-	unsigned char *sig;          /* decoded, owned */
+	unsigned char *sig;          /* in buf: decoded */
 	size_t sig_len;
 };
 
 /*
  * Parse a JWS compact token (C1-C7 of the checklist): len <= max_len else
- * OIDC_E_TOO_LARGE (checked first), exactly three non-empty segments (a
- * bounded scan before any allocation), strict base64url for all three,
- * header a JSON object within OIDC_HEADER_B64_MAX, "alg" a known string
- * (none/unknown: OIDC_E_ALG_NOT_ALLOWED), "crit" present, "zip" present or
- * "cty" of JWT: OIDC_E_UNSUPPORTED_HEADER; "kid" if present a string of at
- * most OIDC_KID_MAX bytes, "typ" if present a string, else
- * OIDC_E_MALFORMED. The payload is decoded but not parsed.
- * On failure *jws is left cleared.
+ * OIDC_E_TOO_LARGE (checked first); exactly three dot-separated segments
+ * (a bounded scan before any allocation), a non-empty header within
+ * OIDC_HEADER_B64_MAX and a signature segment within the largest RSA
+ * signature, else OIDC_E_MALFORMED; strict base64url for all three (the
+ * payload segment may be empty, RFC 7515 allows it); the header a JSON
+ * object (jdoc.h rules); "alg" a known string (none/unknown:
+ * OIDC_E_ALG_NOT_ALLOWED); "crit" present, "zip" present, "b64" other than
+ * true or "cty" of JWT: OIDC_E_UNSUPPORTED_HEADER; "kid" if present a
+ * string of at most OIDC_KID_MAX bytes, "cty" and "typ" if present
+ * strings, else OIDC_E_MALFORMED. An empty signature is OIDC_E_MALFORMED,
+ * checked only after the header, so an unsecured token ("alg":"none" with
+ * nothing after the second dot) is reported as OIDC_E_ALG_NOT_ALLOWED.
+ * The payload is decoded but not parsed. On failure *jws is left cleared.
  */
 enum oidc_status oidc_jws_parse(const char *token, size_t len, size_t max_len,
 				struct oidc_jws *jws, struct oidc_error *err);
@@ -323,9 +343,29 @@ struct oidc_issuer_cfg {
 	struct oidc_strlist azp;      /* if non-empty: azp must be one of them */
 	struct oidc_strlist allowed_tenants; /* {tenantid} issuers: tid list */
 
+	/* Network key and token sources (keysource.c, introspect.c). */
+	char *discovery_url;          /* NULL: <issuer>/.well-known/openid-
+					 configuration */
+	char *jwks_uri;               /* NULL: from discovery */
+	char *introspection_endpoint; /* NULL: from discovery */
+	char *userinfo_endpoint;      /* NULL: from discovery */
+	char *client_id;
+	char *client_secret_file;
+	char *ca_file;                /* NULL: the system CA store */
+	char *proxy;                  /* NULL: no proxy */
+	int64_t http_timeout;         /* seconds per request */
+	char *cache_dir;              /* shared disk cache */
+	int64_t cache_ttl_min;        /* bounds applied to Cache-Control */
+	int64_t cache_ttl_max;        /*   max-age of discovery and JWKS */
+	int64_t cache_stale_max;      /* how long past expiry the last good
+					 keys serve when the IdP is down */
+	int64_t jwks_refetch_interval; /* unknown kid: at most one refetch per
+					  interval per issuer */
+
 	/* Loaded by oidc_config_finish(). */
 	struct oidc_keyset *keys;     /* jwks_file keys + the HMAC secret */
 	size_t issuer_prefix_len;     /* template: bytes before {tenantid} */
+	bool network_keys;            /* keys from the provider, not a file */
 	bool is_template;
 
 	uint64_t set_bits;            /* which options were set explicitly */
@@ -358,6 +398,8 @@ size_t oidc_config_issuers(const struct oidc_config *cfg,
 #define OIDC_GRAPH_APP_ID "00000003-0000-0000-c000-000000000000"
 
 /*
+ * The claim set is a parsed jdoc whose root object holds the claims.
+ *
  * Check a verified claim set against ic (everything but iss/tid, which
  * validate.c checks): "cnf" (OIDC_E_TOKEN_BOUND), aud (OIDC_E_WRONG_AUDIENCE,
  * or OIDC_E_GRAPH_AUDIENCE when aud is Microsoft Graph), exp required /
@@ -368,7 +410,7 @@ size_t oidc_config_issuers(const struct oidc_config *cfg,
  * claims (OIDC_E_CLAIM_POLICY). No integer overflow for any int64 value.
  */
 enum oidc_status oidc_claims_check(const struct oidc_issuer_cfg *ic,
-				   const json_t *claims, const char *typ,
+				   const struct oidc_jdoc *claims, const char *typ,
 				   int64_t now, struct oidc_error *err);
 
 /*
@@ -379,7 +421,7 @@ enum oidc_status oidc_claims_check(const struct oidc_issuer_cfg *ic,
  * map file without the name: OIDC_E_BAD_USERNAME. *user_out malloc'd.
  */
 enum oidc_status oidc_identity_map(const struct oidc_issuer_cfg *ic,
-				   const json_t *claims, char **user_out,
+				   const struct oidc_jdoc *claims, char **user_out,
 				   struct oidc_error *err);
 
 #endif /* OIDC_INTERNAL_H */

@@ -78,7 +78,7 @@ bool oidc_key_fits_alg(const struct oidc_key *key, enum oidc_alg alg)
 	case OIDC_FAM_HMAC:
 		/* A2: only a configured secret is ever an HMAC key. */
 		return key->kty == OIDC_KTY_OCT &&
-		       key->hmac[alg - OIDC_ALG_HS256] != NULL;
+		       key->hmac_inner[alg - OIDC_ALG_HS256] != NULL;
 	}
 	return false;
 }
@@ -94,8 +94,10 @@ void oidc_key_free(struct oidc_key **key)
 	free(k->issuer);
 	EVP_PKEY_free(k->pkey);
 	oidc_free_secret(k->secret, k->secret_len);
-	for (size_t i = 0; i < 3; i++)
-		EVP_MAC_CTX_free(k->hmac[i]);
+	for (size_t i = 0; i < 3; i++) {
+		EVP_MD_CTX_free(k->hmac_inner[i]);
+		EVP_MD_CTX_free(k->hmac_outer[i]);
+	}
 	for (size_t i = 0; i < OIDC_ALG_HS256; i++)
 		EVP_MD_CTX_free(k->verify_tmpl[i]);
 	free(k);
@@ -493,12 +495,61 @@ enum oidc_status oidc_jwk_import(const json_t *jwk, struct oidc_key **key_out,
 	return OIDC_OK;
 }
 
+/*
+ * RFC 2104 2: the hash states after the first block, (K ^ ipad) and
+ * (K ^ opad), with K the secret (hashed first when longer than a block)
+ * padded with zeros. Copying them per token costs less than duplicating a
+ * keyed EVP_MAC context, and they are just as secret as the key.
+ */
+static enum oidc_status hmac_templates(struct oidc_key *key, size_t i,
+				       const char *digest)
+{
+	unsigned char k0[EVP_MAX_MD_SIZE > 128 ? EVP_MAX_MD_SIZE : 128];
+	unsigned char pad[128];
+	EVP_MD *md = EVP_MD_fetch(NULL, digest, NULL);
+	EVP_MD_CTX *inner = EVP_MD_CTX_new(), *outer = EVP_MD_CTX_new();
+	enum oidc_status st = OIDC_E_INTERNAL;
+	int block = md ? EVP_MD_get_block_size(md) : 0;
+	unsigned int k0_len = 0;
+
+	memset(k0, 0, sizeof(k0));
+	if (!md || !inner || !outer || block <= 0 || (size_t)block > sizeof(pad))
+		goto out;
+	if (key->secret_len > (size_t)block) {
+		if (EVP_Digest(key->secret, key->secret_len, k0, &k0_len, md,
+			       NULL) != 1)
+			goto out;
+	} else {
+		memcpy(k0, key->secret, key->secret_len);
+	}
+	for (int j = 0; j < block; j++)
+		pad[j] = k0[j] ^ 0x36;
+	if (EVP_DigestInit_ex(inner, md, NULL) != 1 ||
+	    EVP_DigestUpdate(inner, pad, (size_t)block) != 1)
+		goto out;
+	for (int j = 0; j < block; j++)
+		pad[j] = k0[j] ^ 0x5c;
+	if (EVP_DigestInit_ex(outer, md, NULL) != 1 ||
+	    EVP_DigestUpdate(outer, pad, (size_t)block) != 1)
+		goto out;
+	key->hmac_inner[i] = inner;
+	key->hmac_outer[i] = outer;
+	inner = outer = NULL;
+	st = OIDC_OK;
+out:
+	OPENSSL_cleanse(k0, sizeof(k0));
+	OPENSSL_cleanse(pad, sizeof(pad));
+	EVP_MD_CTX_free(inner);
+	EVP_MD_CTX_free(outer);
+	EVP_MD_free(md);
+	return st;
+}
+
 enum oidc_status oidc_key_from_secret(const unsigned char *secret, size_t len,
 				      const char *kid, struct oidc_key **key_out,
 				      struct oidc_error *err)
 {
 	struct oidc_key *key = NULL;
-	EVP_MAC *mac = NULL;
 	enum oidc_status st = OIDC_OK;
 
 	if (!key_out || (!secret && len))
@@ -526,27 +577,16 @@ enum oidc_status oidc_key_from_secret(const unsigned char *secret, size_t len,
 	key->alg = OIDC_ALG_UNKNOWN;
 	key->bits = (unsigned)(len * 8);
 	ERR_set_mark();
-	mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	for (int i = 0; mac && st == OIDC_OK && i < 3; i++) {
-		const struct oidc_alg_info *ai = oidc_alg_get(OIDC_ALG_HS256 + i);
-		OSSL_PARAM params[] = {
-			OSSL_PARAM_utf8_string(OSSL_MAC_PARAM_DIGEST,
-					       (char *)ai->digest, 0),
-			OSSL_PARAM_END,
-		};
+	for (size_t i = 0; st == OIDC_OK && i < 3; i++) {
+		const struct oidc_alg_info *ai = oidc_alg_get(OIDC_ALG_HS256 + (int)i);
 
 		/* HS384/HS512 need 48/64 bytes: leave them unusable. */
 		if (len < ai->hash_len)
 			continue;
-		key->hmac[i] = EVP_MAC_CTX_new(mac);
-		if (!key->hmac[i] ||
-		    EVP_MAC_init(key->hmac[i], key->secret, len, params) != 1)
+		if (hmac_templates(key, i, ai->digest) != OIDC_OK)
 			st = oidc_err(err, OIDC_E_INTERNAL, "cannot key %s",
 				      ai->name);
 	}
-	if (!mac)
-		st = oidc_err(err, OIDC_E_INTERNAL, "HMAC unavailable");
-	EVP_MAC_free(mac);
 	ERR_pop_to_mark();
 out:
 	if (st != OIDC_OK) {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "keysource.h"
 
 enum oidc_status oidc_keyset_new(struct oidc_keyset **ks_out)
 {
@@ -21,6 +22,7 @@ enum oidc_status oidc_keyset_new(struct oidc_keyset **ks_out)
 
 	if (!ks)
 		return OIDC_E_NOMEM;
+	ks->refs = 1;
 	*ks_out = ks;
 	return OIDC_OK;
 }
@@ -323,13 +325,37 @@ OIDC_EXPORT int oidc_keyset_describe(const struct oidc_keyset *ks, size_t i,
 	return 0;
 }
 
-OIDC_EXPORT void oidc_keyset_free(struct oidc_keyset **ks)
+/*
+ * A key set is immutable once built and shared between threads: a refresh
+ * swaps the key source's pointer while verifiers still hold their own
+ * reference (keysource.h), so the last one out frees it.
+ */
+struct oidc_keyset *oidc_keyset_ref(struct oidc_keyset *ks)
 {
+	if (ks)
+		__atomic_add_fetch(&ks->refs, 1, __ATOMIC_RELAXED);
+	return ks;
+}
+
+void oidc_keyset_unref(struct oidc_keyset **ks)
+{
+	struct oidc_keyset *k;
+
 	if (!ks || !*ks)
 		return;
-	for (size_t i = 0; i < (*ks)->count; i++)
-		oidc_key_free(&(*ks)->keys[i]);
-	free((*ks)->keys);
-	free(*ks);
+	k = *ks;
 	*ks = NULL;
+	/* ACQ_REL: every use by other holders happens before the free. */
+	if (__atomic_sub_fetch(&k->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	for (size_t i = 0; i < k->count; i++)
+		oidc_key_free(&k->keys[i]);
+	free(k->keys);
+	free(k);
+}
+
+/* Drops the caller's reference (frees at zero). */
+OIDC_EXPORT void oidc_keyset_free(struct oidc_keyset **ks)
+{
+	oidc_keyset_unref(ks);
 }

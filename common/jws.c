@@ -2,9 +2,10 @@
 /*
  * jws.c - JWS compact serialization (RFC 7515 section 7.1): structure and
  * header checks, then the signature with a key chosen by configuration
- * (checklist A1-A7, B1-B8, C1-C7). Per token this does three bounded
- * base64url decodes, one small JSON parse and one copy of a verification
- * context prepared at key import: no key parsing, no algorithm fetch.
+ * (checklist A1-A7, B1-B8, C1-C7). Per token this does one allocation for
+ * three bounded base64url decodes, one small in-place JSON parse (jdoc.c)
+ * and one copy of a verification context prepared at key import: no key
+ * parsing, no algorithm fetch.
  * Nothing here is mutable shared state; keys are only read.
  */
 #include <stdlib.h>
@@ -29,12 +30,11 @@ void oidc_jws_clear(struct oidc_jws *jws)
 {
 	if (!jws)
 		return;
-	json_decref(jws->header);
-	/* Payload and signature together would rebuild the bearer token. */
-	if (jws->payload)
-		oidc_free_secret(jws->payload, jws->payload_len + 1);
-	if (jws->sig)
-		oidc_free_secret(jws->sig, jws->sig_len);
+	oidc_jdoc_clear(&jws->header);
+	/* Payload and signature together would rebuild the bearer token.
+	 * buf is NULL when oidc_validate moved it into its result. */
+	if (jws->buf)
+		oidc_free_secret(jws->buf, jws->buf_len);
 	memset(jws, 0, sizeof(*jws));
 	jws->alg = OIDC_ALG_UNKNOWN;
 }
@@ -49,57 +49,57 @@ static bool cty_is_nested_jwt(const char *cty)
 static enum oidc_status jws_check_header(struct oidc_jws *jws,
 					 struct oidc_error *err)
 {
-	const json_t *h = jws->header;
-	const json_t *v = json_object_get(h, "alg");
+	const struct oidc_jdoc *h = &jws->header;
+	const struct oidc_jnode *root = oidc_jdoc_root(h);
+	const struct oidc_jnode *v = oidc_jobj_get(h, root, "alg");
 
 	/* A1, A3: alg is an exact, known name; "none" is not in the table. */
-	if (!json_is_string(v))
+	if (!v || v->type != OIDC_JSTRING)
 		return oidc_err(err, OIDC_E_MALFORMED,
 				"header alg missing or not a string");
-	jws->alg = oidc_alg_from_name(json_string_value(v),
-				      json_string_length(v));
+	jws->alg = oidc_alg_from_name(v->v.s, v->len);
 	if (jws->alg == OIDC_ALG_UNKNOWN)
 		return oidc_err(err, OIDC_E_ALG_NOT_ALLOWED,
-				"alg \"%.16s\" is not supported",
-				json_string_value(v));
+				"alg \"%.16s\" is not supported", v->v.s);
 	/* RFC 7515 4.1.11: no extension is understood, so any crit fails. */
-	if (json_object_get(h, "crit"))
+	if (oidc_jobj_get(h, root, "crit"))
 		return oidc_err(err, OIDC_E_UNSUPPORTED_HEADER,
 				"header has crit");
-	if (json_object_get(h, "zip"))
+	if (oidc_jobj_get(h, root, "zip"))
 		return oidc_err(err, OIDC_E_UNSUPPORTED_HEADER, "header has zip");
 	/* RFC 7797 3: b64 other than true changes the signing input. */
-	v = json_object_get(h, "b64");
-	if (v && !json_is_true(v))
+	v = oidc_jobj_get(h, root, "b64");
+	if (v && v->type != OIDC_JTRUE)
 		return oidc_err(err, OIDC_E_UNSUPPORTED_HEADER,
 				"header has b64 other than true");
-	v = json_object_get(h, "cty");
-	if (v && !json_is_string(v))
+	v = oidc_jobj_get(h, root, "cty");
+	if (v && v->type != OIDC_JSTRING)
 		return oidc_err(err, OIDC_E_MALFORMED, "header cty not a string");
-	if (v && cty_is_nested_jwt(json_string_value(v)))
+	if (v && cty_is_nested_jwt(v->v.s))
 		return oidc_err(err, OIDC_E_UNSUPPORTED_HEADER,
 				"nested JWT (cty JWT)");
 	/* A7: kid is an opaque, bounded string. jwk, jku, x5u, x5c are
 	 * never read (A6). */
-	v = json_object_get(h, "kid");
-	if (v && (!json_is_string(v) || json_string_length(v) > OIDC_KID_MAX))
+	v = oidc_jobj_get(h, root, "kid");
+	if (v && (v->type != OIDC_JSTRING || v->len > OIDC_KID_MAX))
 		return oidc_err(err, OIDC_E_MALFORMED,
 				"header kid not a string of at most %d bytes",
 				OIDC_KID_MAX);
-	jws->kid = json_string_value(v);
-	v = json_object_get(h, "typ");
-	if (v && !json_is_string(v))
+	jws->kid = v ? v->v.s : NULL;
+	v = oidc_jobj_get(h, root, "typ");
+	if (v && v->type != OIDC_JSTRING)
 		return oidc_err(err, OIDC_E_MALFORMED, "header typ not a string");
-	jws->typ = json_string_value(v);
+	jws->typ = v ? v->v.s : NULL;
 	return OIDC_OK;
 }
 
 enum oidc_status oidc_jws_parse(const char *token, size_t len, size_t max_len,
 				struct oidc_jws *jws, struct oidc_error *err)
 {
-	unsigned char header[OIDC_HEADER_B64_MAX / 4 * 3 + 2];
 	const char *dot1, *dot2, *payload_b64, *sig_b64;
 	size_t header_len, payload_b64_len, sig_b64_len, n = 0;
+	size_t header_cap, payload_cap, sig_cap;
+	unsigned char *p;
 	enum oidc_status st;
 
 	if (!jws)
@@ -130,26 +130,47 @@ enum oidc_status oidc_jws_parse(const char *token, size_t len, size_t max_len,
 		return oidc_err(err, OIDC_E_MALFORMED,
 				"header or signature segment too long");
 
+	/* One buffer for the three decoded segments (each JSON one with
+	 * room for its NUL): one allocation, one wipe. */
+	header_cap = oidc_b64url_decoded_max(header_len);
+	payload_cap = oidc_b64url_decoded_max(payload_b64_len);
+	sig_cap = oidc_b64url_decoded_max(sig_b64_len);
+	jws->buf_len = header_cap + 1 + payload_cap + 1 + sig_cap;
+	jws->buf = malloc(jws->buf_len);
+	if (!jws->buf) {
+		jws->buf_len = 0;
+		return oidc_err(err, OIDC_E_NOMEM, "decoded token");
+	}
+	p = jws->buf;
+
 	/* C1: all three segments strictly decoded before any JSON. */
-	if (oidc_b64url_decode(token, header_len, header, sizeof(header), &n) !=
-	    OIDC_OK)
-		return oidc_err(err, OIDC_E_MALFORMED,
-				"header is not strict base64url");
-	st = oidc_b64url_decode_alloc(payload_b64, payload_b64_len,
-				      &jws->payload, &jws->payload_len);
+	st = oidc_b64url_decode(token, header_len, p, header_cap, &n);
 	if (st != OIDC_OK) {
-		st = oidc_err(err, st, st == OIDC_E_NOMEM ? "payload" :
-				       "payload is not strict base64url");
+		st = oidc_err(err, OIDC_E_MALFORMED,
+			      "header is not strict base64url");
 		goto fail;
 	}
-	st = oidc_b64url_decode_alloc(sig_b64, sig_b64_len, &jws->sig,
-				      &jws->sig_len);
+	jws->header_json = (char *)p;
+	p[n] = '\0';
+	p += n + 1;
+	st = oidc_b64url_decode(payload_b64, payload_b64_len, p, payload_cap,
+				&jws->payload_len);
 	if (st != OIDC_OK) {
-		st = oidc_err(err, st, st == OIDC_E_NOMEM ? "signature" :
-				       "signature is not strict base64url");
+		st = oidc_err(err, OIDC_E_MALFORMED,
+			      "payload is not strict base64url");
 		goto fail;
 	}
-	st = oidc_json_parse_object(header, n, &jws->header, err);
+	jws->payload = p;
+	p[jws->payload_len] = '\0';
+	p += jws->payload_len + 1;
+	st = oidc_b64url_decode(sig_b64, sig_b64_len, p, sig_cap, &jws->sig_len);
+	if (st != OIDC_OK) {
+		st = oidc_err(err, OIDC_E_MALFORMED,
+			      "signature is not strict base64url");
+		goto fail;
+	}
+	jws->sig = p;
+	st = oidc_jdoc_parse(&jws->header, jws->header_json, n, err);
 	if (st != OIDC_OK)
 		goto fail;
 	st = jws_check_header(jws, err);
@@ -219,27 +240,39 @@ static enum oidc_status digest_verify(const EVP_MD_CTX *tmpl,
 	return st;
 }
 
-/* B8: full-length tag, constant-time compare, on a copy of the keyed
- * template (no re-keying, no shared mutable state). */
-static enum oidc_status hmac_verify(const EVP_MAC_CTX *tmpl,
+/*
+ * B8: HMAC (RFC 2104) from copies of the key's inner and outer hash states
+ * (no re-keying, no shared mutable state); full-length tag, constant-time
+ * compare.
+ */
+static enum oidc_status hmac_verify(const EVP_MD_CTX *inner,
+				    const EVP_MD_CTX *outer,
 				    const struct oidc_jws *jws)
 {
-	unsigned char mac[EVP_MAX_MD_SIZE];
-	EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(tmpl);
-	size_t mac_len = 0;
+	unsigned char ihash[EVP_MAX_MD_SIZE], mac[EVP_MAX_MD_SIZE];
+	unsigned int ihash_len = 0, mac_len = 0;
+	EVP_MD_CTX *ctx;
 	enum oidc_status st = OIDC_E_INTERNAL;
 
+	if (!inner || !outer)
+		return OIDC_E_INTERNAL;
+	ctx = EVP_MD_CTX_new();
 	if (!ctx)
 		return OIDC_E_NOMEM;
-	if (EVP_MAC_update(ctx, (const unsigned char *)jws->signing_input,
-			   jws->signing_input_len) == 1 &&
-	    EVP_MAC_final(ctx, mac, &mac_len, sizeof(mac)) == 1 &&
+	if (EVP_MD_CTX_copy_ex(ctx, inner) == 1 &&
+	    EVP_DigestUpdate(ctx, jws->signing_input,
+			     jws->signing_input_len) == 1 &&
+	    EVP_DigestFinal_ex(ctx, ihash, &ihash_len) == 1 &&
+	    EVP_MD_CTX_copy_ex(ctx, outer) == 1 &&
+	    EVP_DigestUpdate(ctx, ihash, ihash_len) == 1 &&
+	    EVP_DigestFinal_ex(ctx, mac, &mac_len) == 1 &&
 	    mac_len == jws->sig_len)
 		st = CRYPTO_memcmp(mac, jws->sig, mac_len) == 0 ?
 			     OIDC_OK :
 			     OIDC_E_BAD_SIGNATURE;
-	EVP_MAC_CTX_free(ctx);
+	EVP_MD_CTX_free(ctx);
 	/* The expected tag is a valid signature for this input. */
+	OPENSSL_cleanse(ihash, sizeof(ihash));
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return st;
 }
@@ -268,7 +301,8 @@ enum oidc_status oidc_jws_check_signature(const struct oidc_jws *jws,
 	ERR_set_mark();
 	switch (ai->family) {
 	case OIDC_FAM_HMAC:
-		st = hmac_verify(key->hmac[jws->alg - OIDC_ALG_HS256], jws);
+		st = hmac_verify(key->hmac_inner[jws->alg - OIDC_ALG_HS256],
+				 key->hmac_outer[jws->alg - OIDC_ALG_HS256], jws);
 		break;
 	case OIDC_FAM_ECDSA:
 		st = ecdsa_sig_to_der(jws->sig, jws->sig_len, der, &der_len);

@@ -10,19 +10,29 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
 #include "internal.h"
+#include "keysource.h"
 
 struct oidc_ctx {
 	struct oidc_config *cfg;
 	oidc_clock_fn clock;
 	void *clock_arg;
 	size_t max_token_size;   /* largest max_token_size of any issuer */
+	EVP_MD *sha256;          /* for audit fingerprints, fetched once (NULL:
+				    oidc_token_fingerprint fetches per call) */
+	struct oidc_keysource *sources; /* one per issuer, same order as
+					   oidc_config_issuers() */
+	size_t n_sources;
 };
 
 struct oidc_result {
 	char *username;
-	char *issuer_name;
-	json_t *claims;
+	char *issuer_name;        /* in the same allocation, after the struct */
+	unsigned char *buf;       /* the JWS's decoded segments, wiped on free */
+	size_t buf_len;
+	struct oidc_jdoc claims;  /* over the payload inside buf */
 	enum oidc_alg alg;
 };
 
@@ -56,10 +66,22 @@ OIDC_EXPORT enum oidc_status oidc_ctx_new(struct oidc_ctx **ctx_out,
 	}
 	ctx->cfg = cfg;
 	ctx->clock = oidc_wall_clock;
+	ctx->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	n = oidc_config_issuers(cfg, &list);
-	for (size_t i = 0; i < n; i++)
+	ctx->sources = calloc(n, sizeof(*ctx->sources));
+	if (!ctx->sources) {
+		oidc_ctx_free(&ctx);
+		return oidc_err(err, OIDC_E_NOMEM, "context");
+	}
+	for (size_t i = 0; i < n; i++) {
 		if ((size_t)list[i]->max_token_size > ctx->max_token_size)
 			ctx->max_token_size = (size_t)list[i]->max_token_size;
+		if (oidc_keysource_init(&ctx->sources[i], list[i]) != OIDC_OK) {
+			oidc_ctx_free(&ctx);
+			return oidc_err(err, OIDC_E_NOMEM, "key source");
+		}
+		ctx->n_sources = i + 1;
+	}
 	*ctx_out = ctx;
 	return OIDC_OK;
 }
@@ -80,7 +102,11 @@ OIDC_EXPORT void oidc_ctx_free(struct oidc_ctx **ctx)
 {
 	if (!ctx || !*ctx)
 		return;
+	for (size_t i = 0; i < (*ctx)->n_sources; i++)
+		oidc_keysource_clear(&(*ctx)->sources[i]);
+	free((*ctx)->sources);
 	oidc_config_free(&(*ctx)->cfg);
+	EVP_MD_free((*ctx)->sha256);
 	free(*ctx);
 	*ctx = NULL;
 }
@@ -123,18 +149,19 @@ static bool issuer_matches(const struct oidc_issuer_cfg *ic, const char *iss,
 
 /* D1: pick the configured issuer by the token's iss (selection only). */
 static enum oidc_status select_issuer(const struct oidc_ctx *ctx,
-				      const json_t *claims,
+				      const struct oidc_jdoc *claims,
 				      const struct oidc_issuer_cfg **ic_out,
 				      struct oidc_error *err)
 {
 	const struct oidc_issuer_cfg *const *list = NULL;
+	const struct oidc_jnode *root = oidc_jdoc_root(claims);
 	size_t n = oidc_config_issuers(ctx->cfg, &list);
-	const char *iss = oidc_json_str(claims, "iss");
+	const char *iss = oidc_jobj_str(claims, root, "iss");
 	const char *tenant;
 	size_t tenant_len;
 
 	if (!iss)
-		return oidc_err(err, json_object_get(claims, "iss") ?
+		return oidc_err(err, oidc_jobj_get(claims, root, "iss") ?
 					     OIDC_E_BAD_CLAIM : OIDC_E_MISSING_CLAIM,
 				"iss missing or not a string");
 	for (size_t i = 0; i < n; i++) {
@@ -168,6 +195,41 @@ static char *issuer_for_tenant(const char *tmpl, const char *tid)
 	return out;
 }
 
+/* The claims that name the token and its issuer, found in one pass (the
+ * parser refused duplicate names). */
+struct id_claims {
+	const struct oidc_jnode *iss, *sub, *jti, *tid;
+};
+
+static void find_id_claims(const struct oidc_jdoc *claims,
+			   struct id_claims *c)
+{
+	const struct oidc_jnode *root = oidc_jdoc_root(claims);
+	const struct oidc_jnode *nodes = claims->nodes;
+
+	memset(c, 0, sizeof(*c));
+	/* jdoc.h: the members are root+1.. and each one's end is the next. */
+	for (uint32_t i = 1; root && i < root->end; i = nodes[i].end) {
+		const struct oidc_jnode *n = &nodes[i];
+
+		if (n->key_len != 3)
+			continue;
+		if (memcmp(n->key, "iss", 3) == 0)
+			c->iss = n;
+		else if (memcmp(n->key, "sub", 3) == 0)
+			c->sub = n;
+		else if (memcmp(n->key, "jti", 3) == 0)
+			c->jti = n;
+		else if (memcmp(n->key, "tid", 3) == 0)
+			c->tid = n;
+	}
+}
+
+static const char *jstr(const struct oidc_jnode *v)
+{
+	return v && v->type == OIDC_JSTRING ? v->v.s : NULL;
+}
+
 /*
  * D1/E2 after the signature verified: iss equals the configured issuer; for
  * a template, tid equals the tenant part of iss and is allow-listed; a key
@@ -175,24 +237,24 @@ static char *issuer_for_tenant(const char *tmpl, const char *tid)
  */
 static enum oidc_status check_issuer(const struct oidc_issuer_cfg *ic,
 				     const struct oidc_key *key,
-				     const json_t *claims,
+				     const struct id_claims *c,
 				     struct oidc_error *err)
 {
-	const char *iss = oidc_json_str(claims, "iss");
+	const char *iss = jstr(c->iss);
 	const char *tenant = NULL, *tid;
 	size_t tenant_len = 0;
 	enum oidc_status st = OIDC_OK;
 	char *key_iss = NULL;
 
 	if (!iss)
-		return oidc_err(err, json_object_get(claims, "iss") ?
-					     OIDC_E_BAD_CLAIM : OIDC_E_MISSING_CLAIM,
+		return oidc_err(err, c->iss ? OIDC_E_BAD_CLAIM :
+					      OIDC_E_MISSING_CLAIM,
 				"iss missing or not a string");
 	if (!issuer_matches(ic, iss, &tenant, &tenant_len))
 		return oidc_err(err, OIDC_E_WRONG_ISSUER,
 				"iss \"%.100s\" is not %.100s", iss, ic->issuer);
 	if (ic->is_template) {
-		tid = oidc_json_str(claims, "tid");
+		tid = jstr(c->tid);
 		if (!tid || strlen(tid) != tenant_len ||
 		    memcmp(tid, tenant, tenant_len) != 0)
 			return oidc_err(err, OIDC_E_TENANT_NOT_ALLOWED,
@@ -203,7 +265,7 @@ static enum oidc_status check_issuer(const struct oidc_issuer_cfg *ic,
 					tid);
 	}
 	if (key->issuer) {
-		tid = oidc_json_str(claims, "tid");
+		tid = jstr(c->tid);
 		key_iss = issuer_for_tenant(key->issuer, tid ? tid : "");
 		if (!key_iss)
 			return oidc_err(err, OIDC_E_NOMEM, "issuer");
@@ -216,10 +278,53 @@ static enum oidc_status check_issuer(const struct oidc_issuer_cfg *ic,
 	return st;
 }
 
+/* src is NUL-terminated and oidc_sanitize stops there or at cap. */
 static void audit_copy(char *dst, size_t cap, const char *src)
 {
 	if (src)
-		oidc_sanitize(dst, cap, src, strlen(src));
+		oidc_sanitize(dst, cap, src, cap);
+}
+
+/*
+ * oidc_token_fingerprint without its per-call digest fetch (SHA256() in
+ * OpenSSL 3 fetches the algorithm each time): same output.
+ */
+static void token_fingerprint(const struct oidc_ctx *ctx, const char *token,
+			      size_t len, char out[17])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+
+	if (!ctx->sha256 ||
+	    EVP_Digest(token, len, md, &md_len, ctx->sha256, NULL) != 1 ||
+	    md_len < 8) {
+		oidc_token_fingerprint(token, len, out);
+		return;
+	}
+	for (int i = 0; i < 8; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[16] = '\0';
+}
+
+/*
+ * A reference to the keys that verify ic's tokens: the configured files, or
+ * the provider's set through the memory/disk cache (keysource.c). kid is set
+ * only to ask for a rate-limited refetch after an unknown kid.
+ */
+static enum oidc_status issuer_keys(struct oidc_ctx *ctx,
+				    const struct oidc_issuer_cfg *ic,
+				    const char *kid, struct oidc_keyset **keys_out,
+				    struct oidc_error *err)
+{
+	for (size_t i = 0; i < ctx->n_sources; i++)
+		if (ctx->sources[i].ic == ic)
+			return oidc_keysource_get(&ctx->sources[i],
+						  oidc_ctx_now(ctx), kid, NULL,
+						  keys_out, err);
+	return oidc_err(err, OIDC_E_INTERNAL, "no key source for %s", ic->name);
 }
 
 OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
@@ -232,9 +337,11 @@ OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
 	const struct oidc_issuer_cfg *const *list = NULL;
 	const struct oidc_issuer_cfg *ic = NULL;
 	const struct oidc_key *key = NULL;
+	struct oidc_keyset *keys = NULL;
 	struct oidc_jws jws = { 0 };
 	struct oidc_result *res = NULL;
-	json_t *claims = NULL;
+	struct oidc_jdoc claims = { NULL, 0, 0 };
+	struct id_claims idc;
 	char *user = NULL;
 	enum oidc_status st;
 
@@ -242,8 +349,10 @@ OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
 		memset(audit, 0, sizeof(*audit));
 	if (!ctx || !token)
 		return oidc_err(err, OIDC_E_INTERNAL, "no context or token");
-	if (audit)
-		oidc_token_fingerprint(token, len, audit->token_sha256);
+	/* Hash only what could be a token: an oversize input must cost
+	 * nothing before it is refused. */
+	if (audit && len <= ctx->max_token_size)
+		token_fingerprint(ctx, token, len, audit->token_sha256);
 
 	st = oidc_jws_parse(token, len, ctx->max_token_size, &jws, err);
 	if (st != OIDC_OK)
@@ -259,11 +368,11 @@ OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
 	if (oidc_config_issuers(ctx->cfg, &list) == 1) {
 		ic = list[0];
 	} else {
-		st = oidc_json_parse_object(jws.payload, jws.payload_len,
-					    &claims, err);
+		st = oidc_jdoc_parse(&claims, (char *)jws.payload,
+				     jws.payload_len, err);
 		if (st != OIDC_OK)
 			goto out;
-		st = select_issuer(ctx, claims, &ic, err);
+		st = select_issuer(ctx, &claims, &ic, err);
 		if (st != OIDC_OK)
 			goto out;
 	}
@@ -281,39 +390,45 @@ OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
 			      oidc_alg_get(jws.alg)->name);
 		goto out;
 	}
-	if (!ic->keys) {
-		st = oidc_err(err, OIDC_E_KEYS_UNAVAILABLE, "no keys for %s",
-			      ic->name);
+	st = issuer_keys(ctx, ic, NULL, &keys, err);
+	if (st != OIDC_OK)
 		goto out;
+	st = oidc_keyset_find(keys, jws.alg, jws.kid, &key, err);
+	if (st == OIDC_E_UNKNOWN_KID && jws.kid && ic->network_keys) {
+		/* A8 / rotation: the provider may have published a new key;
+		 * the key source refetches at most once per interval. */
+		oidc_keyset_unref(&keys);
+		st = issuer_keys(ctx, ic, jws.kid, &keys, err);
+		if (st == OIDC_OK)
+			st = oidc_keyset_find(keys, jws.alg, jws.kid, &key, err);
 	}
-	st = oidc_keyset_find(ic->keys, jws.alg, jws.kid, &key, err);
 	if (st != OIDC_OK)
 		goto out;
 	st = oidc_jws_check_signature(&jws, key, err);
 	if (st != OIDC_OK)
 		goto out;
 
-	if (!claims) {
-		st = oidc_json_parse_object(jws.payload, jws.payload_len,
-					    &claims, err);
+	/* In place: the decoded payload is ours, and the signature covers
+	 * the received text, not these bytes. */
+	if (!oidc_jdoc_root(&claims)) {
+		st = oidc_jdoc_parse(&claims, (char *)jws.payload,
+				     jws.payload_len, err);
 		if (st != OIDC_OK)
 			goto out;
 	}
+	find_id_claims(&claims, &idc);
 	if (audit) {
-		audit_copy(audit->iss, sizeof(audit->iss),
-			   oidc_json_str(claims, "iss"));
-		audit_copy(audit->sub, sizeof(audit->sub),
-			   oidc_json_str(claims, "sub"));
-		audit_copy(audit->jti, sizeof(audit->jti),
-			   oidc_json_str(claims, "jti"));
+		audit_copy(audit->iss, sizeof(audit->iss), jstr(idc.iss));
+		audit_copy(audit->sub, sizeof(audit->sub), jstr(idc.sub));
+		audit_copy(audit->jti, sizeof(audit->jti), jstr(idc.jti));
 	}
-	st = check_issuer(ic, key, claims, err);
+	st = check_issuer(ic, key, &idc, err);
 	if (st != OIDC_OK)
 		goto out;
-	st = oidc_claims_check(ic, claims, jws.typ, oidc_ctx_now(ctx), err);
+	st = oidc_claims_check(ic, &claims, jws.typ, oidc_ctx_now(ctx), err);
 	if (st != OIDC_OK)
 		goto out;
-	st = oidc_identity_map(ic, claims, &user, err);
+	st = oidc_identity_map(ic, &claims, &user, err);
 	if (st != OIDC_OK)
 		goto out;
 	if (audit)
@@ -326,16 +441,25 @@ OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
 	}
 
 	if (result_out) {
-		res = calloc(1, sizeof(*res));
-		if (!res || !(res->issuer_name = strdup(ic->name))) {
+		size_t name_len = strlen(ic->name);
+
+		/* One allocation: the issuer name lives after the struct. */
+		res = calloc(1, sizeof(*res) + name_len + 1);
+		if (!res) {
 			st = oidc_err(err, OIDC_E_NOMEM, "result");
 			goto out;
 		}
+		res->issuer_name = (char *)(res + 1);
+		memcpy(res->issuer_name, ic->name, name_len + 1);
+		/* The claims point into the JWS buffer: both move. */
 		res->username = user;
 		res->claims = claims;
+		res->buf = jws.buf;
+		res->buf_len = jws.buf_len;
 		res->alg = jws.alg;
 		user = NULL;
-		claims = NULL;
+		memset(&claims, 0, sizeof(claims));
+		jws.buf = NULL;
 		*result_out = res;
 		res = NULL;
 	}
@@ -345,9 +469,10 @@ OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
 		err->detail[0] = '\0';
 	}
 out:
+	oidc_keyset_unref(&keys);
 	oidc_result_free(&res);
 	free(user);
-	json_decref(claims);
+	oidc_jdoc_clear(&claims);
 	oidc_jws_clear(&jws);
 	return st;
 }
@@ -370,7 +495,7 @@ OIDC_EXPORT const char *oidc_result_alg(const struct oidc_result *res)
 OIDC_EXPORT const char *oidc_result_claim_string(const struct oidc_result *res,
 						 const char *name)
 {
-	return oidc_json_str(res->claims, name);
+	return oidc_jobj_str(&res->claims, oidc_jdoc_root(&res->claims), name);
 }
 
 OIDC_EXPORT int oidc_result_claim_int(const struct oidc_result *res,
@@ -378,7 +503,8 @@ OIDC_EXPORT int oidc_result_claim_int(const struct oidc_result *res,
 {
 	int64_t v;
 
-	if (oidc_json_numericdate(res->claims, name, &v) != 1)
+	if (oidc_jobj_numericdate(&res->claims, oidc_jdoc_root(&res->claims),
+				  name, &v) != 1)
 		return -1;
 	*value_out = v;
 	return 0;
@@ -386,7 +512,13 @@ OIDC_EXPORT int oidc_result_claim_int(const struct oidc_result *res,
 
 OIDC_EXPORT char *oidc_result_claims_json(const struct oidc_result *res)
 {
-	return json_dumps(res->claims, JSON_COMPACT | JSON_SORT_KEYS);
+	json_t *claims = oidc_jdoc_to_jansson(&res->claims,
+					      oidc_jdoc_root(&res->claims));
+	char *out = claims ? json_dumps(claims, JSON_COMPACT | JSON_SORT_KEYS) :
+			     NULL;
+
+	json_decref(claims);
+	return out;
 }
 
 OIDC_EXPORT void oidc_result_free(struct oidc_result **res)
@@ -394,8 +526,9 @@ OIDC_EXPORT void oidc_result_free(struct oidc_result **res)
 	if (!res || !*res)
 		return;
 	free((*res)->username);
-	free((*res)->issuer_name);
-	json_decref((*res)->claims);
+	oidc_jdoc_clear(&(*res)->claims);
+	if ((*res)->buf)
+		oidc_free_secret((*res)->buf, (*res)->buf_len);
 	free(*res);
 	*res = NULL;
 }

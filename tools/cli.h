@@ -4,6 +4,7 @@
 #define OIDC_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "oidc.h"
@@ -19,6 +20,17 @@ int cli_print_valid(const struct oidc_result *res,
 /* Print the effective configuration; returns 0. */
 int cli_print_config(const struct oidc_config *cfg, const char *path,
 		     bool json);
+/* Load a config file (or a one-issuer config from issuer_url), apply
+ * "KEY=VALUE" overrides, finish. */
+enum oidc_status cli_load_config(const char *path, const char *issuer_url,
+				 char **sets, size_t n_sets,
+				 struct oidc_config **cfg_out,
+				 struct oidc_error *err);
+/* Wall clock in seconds. */
+int64_t cli_now(void);
+int cli_cmd_discover(int argc, char **argv);
+int cli_cmd_cache(int argc, char **argv);
+
 /* Token from argv or stdin, whitespace trimmed; NULL with err set. */
 char *cli_read_token(const char *arg, size_t *len_out, struct oidc_error *err);
 

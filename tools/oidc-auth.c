@@ -34,6 +34,8 @@ static const char usage_main[] =
 	"  validate      validate a token as pam_oidc and sasl_xoauth2 would\n"
 	"  jws-verify    check only a token's signature against a JWKS file\n"
 	"  check-config  parse a configuration file and print its effective values\n"
+	"  discover      show a provider's metadata and the keys it would trust\n"
+	"  cache         show or clear the cache of discovery documents and keys\n"
 	"\n"
 	"Run 'oidc-auth COMMAND --help' for a command's options.\n"
 	"Exit status: 0 valid, 1 rejected, 2 usage or configuration error,\n"
@@ -226,17 +228,27 @@ static enum oidc_status apply_set(struct oidc_config *cfg, const char *kv,
 	return st;
 }
 
-/* Load FILE, apply the --set overrides, finish. */
-static enum oidc_status load_config(const char *path, char **sets,
-				    size_t n_sets, struct oidc_config **cfg_out,
-				    struct oidc_error *err)
+/*
+ * Load FILE (or, with issuer_url, a one-issuer configuration made from the
+ * URL alone, for "discover"), apply the --set overrides, finish.
+ */
+enum oidc_status cli_load_config(const char *path, const char *issuer_url,
+				 char **sets, size_t n_sets,
+				 struct oidc_config **cfg_out,
+				 struct oidc_error *err)
 {
 	struct oidc_config *cfg = NULL;
 	enum oidc_status st;
 
 	st = oidc_config_new(&cfg, err);
-	if (st == OIDC_OK)
+	if (st == OIDC_OK && path)
 		st = oidc_config_load_file(cfg, path, err);
+	if (st == OIDC_OK && issuer_url) {
+		st = oidc_config_set(cfg, NULL, "issuer", issuer_url, err);
+		/* discover reads no token: any audience will do */
+		if (st == OIDC_OK)
+			st = oidc_config_set(cfg, NULL, "audience", "discover", err);
+	}
 	for (size_t i = 0; st == OIDC_OK && i < n_sets; i++)
 		st = apply_set(cfg, sets[i], err);
 	if (st == OIDC_OK)
@@ -247,6 +259,11 @@ static enum oidc_status load_config(const char *path, char **sets,
 	}
 	*cfg_out = cfg;
 	return OIDC_OK;
+}
+
+int64_t cli_now(void)
+{
+	return (int64_t)time(NULL);
 }
 
 static int64_t fixed_clock(void *arg)
@@ -329,7 +346,7 @@ static int cmd_validate(int argc, char **argv)
 		rc = cli_print_failure(&err, NULL, json);
 		goto out;
 	}
-	if (load_config(config, sets, n_sets, &cfg, &err) != OIDC_OK ||
+	if (cli_load_config(config, NULL, sets, n_sets, &cfg, &err) != OIDC_OK ||
 	    oidc_ctx_new(&ctx, cfg, &err) != OIDC_OK) {
 		rc = cli_print_failure(&err, NULL, json);
 		goto out;
@@ -478,7 +495,8 @@ static int cmd_check_config(int argc, char **argv)
 		rc = usage_error(usage_check, "%s", "give one configuration file");
 		goto out;
 	}
-	if (load_config(argv[optind], sets, n_sets, &cfg, &err) != OIDC_OK) {
+	if (cli_load_config(argv[optind], NULL, sets, n_sets, &cfg, &err) !=
+	    OIDC_OK) {
 		rc = cli_print_failure(&err, NULL, json);
 		goto out;
 	}
@@ -505,5 +523,9 @@ int main(int argc, char **argv)
 		return cmd_jws_verify(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check-config"))
 		return cmd_check_config(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "discover"))
+		return cli_cmd_discover(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "cache"))
+		return cli_cmd_cache(argc - 1, argv + 1);
 	return usage_error(usage_main, "unknown command '%s'", argv[1]);
 }

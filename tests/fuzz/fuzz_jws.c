@@ -109,8 +109,10 @@ static void fuzz_check_parsed(const struct oidc_jws *jws, const char *token,
 		fuzz_die("parsed token with an unknown alg");
 	if (jws->signing_input != token || jws->signing_input_len >= size)
 		fuzz_die("signing input is not a prefix of the token");
-	if (!jws->header || !json_is_object(jws->header))
+	if (!oidc_jdoc_root(&jws->header))
 		fuzz_die("header is not a JSON object");
+	if (!jws->buf || (const unsigned char *)jws->header_json != jws->buf)
+		fuzz_die("header is not in the JWS buffer");
 	if (!jws->payload || jws->payload[jws->payload_len] != '\0')
 		fuzz_die("payload is not NUL-terminated");
 	if (jws->sig_len == 0 || !jws->sig)

@@ -2,8 +2,9 @@
 /*
  * test_claims.c - oidc_claims_check (checklist D2-D5, D7, D8, E1).
  *
- * Claim sets are JSON text literals parsed with oidc_json_parse_object (they
- * are claim sets, not tokens). The clock is pinned at NOW = 1700000000 with
+ * Claim sets are JSON text literals parsed in place with oidc_jdoc_parse
+ * from a writable copy, as validate.c parses a decoded payload (they are
+ * claim sets, not tokens). The clock is pinned at NOW = 1700000000 with
  * a leeway of 60 s, so the boundaries are:
  *   now - leeway = 1699999940 (exp here: expired), 1699999941 (valid)
  *   now + leeway = 1700000060 (nbf/iat here: valid), 1700000061 (future)
@@ -451,14 +452,36 @@ static void cfg_clear(struct oidc_issuer_cfg *ic)
 	memset(ic, 0, sizeof(*ic));
 }
 
-static json_t *parse(const char *text)
+/* A parsed claim set and the text it points into; doc comes first, so a
+ * struct oidc_jdoc * from parse() is the whole allocation. */
+struct claim_text {
+	struct oidc_jdoc doc;
+	char buf[];
+};
+
+static struct oidc_jdoc *parse(const char *text)
 {
-	json_t *j = NULL;
+	size_t len = strlen(text);
+	struct claim_text *ct = calloc(1, sizeof(*ct) + len + 1);
 	struct oidc_error e;
 
-	if (oidc_json_parse_object(text, strlen(text), &j, &e) != OIDC_OK)
+	if (!ct)
 		return NULL;
-	return j;
+	memcpy(ct->buf, text, len + 1);
+	if (oidc_jdoc_parse(&ct->doc, ct->buf, len, &e) != OIDC_OK) {
+		oidc_jdoc_clear(&ct->doc);
+		free(ct);
+		return NULL;
+	}
+	return &ct->doc;
+}
+
+static void claims_free(struct oidc_jdoc *doc)
+{
+	if (!doc)
+		return;
+	oidc_jdoc_clear(doc);
+	free((struct claim_text *)(void *)doc);
 }
 
 static void run_table(struct oidc_issuer_cfg cfgs[CFG_COUNT])
@@ -466,7 +489,7 @@ static void run_table(struct oidc_issuer_cfg cfgs[CFG_COUNT])
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct claims_case *c = &cases[i];
 		struct oidc_error err = { OIDC_OK, "" };
-		json_t *claims = parse(c->json);
+		struct oidc_jdoc *claims = parse(c->json);
 		enum oidc_status st;
 
 		if (!CHECK(claims != NULL, "%s: claim set parses", c->name))
@@ -478,7 +501,7 @@ static void run_table(struct oidc_issuer_cfg cfgs[CFG_COUNT])
 		/* Same verdict without an error struct. */
 		CHECK_STATUS(oidc_claims_check(&cfgs[c->cfg], claims, c->typ, NOW, NULL),
 			     c->want, "%s (err NULL)", c->name);
-		json_decref(claims);
+		claims_free(claims);
 	}
 }
 
@@ -486,40 +509,44 @@ static void run_table(struct oidc_issuer_cfg cfgs[CFG_COUNT])
 static void test_detail_hides_values(struct oidc_issuer_cfg cfgs[CFG_COUNT])
 {
 	struct oidc_error err = { OIDC_OK, "" };
-	json_t *claims = parse("{" OK_CLAIMS ",\"groups\":[\"sekrit-group-xyzzy\"],"
-			       GOOD_AMR_ACR "}");
+	struct oidc_jdoc *claims = parse("{" OK_CLAIMS ",\"groups\":[\"sekrit-group-xyzzy\"],"
+					 GOOD_AMR_ACR "}");
 
 	CHECK_STATUS(oidc_claims_check(&cfgs[CFG_CLAIMS], claims, "at+jwt", NOW, &err),
 		     OIDC_E_CLAIM_POLICY, "claim policy on an unknown group");
 	CHECK(strstr(err.detail, "xyzzy") == NULL,
 	      "claim policy detail does not echo the token's value");
 	CHECK(strstr(err.detail, "groups") != NULL, "claim policy detail names the claim");
-	json_decref(claims);
+	claims_free(claims);
 }
 
 static void test_bad_arguments(struct oidc_issuer_cfg cfgs[CFG_COUNT])
 {
-	json_t *arr = json_array();
+	/* A document whose root is an array (built by hand: the parser
+	 * never makes one), and an empty document. */
+	struct oidc_jnode node = { .type = OIDC_JARRAY, .end = 1 };
+	struct oidc_jdoc arr = { &node, 1, 1 }, empty = { NULL, 0, 0 };
 
-	CHECK_STATUS(oidc_claims_check(&cfgs[CFG_BASE], arr, "at+jwt", NOW, NULL),
+	CHECK_STATUS(oidc_claims_check(&cfgs[CFG_BASE], &arr, "at+jwt", NOW, NULL),
 		     OIDC_E_INTERNAL, "claims not an object");
+	CHECK_STATUS(oidc_claims_check(&cfgs[CFG_BASE], &empty, "at+jwt", NOW, NULL),
+		     OIDC_E_INTERNAL, "claims an empty document");
 	CHECK_STATUS(oidc_claims_check(&cfgs[CFG_BASE], NULL, "at+jwt", NOW, NULL),
 		     OIDC_E_INTERNAL, "claims NULL");
-	json_decref(arr);
 }
 
 /* Audience list empty (a config bug): nothing matches, fail closed. */
 static void test_empty_audience_list(void)
 {
 	struct oidc_issuer_cfg ic;
-	json_t *claims = parse("{" OK_CLAIMS "}");
+	struct oidc_jdoc *claims = parse("{" OK_CLAIMS "}");
 
 	cfg_init(&ic, CFG_BASE);
 	oidc_strlist_clear(&ic.audience);
 	CHECK_STATUS(oidc_claims_check(&ic, claims, "at+jwt", NOW, NULL),
 		     OIDC_E_WRONG_AUDIENCE, "empty audience list refuses");
 	cfg_clear(&ic);
-	json_decref(claims);
+	claims_free(claims);
 }
 
 static int64_t clamp62(int64_t v)
@@ -531,7 +558,7 @@ static int64_t clamp62(int64_t v)
 
 /*
  * One point of the grid: RFC 7519 4.1.4/4.1.5 computed in 128 bits with the
- * claims clamped to +-2^62 like oidc_json_numericdate. true when
+ * claims clamped to +-2^62 like oidc_jobj_numericdate. true when
  * oidc_claims_check agrees.
  */
 static bool grid_point(struct oidc_issuer_cfg *ic, int64_t now, int64_t lw,
@@ -540,7 +567,7 @@ static bool grid_point(struct oidc_issuer_cfg *ic, int64_t now, int64_t lw,
 	__int128 e = clamp62(exp), f = clamp62(nbf);
 	enum oidc_status want = OIDC_OK, got = OIDC_E_MALFORMED;
 	char text[256];
-	json_t *claims;
+	struct oidc_jdoc *claims;
 
 	if (e <= (__int128)now - lw)
 		want = OIDC_E_EXPIRED;
@@ -552,7 +579,7 @@ static bool grid_point(struct oidc_issuer_cfg *ic, int64_t now, int64_t lw,
 	ic->leeway = lw;
 	if (claims)
 		got = oidc_claims_check(ic, claims, NULL, now, NULL);
-	json_decref(claims);
+	claims_free(claims);
 	if (got == want)
 		return true;
 	printf("# now=%" PRId64 " leeway=%" PRId64 " exp=%" PRId64 " nbf=%" PRId64

@@ -713,7 +713,16 @@ static void test_contradictions(void)
 	} cases[] = {
 		{ "audience = a\njwks_file = @JWKS@\n", "no issuer" },
 		{ "issuer = https://i.example\njwks_file = @JWKS@\n", "no audience" },
-		{ "issuer = https://i.example\naudience = a\n", "no key source" },
+		{ BASE "jwks_uri = https://i.example/jwks\n", "jwks_file and jwks_uri" },
+		{ BASE "discovery_url = https://i.example/d\n",
+		  "jwks_file and discovery_url" },
+		{ "issuer = https://i.example\naudience = a\nalgorithms = HS256\n"
+		  "hmac_secret_file = @SECRET32@\njwks_uri = https://i.example/jwks\n",
+		  "hmac_secret_file and jwks_uri" },
+		{ "issuer = https://login.example/{tenantid}/v2.0\naudience = a\n"
+		  "allowed_tenants = t1\n", "template issuer without discovery_url" },
+		{ "issuer = https://i.example\naudience = a\ncache_ttl_min = 900\n"
+		  "cache_ttl_max = 600\n", "cache_ttl_min above cache_ttl_max" },
 		{ BASE "algorithms = RS256, HS256\n", "HS256 without hmac_secret_file" },
 		{ BASE "hmac_secret_file = @SECRET32@\n",
 		  "hmac_secret_file without an HS algorithm" },
@@ -730,13 +739,52 @@ static void test_contradictions(void)
 		     "the same base without contradiction finishes");
 }
 
+/* Without a local key file the keys come from the provider. */
+static void test_network_keys(void)
+{
+	static const struct {
+		const char *text;
+		enum oidc_status want;
+		const char *name;
+	} cases[] = {
+		{ "issuer = https://i.example\naudience = a\n", OIDC_OK,
+		  "no key file: discovery from the issuer" },
+		{ "issuer = https://i.example\naudience = a\n"
+		  "jwks_uri = https://keys.example/jwks?x=1\n", OIDC_OK, "explicit jwks_uri" },
+		{ "issuer = https://login.example/{tenantid}/v2.0\naudience = a\n"
+		  "allowed_tenants = t1\ndiscovery_url = https://login.example/"
+		  "organizations/v2.0/.well-known/openid-configuration\n", OIDC_OK,
+		  "template issuer with discovery_url" },
+		{ "issuer = https://i.example\naudience = a\njwks_uri = http://i.example/j\n",
+		  OIDC_E_CONFIG, "http jwks_uri refused" },
+		{ "issuer = https://i.example\naudience = a\n"
+		  "jwks_uri = http://127.0.0.1:8443/j\n", OIDC_OK,
+		  "http jwks_uri on loopback (tests)" },
+		{ "issuer = https://i.example\naudience = a\n"
+		  "discovery_url = https://i.example/d#frag\n", OIDC_E_CONFIG,
+		  "discovery_url with a fragment refused" },
+		{ "issuer = https://i.example\naudience = a\nhttp_timeout = 0\n",
+		  OIDC_E_CONFIG, "http_timeout 0 refused" },
+		{ "issuer = https://i.example\naudience = a\nhttp_timeout = 61\n",
+		  OIDC_E_CONFIG, "http_timeout 61 refused" },
+		{ "issuer = https://i.example\naudience = a\nproxy = ftp://p.example\n",
+		  OIDC_E_CONFIG, "ftp proxy refused" },
+		{ "issuer = https://i.example\naudience = a\nproxy = http://p.example:3128\n",
+		  OIDC_OK, "http proxy" },
+		{ "issuer = https://i.example\naudience = a\ncache_dir = relative/dir\n",
+		  OIDC_E_CONFIG, "relative cache_dir refused" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK_STATUS(finish_status(cases[i].text, NULL), cases[i].want,
+			     "network keys: %s", cases[i].name);
+}
+
 static void test_reserved(void)
 {
 	static const char *const reserved[] = {
-		"discovery_url", "jwks_uri",   "introspection_endpoint",
-		"userinfo_endpoint", "client_id", "client_secret_file",
-		"ca_file",       "http_timeout", "cache_dir",
-		"token_types",   "accept_id_tokens",
+		"introspection_endpoint", "userinfo_endpoint", "client_id",
+		"client_secret_file", "token_types", "accept_id_tokens",
 	};
 
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
@@ -920,7 +968,10 @@ static void test_visit(void)
 	CHECK(strstr(first->text, "hmac_secret_file = ") != NULL,
 	      "visit shows the secret file path");
 	CHECK(strstr(first->text, "hmac_kid") == NULL, "visit leaves unset keys out");
-	CHECK(strstr(first->text, "discovery_url") == NULL, "visit leaves reserved keys out");
+	CHECK(strstr(first->text, "introspection_endpoint") == NULL,
+	      "visit leaves reserved keys out");
+	CHECK(strstr(first->text, "cache_dir = /var/cache/oidc-auth\n") != NULL,
+	      "visit shows the cache_dir default");
 	secret = test_read_file(secret32_path, NULL);
 	if (secret && strlen(secret) > 16) {
 		secret[16] = '\0';
@@ -1005,6 +1056,7 @@ int main(void)
 	test_secrets();
 	test_contradictions();
 	test_reserved();
+	test_network_keys();
 	test_set_api();
 	test_files();
 	test_visit();

@@ -4,9 +4,10 @@
  * nOAuth email_verified rule, username hygiene (length, control
  * characters, UTF-8) and the username_map rules in order.
  *
- * Claim sets are JSON text literals parsed with oidc_json_parse_object;
- * bytes JSON cannot carry (invalid UTF-8, NUL) are put in with jansson's
- * unchecked constructors to show identity.c does not rely on the parser.
+ * Claim sets are JSON text literals parsed in place with oidc_jdoc_parse
+ * from a writable copy; bytes the parser never lets through (invalid UTF-8,
+ * NUL) are put in a hand-built document to show identity.c does not rely
+ * on the parser.
  */
 #include "internal.h"
 #include "testutil.h"
@@ -249,18 +250,60 @@ static void cfg_clear(struct oidc_issuer_cfg *ic)
 	memset(ic, 0, sizeof(*ic));
 }
 
-static json_t *parse(const char *text)
-{
-	json_t *j = NULL;
+/* A parsed claim set and the text it points into; doc comes first, so a
+ * struct oidc_jdoc * from parse_len() is the whole allocation. */
+struct claim_text {
+	struct oidc_jdoc doc;
+	char buf[];
+};
 
-	if (oidc_json_parse_object(text, strlen(text), &j, NULL) != OIDC_OK)
+static struct oidc_jdoc *parse_len(const char *text, size_t len)
+{
+	struct claim_text *ct = calloc(1, sizeof(*ct) + len + 1);
+
+	if (!ct)
 		return NULL;
-	return j;
+	memcpy(ct->buf, text, len);
+	if (oidc_jdoc_parse(&ct->doc, ct->buf, len, NULL) != OIDC_OK) {
+		oidc_jdoc_clear(&ct->doc);
+		free(ct);
+		return NULL;
+	}
+	return &ct->doc;
+}
+
+static struct oidc_jdoc *parse(const char *text)
+{
+	return parse_len(text, strlen(text));
+}
+
+static void claims_free(struct oidc_jdoc *doc)
+{
+	if (!doc)
+		return;
+	oidc_jdoc_clear(doc);
+	free((struct claim_text *)(void *)doc);
+}
+
+/* {"sub": "<name>"} with name as raw bytes inside the quotes. */
+static struct oidc_jdoc *parse_sub(const char *name, size_t len)
+{
+	char *text = malloc(len + 16);
+	struct oidc_jdoc *doc;
+
+	if (!text)
+		exit(2);
+	memcpy(text, "{\"sub\":\"", 8);
+	memcpy(text + 8, name, len);
+	memcpy(text + 8 + len, "\"}", 2);
+	doc = parse_len(text, len + 10);
+	free(text);
+	return doc;
 }
 
 /* Run one case; user_out must stay untouched on failure. */
 static void run_case(const struct identity_case *c, const struct oidc_issuer_cfg *ic,
-		     const json_t *claims)
+		     const struct oidc_jdoc *claims)
 {
 	static char sentinel[] = "untouched";
 	struct oidc_error err = { OIDC_OK, "" };
@@ -284,14 +327,14 @@ static void run_table(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct identity_case *c = &cases[i];
 		struct oidc_issuer_cfg ic;
-		json_t *claims = parse(c->json);
+		struct oidc_jdoc *claims = parse(c->json);
 
 		if (!CHECK(claims != NULL, "%s: claim set parses", c->name))
 			continue;
 		cfg_init(&ic, c->claims, c->map);
 		run_case(c, &ic, claims);
 		cfg_clear(&ic);
-		json_decref(claims);
+		claims_free(claims);
 	}
 }
 
@@ -300,34 +343,37 @@ static void test_lengths(void)
 {
 	char name[OIDC_USERNAME_MAX + 32];
 	struct oidc_issuer_cfg ic;
-	json_t *claims;
+	struct oidc_jdoc *claims;
 	struct identity_case c = { NULL, "sub", "", NULL, OIDC_OK, NULL };
 
 	memset(name, 'a', sizeof(name));
 	name[OIDC_USERNAME_MAX] = '\0';
 	cfg_init(&ic, "sub", "");
-	claims = json_pack("{s:s}", "sub", name);
+	claims = parse_sub(name, strlen(name));
 	c.name = "username of OIDC_USERNAME_MAX bytes";
 	c.user = name;
-	run_case(&c, &ic, claims);
-	json_decref(claims);
+	if (CHECK(claims != NULL, "%s: claim set parses", c.name))
+		run_case(&c, &ic, claims);
+	claims_free(claims);
 
 	name[OIDC_USERNAME_MAX] = 'a';
 	name[OIDC_USERNAME_MAX + 1] = '\0';
-	claims = json_pack("{s:s}", "sub", name);
+	claims = parse_sub(name, strlen(name));
 	c.name = "username of OIDC_USERNAME_MAX + 1 bytes";
 	c.want = OIDC_E_BAD_USERNAME;
-	run_case(&c, &ic, claims);
-	json_decref(claims);
+	if (CHECK(claims != NULL, "%s: claim set parses", c.name))
+		run_case(&c, &ic, claims);
+	claims_free(claims);
 	cfg_clear(&ic);
 
 	/* Too long before stripping counts, even if the result would fit. */
 	memcpy(name + OIDC_USERNAME_MAX + 1 - 12, "@example.com", 13);
-	claims = json_pack("{s:s}", "sub", name);
+	claims = parse_sub(name, strlen(name));
 	cfg_init(&ic, "sub", "strip_domain:example.com");
 	c.name = "overlong name with strippable domain";
-	run_case(&c, &ic, claims);
-	json_decref(claims);
+	if (CHECK(claims != NULL, "%s: claim set parses", c.name))
+		run_case(&c, &ic, claims);
+	claims_free(claims);
 	cfg_clear(&ic);
 
 	/* A map file entry longer than the maximum is refused. */
@@ -336,16 +382,18 @@ static void test_lengths(void)
 	memset(name, 'b', sizeof(name));
 	name[OIDC_USERNAME_MAX + 1] = '\0';
 	ic.username_map[0].entries[0].to = xstrndup(name, OIDC_USERNAME_MAX + 1);
-	claims = json_pack("{s:s}", "sub", "alice");
+	claims = parse("{\"sub\":\"alice\"}");
 	c.name = "map file result longer than OIDC_USERNAME_MAX";
-	run_case(&c, &ic, claims);
-	json_decref(claims);
+	if (CHECK(claims != NULL, "%s: claim set parses", c.name))
+		run_case(&c, &ic, claims);
+	claims_free(claims);
 	cfg_clear(&ic);
 }
 
 /*
- * Bytes the JSON parser never lets through (invalid UTF-8, NUL) built with
- * jansson's unchecked constructor: identity.c must refuse them itself.
+ * Bytes the JSON parser never lets through (invalid UTF-8, NUL) in a
+ * hand-built document: identity.c must refuse them itself. Then the same
+ * bytes as JSON text: the parser refuses them or identity.c does.
  */
 static void test_raw_bytes(void)
 {
@@ -378,16 +426,35 @@ static void test_raw_bytes(void)
 
 	cfg_init(&ic, "sub", "");
 	for (size_t i = 0; i < sizeof(raw) / sizeof(raw[0]); i++) {
-		json_t *claims = json_object();
+		/* The root object and its one member, as the parser lays them
+		 * out, pointing at the raw bytes. */
+		struct oidc_jnode nodes[2] = {
+			{ .type = OIDC_JOBJECT, .len = 1, .end = 2 },
+			{ .type = OIDC_JSTRING, .key = "sub", .key_len = 3,
+			  .v.s = raw[i].bytes, .len = (uint32_t)raw[i].len, .end = 2 },
+		};
+		struct oidc_jdoc doc = { nodes, 2, 2 }, *parsed;
 		struct identity_case c = { raw[i].name, "sub", "", NULL, raw[i].want, NULL };
 		char *copy = xstrndup(raw[i].bytes, raw[i].len);
+		char *user = NULL;
 
-		json_object_set_new(claims, "sub",
-				    json_stringn_nocheck(raw[i].bytes, raw[i].len));
 		c.user = copy;
-		run_case(&c, &ic, claims);
+		run_case(&c, &ic, &doc);
+
+		/* Through the parser: never a username from bad bytes. */
+		parsed = parse_sub(raw[i].bytes, raw[i].len);
+		if (!parsed) {
+			CHECK(raw[i].want != OIDC_OK, "%s: parser refuses only bad bytes",
+			      raw[i].name);
+		} else {
+			CHECK_STATUS(oidc_identity_map(&ic, parsed, &user, NULL), raw[i].want,
+				     "%s: as JSON text", raw[i].name);
+			CHECK(raw[i].want != OIDC_OK || (user && strcmp(user, copy) == 0),
+			      "%s: as JSON text, same username", raw[i].name);
+			free(user);
+			claims_free(parsed);
+		}
 		free(copy);
-		json_decref(claims);
 	}
 	cfg_clear(&ic);
 
@@ -399,12 +466,20 @@ static void test_raw_bytes(void)
 static void test_bad_arguments(void)
 {
 	struct oidc_issuer_cfg ic;
-	json_t *arr = json_array(), *claims = parse("{\"sub\":\"alice\"}");
+	/* A root that is an array (built by hand: the parser never makes
+	 * one) and an empty document. */
+	struct oidc_jnode node = { .type = OIDC_JARRAY, .end = 1 };
+	struct oidc_jdoc arr = { &node, 1, 1 }, empty = { NULL, 0, 0 };
+	struct oidc_jdoc *claims = parse("{\"sub\":\"alice\"}");
 	char *user = NULL;
 
 	cfg_init(&ic, "sub", "");
-	CHECK_STATUS(oidc_identity_map(&ic, arr, &user, NULL), OIDC_E_INTERNAL,
+	CHECK_STATUS(oidc_identity_map(&ic, &arr, &user, NULL), OIDC_E_INTERNAL,
 		     "claims not an object");
+	CHECK_STATUS(oidc_identity_map(&ic, &empty, &user, NULL), OIDC_E_INTERNAL,
+		     "claims an empty document");
+	CHECK_STATUS(oidc_identity_map(&ic, NULL, &user, NULL), OIDC_E_INTERNAL,
+		     "claims NULL");
 	CHECK_STATUS(oidc_identity_map(&ic, claims, NULL, NULL), OIDC_E_INTERNAL,
 		     "no output pointer");
 	CHECK_STATUS(oidc_identity_map(&ic, claims, &user, NULL), OIDC_OK,
@@ -419,8 +494,7 @@ static void test_bad_arguments(void)
 	CHECK_STATUS(oidc_identity_map(&ic, claims, &user, NULL), OIDC_E_CONFIG,
 		     "strip_domain without domain");
 	cfg_clear(&ic);
-	json_decref(arr);
-	json_decref(claims);
+	claims_free(claims);
 }
 
 int main(void)

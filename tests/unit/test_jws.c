@@ -372,7 +372,8 @@ static void test_parse_fields(void)
 	CHECK_STATUS(oidc_jws_check_signature(&jws, key, &err), OIDC_E_KEY_MISMATCH,
 		     "check_signature refuses a key that does not fit");
 	oidc_jws_clear(&jws);
-	CHECK(jws.header == NULL && jws.payload == NULL && jws.sig == NULL &&
+	CHECK(oidc_jdoc_root(&jws.header) == NULL && jws.header.nodes == NULL &&
+		      jws.buf == NULL && jws.payload == NULL && jws.sig == NULL &&
 		      jws.alg == OIDC_ALG_UNKNOWN,
 	      "oidc_jws_clear empties the struct");
 	oidc_jws_clear(&jws);
@@ -380,7 +381,8 @@ static void test_parse_fields(void)
 	t = tok("crit");
 	CHECK_STATUS(oidc_jws_parse(t, strlen(t), 16384, &jws, &err), OIDC_E_UNSUPPORTED_HEADER,
 		     "parse crit");
-	CHECK(jws.header == NULL && jws.payload == NULL && jws.sig == NULL,
+	CHECK(oidc_jdoc_root(&jws.header) == NULL && jws.header.nodes == NULL &&
+		      jws.buf == NULL && jws.payload == NULL && jws.sig == NULL,
 	      "struct cleared on failure");
 	CHECK(err.status == OIDC_E_UNSUPPORTED_HEADER && err.detail[0], "error detail filled");
 	t = tok("valid_EdDSA");

@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * discovery.c - OpenID Connect Discovery 1.0 (the provider metadata
+ * document) and the pieces the key source shares with it: which URLs keys
+ * may come from, HTTP options and cache lifetimes from the configuration,
+ * and the envelope of a disk cache entry. Checklist D1, F1.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "discovery.h"
+
+#define OIDC_WELL_KNOWN "/.well-known/openid-configuration"
+
+/* ---- URL policy, HTTP options, lifetimes ---------------------------------- */
+
+static bool ks_host_ends(const char *p)
+{
+	return *p == '\0' || *p == ':' || *p == '/';
+}
+
+bool oidc_ks_is_loopback_http(const char *url)
+{
+	static const char *const hosts[] = {
+		"http://127.0.0.1", "http://[::1]", "http://localhost",
+	};
+
+	if (!url)
+		return false;
+	for (size_t i = 0; i < sizeof(hosts) / sizeof(*hosts); i++) {
+		size_t n = strlen(hosts[i]);
+		/* "http://127.0.0.1.example" is not loopback. */
+		if (strncmp(url, hosts[i], n) == 0 && ks_host_ends(url + n))
+			return true;
+	}
+	return false;
+}
+
+bool oidc_ks_url_allowed(const struct oidc_issuer_cfg *ic, const char *url)
+{
+	if (!url || !*url || strlen(url) > OIDC_KS_URL_MAX)
+		return false;
+	/* F1: keys only over TLS; plain http only in loopback test setups. */
+	if (strncasecmp(url, "https://", 8) == 0)
+		return true;
+	return oidc_ks_is_loopback_http(ic->issuer) &&
+	       oidc_ks_is_loopback_http(url);
+}
+
+/* keysource.h: for the CLI and the validation context too. */
+void oidc_keysource_http_opts(const struct oidc_issuer_cfg *ic,
+			      struct oidc_http_opts *out)
+{
+	int64_t t = ic->http_timeout;
+
+	memset(out, 0, sizeof(*out));
+	out->ca_file = ic->ca_file;
+	out->proxy = ic->proxy;
+	if (t > OIDC_KS_TIMEOUT_MAX)
+		t = OIDC_KS_TIMEOUT_MAX;
+	out->total_timeout_ms = t > 0 ? (long)t * 1000 : 0;
+	out->allow_loopback_http = oidc_ks_is_loopback_http(ic->issuer);
+}
+
+int64_t oidc_ks_add(int64_t a, int64_t b)
+{
+	if (b <= 0)
+		return a;
+	return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
+int64_t oidc_ks_expiry(const struct oidc_issuer_cfg *ic, int64_t fetched_at,
+		       int64_t max_age)
+{
+	int64_t lo = ic->cache_ttl_min > 0 ? ic->cache_ttl_min : 0;
+	int64_t hi = ic->cache_ttl_max > lo ? ic->cache_ttl_max : lo;
+	/* RFC 9111 5.2.2.1 max-age, bounded both ways: a provider must not
+	 * pin keys for a year nor make every login fetch. */
+	int64_t ttl = max_age < 0 ? lo : max_age;
+
+	if (ttl < lo)
+		ttl = lo;
+	if (ttl > hi)
+		ttl = hi;
+	return oidc_ks_add(fetched_at, ttl);
+}
+
+/* ---- disk cache envelope -------------------------------------------------- */
+
+enum oidc_status oidc_ks_disk_ready(const struct oidc_issuer_cfg *ic,
+				    bool *use_out, struct oidc_error *err)
+{
+	enum oidc_status st;
+
+	*use_out = false;
+	if (!ic->cache_dir || !*ic->cache_dir)
+		return OIDC_OK;
+	st = oidc_cache_dir_check(ic->cache_dir, true, err);
+	if (st != OIDC_OK)
+		return st;
+	*use_out = true;
+	return OIDC_OK;
+}
+
+static bool ks_json_int(const json_t *doc, const char *name, int64_t *out)
+{
+	const json_t *v = json_object_get(doc, name);
+
+	if (!json_is_integer(v))
+		return false;
+	*out = (int64_t)json_integer_value(v);
+	return true;
+}
+
+void oidc_ks_entry_clear(struct oidc_ks_entry *e)
+{
+	json_decref(e->doc);
+	memset(e, 0, sizeof(*e));
+}
+
+enum oidc_status oidc_ks_entry_read(const struct oidc_issuer_cfg *ic,
+				    const char *kind, const char *url,
+				    int64_t now, struct oidc_ks_entry *e,
+				    struct oidc_error *err)
+{
+	unsigned char *data = NULL;
+	size_t len = 0;
+	char name[64];
+	const char *s;
+	json_t *doc = NULL;
+	const json_t *body;
+	int64_t v, fetched, expires;
+	enum oidc_status st;
+
+	memset(e, 0, sizeof(*e));
+	oidc_cache_name(ic->issuer, kind, name);
+	st = oidc_cache_read(ic->cache_dir, name, OIDC_KS_ENTRY_MAX, &data, &len,
+			     err);
+	if (st != OIDC_OK || !data)
+		goto out;
+	/* Anything unexpected is as good as absent: the network decides. */
+	if (oidc_json_parse_object(data, len, &doc, NULL) != OIDC_OK)
+		goto out;
+	s = oidc_json_str(doc, "issuer");
+	if (!ks_json_int(doc, "v", &v) || v != 1 || !s ||
+	    strcmp(s, ic->issuer) != 0)
+		goto out;
+	s = oidc_json_str(doc, "url");
+	body = json_object_get(doc, "body");
+	if (!s || strcmp(s, url) != 0 || !json_is_string(body) ||
+	    !ks_json_int(doc, "fetched_at", &fetched) ||
+	    !ks_json_int(doc, "expires_at", &expires) || expires < fetched ||
+	    fetched > oidc_ks_add(now, OIDC_KS_CLOCK_SKEW_MAX))
+		goto out;
+	/* The TTL bounds may have shrunk since it was written. */
+	e->expires_at = oidc_ks_expiry(ic, fetched, expires - fetched);
+	e->fetched_at = fetched;
+	e->body = json_string_value(body);
+	e->body_len = json_string_length(body);
+	e->doc = doc;
+	doc = NULL;
+out:
+	json_decref(doc);
+	free(data);
+	return st;
+}
+
+enum oidc_status oidc_ks_entry_write(const struct oidc_issuer_cfg *ic,
+				     const char *kind, const char *url,
+				     int64_t fetched_at, int64_t expires_at,
+				     const char *body, size_t body_len,
+				     struct oidc_error *err)
+{
+	json_t *doc = NULL;
+	char *text = NULL;
+	char name[64];
+	enum oidc_status st = OIDC_E_NOMEM;
+
+	doc = json_object();
+	if (!doc ||
+	    json_object_set_new(doc, "v", json_integer(1)) != 0 ||
+	    json_object_set_new(doc, "issuer", json_string(ic->issuer)) != 0 ||
+	    json_object_set_new(doc, "url", json_string(url)) != 0 ||
+	    json_object_set_new(doc, "fetched_at", json_integer(fetched_at)) != 0 ||
+	    json_object_set_new(doc, "expires_at", json_integer(expires_at)) != 0 ||
+	    json_object_set_new(doc, "body", json_stringn(body, body_len)) != 0) {
+		/* json_stringn also fails on invalid UTF-8; bodies were parsed
+		 * as JSON before, so this is memory. */
+		oidc_err(err, st, "cache entry");
+		goto out;
+	}
+	text = json_dumps(doc, JSON_COMPACT);
+	if (!text) {
+		oidc_err(err, st, "cache entry");
+		goto out;
+	}
+	oidc_cache_name(ic->issuer, kind, name);
+	st = oidc_cache_write(ic->cache_dir, name, text, strlen(text), err);
+out:
+	free(text);
+	json_decref(doc);
+	return st;
+}
+
+/* ---- metadata ------------------------------------------------------------- */
+
+void oidc_provider_meta_clear(struct oidc_provider_meta *m)
+{
+	free(m->issuer);
+	free(m->jwks_uri);
+	free(m->introspection_endpoint);
+	free(m->userinfo_endpoint);
+	free(m->device_authorization_endpoint);
+	free(m->token_endpoint);
+	memset(m, 0, sizeof(*m));
+}
+
+static bool ks_dup(const char *s, char **out)
+{
+	*out = NULL;
+	if (!s)
+		return true;
+	*out = strdup(s);
+	return *out != NULL;
+}
+
+enum oidc_status oidc_provider_meta_copy(const struct oidc_provider_meta *src,
+					 struct oidc_provider_meta *dst)
+{
+	struct oidc_provider_meta m;
+
+	if (!ks_dup(src->issuer, &m.issuer) ||
+	    !ks_dup(src->jwks_uri, &m.jwks_uri) ||
+	    !ks_dup(src->introspection_endpoint, &m.introspection_endpoint) ||
+	    !ks_dup(src->userinfo_endpoint, &m.userinfo_endpoint) ||
+	    !ks_dup(src->device_authorization_endpoint,
+		    &m.device_authorization_endpoint) ||
+	    !ks_dup(src->token_endpoint, &m.token_endpoint)) {
+		oidc_provider_meta_clear(&m);
+		return OIDC_E_NOMEM;
+	}
+	*dst = m;
+	return OIDC_OK;
+}
+
+/* An optional endpoint: a configured value wins (issue 3: "taken from it
+ * unless configured explicitly"); odd values count as not published. */
+static bool ks_endpoint(const char *configured, const json_t *doc,
+			const char *name, char **out)
+{
+	const char *s = configured ? configured : oidc_json_str(doc, name);
+
+	if (s && strlen(s) > OIDC_KS_URL_MAX)
+		s = NULL;
+	return ks_dup(s, out);
+}
+
+/*
+ * Validate a discovery document for ic and take what we use. D1 / OIDC
+ * Discovery 4.3: "issuer" equals the configured issuer byte for byte (for a
+ * {tenantid} template: the template itself, as Entra's /common and
+ * /organizations documents publish it); jwks_uri (required, section 3)
+ * passes oidc_ks_url_allowed. Either failure: OIDC_E_KEYS_UNAVAILABLE, the
+ * document is never used.
+ */
+static enum oidc_status ks_meta_from_doc(const struct oidc_issuer_cfg *ic,
+					 const char *body, size_t len,
+					 struct oidc_provider_meta *out,
+					 struct oidc_error *err)
+{
+	struct oidc_provider_meta m = { 0 };
+	struct oidc_error jerr;
+	json_t *doc = NULL;
+	const char *iss, *jwks;
+	enum oidc_status st;
+
+	st = oidc_json_parse_object(body, len, &doc, &jerr);
+	if (st != OIDC_OK)
+		return oidc_err(err, st == OIDC_E_NOMEM ? st : OIDC_E_KEYS_UNAVAILABLE,
+				"discovery document: %s", jerr.detail);
+	iss = oidc_json_str(doc, "issuer");
+	jwks = oidc_json_str(doc, "jwks_uri");
+	if (!iss || strcmp(iss, ic->issuer) != 0) {
+		st = oidc_err(err, OIDC_E_KEYS_UNAVAILABLE,
+			      "discovery document names issuer \"%.80s\", not "
+			      "the configured one (misconfiguration or mix-up "
+			      "attack); refused",
+			      iss ? iss : "(none)");
+		goto out;
+	}
+	if (!ic->jwks_uri && !oidc_ks_url_allowed(ic, jwks)) {
+		st = oidc_err(err, OIDC_E_KEYS_UNAVAILABLE,
+			      "discovery document: jwks_uri %s; refused",
+			      jwks ? "is not an https URL" : "missing");
+		goto out;
+	}
+	st = OIDC_E_NOMEM;
+	if (!ks_dup(ic->issuer, &m.issuer) ||
+	    !ks_dup(ic->jwks_uri ? ic->jwks_uri : jwks, &m.jwks_uri) ||
+	    !ks_endpoint(ic->introspection_endpoint, doc,
+			 "introspection_endpoint", &m.introspection_endpoint) ||
+	    !ks_endpoint(ic->userinfo_endpoint, doc, "userinfo_endpoint",
+			 &m.userinfo_endpoint) ||
+	    !ks_endpoint(NULL, doc, "device_authorization_endpoint",
+			 &m.device_authorization_endpoint) ||
+	    !ks_endpoint(NULL, doc, "token_endpoint", &m.token_endpoint)) {
+		oidc_err(err, st, "discovery metadata");
+		goto out;
+	}
+	*out = m;
+	memset(&m, 0, sizeof(m));
+	st = OIDC_OK;
+out:
+	oidc_provider_meta_clear(&m);
+	json_decref(doc);
+	return st;
+}
+
+enum oidc_status oidc_discovery_url(const struct oidc_issuer_cfg *ic,
+				    char **url_out, struct oidc_error *err)
+{
+	size_t n;
+	char *url;
+
+	if (ic->discovery_url) {
+		url = strdup(ic->discovery_url);
+		goto done;
+	}
+	if (ic->is_template || strstr(ic->issuer, "{tenantid}"))
+		return oidc_err(err, OIDC_E_CONFIG,
+				"issuer %s is a {tenantid} template: set "
+				"discovery_url or jwks_uri", ic->name);
+	n = strlen(ic->issuer);
+	if (n > 0 && ic->issuer[n - 1] == '/')
+		n--;
+	url = malloc(n + sizeof(OIDC_WELL_KNOWN));
+	if (url) {
+		memcpy(url, ic->issuer, n);
+		memcpy(url + n, OIDC_WELL_KNOWN, sizeof(OIDC_WELL_KNOWN));
+	}
+done:
+	if (!url)
+		return oidc_err(err, OIDC_E_NOMEM, "discovery url");
+	*url_out = url;
+	return OIDC_OK;
+}
+
+/* GET the document; on success *out and the disk entry are written. */
+static enum oidc_status ks_discovery_fetch(struct oidc_keysource *src,
+					   int64_t now,
+					   const struct oidc_http_opts *http,
+					   const char *url, bool disk,
+					   struct oidc_provider_meta *out,
+					   struct oidc_error *err)
+{
+	const struct oidc_issuer_cfg *ic = src->ic;
+	struct oidc_http_response resp = { 0 };
+	enum oidc_status st;
+
+	src->fetches++;
+	st = oidc_http_get(http, url, NULL, &resp, err);
+	if (st != OIDC_OK)
+		goto out;
+	if (resp.status != 200) {
+		st = oidc_err(err, OIDC_E_IDP_UNREACHABLE,
+			      "discovery: HTTP %ld from %.120s", resp.status, url);
+		goto out;
+	}
+	st = ks_meta_from_doc(ic, (const char *)resp.body, resp.body_len, out,
+			      err);
+	if (st != OIDC_OK)
+		goto out;
+	/* Best effort: a failed write costs a request later, nothing else. */
+	if (disk)
+		(void)oidc_ks_entry_write(ic, OIDC_KS_KIND_DISCOVERY, url, now,
+					  oidc_ks_expiry(ic, now, resp.max_age),
+					  (const char *)resp.body,
+					  resp.body_len, NULL);
+out:
+	oidc_http_response_clear(&resp);
+	return st;
+}
+
+enum oidc_status oidc_discovery_load(struct oidc_keysource *src, int64_t now,
+				     const struct oidc_http_opts *http,
+				     bool want_fresh, bool disk,
+				     struct oidc_provider_meta *out,
+				     struct oidc_error *err)
+{
+	const struct oidc_issuer_cfg *ic = src->ic;
+	struct oidc_ks_entry e = { 0 };
+	struct oidc_provider_meta cached = { 0 };
+	bool have_cached = false;
+	char *url = NULL;
+	enum oidc_status st;
+
+	st = oidc_discovery_url(ic, &url, err);
+	if (st != OIDC_OK)
+		return st;
+	if (disk) {
+		st = oidc_ks_entry_read(ic, OIDC_KS_KIND_DISCOVERY, url, now, &e,
+					err);
+		if (st != OIDC_OK)
+			goto out;
+		/* Re-validated on every read: the rules may have changed. */
+		if (e.doc && ks_meta_from_doc(ic, e.body, e.body_len, &cached,
+					      NULL) == OIDC_OK)
+			have_cached = true;
+		if (have_cached && (!want_fresh || now < e.expires_at)) {
+			*out = cached;
+			have_cached = false;
+			goto out;
+		}
+	}
+	if (!want_fresh && !have_cached && src->have_meta) {
+		st = oidc_provider_meta_copy(&src->meta, out);
+		goto out;
+	}
+	st = ks_discovery_fetch(src, now, http, url, disk, out, err);
+	if (st == OIDC_OK || st == OIDC_E_NOMEM)
+		goto out;
+	/* Stale-if-error (design.md 5): the disk entry within its
+	 * cache_stale_max window, else what this source already knew (only
+	 * ever used to locate the keys, whose own age is bounded). */
+	if (have_cached && now < oidc_ks_add(e.expires_at, ic->cache_stale_max)) {
+		*out = cached;
+		have_cached = false;
+		st = OIDC_OK;
+	} else if (src->have_meta &&
+		   oidc_provider_meta_copy(&src->meta, out) == OIDC_OK) {
+		st = OIDC_OK;
+	}
+out:
+	if (have_cached)
+		oidc_provider_meta_clear(&cached);
+	oidc_ks_entry_clear(&e);
+	free(url);
+	return st;
+}

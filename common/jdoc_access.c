@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * jdoc_access.c - reading a parsed jdoc (jdoc.h): members, NumericDates,
+ * iteration, and the conversion to jansson for cold paths.
+ */
+#include <math.h>
+
+#include "jdoc_priv.h"
+
+const struct oidc_jnode *oidc_jdoc_root(const struct oidc_jdoc *doc)
+{
+	if (!doc || doc->n == 0 || doc->nodes[0].type != OIDC_JOBJECT)
+		return NULL;
+	return &doc->nodes[0];
+}
+
+const struct oidc_jnode *oidc_jobj_get(const struct oidc_jdoc *doc,
+				       const struct oidc_jnode *obj,
+				       const char *name)
+{
+	const struct oidc_jnode *n, *end;
+	uint64_t filter;
+	size_t name_len;
+
+	if (!doc || !obj || !name || obj->type != OIDC_JOBJECT)
+		return NULL;
+	for (name_len = 0; name[name_len]; name_len++)
+		;
+	/* The parser's filter (0 in a document built by hand: no filter). */
+	filter = (uint64_t)obj->v.i;
+	if (filter &&
+	    !(filter & UINT64_C(1) << (oidc_jdoc_name_hash(name, name_len) & 63)))
+		return NULL;
+	end = doc->nodes + obj->end;
+	/* Scalars step to the next node without waiting for n->end. Names
+	 * are short: a byte loop beats a call to memcmp. */
+	for (n = obj + 1; n < end;) {
+		if (n->key_len == name_len) {
+			size_t i = 0;
+
+			while (i < name_len && n->key[i] == name[i])
+				i++;
+			if (i == name_len)
+				return n;
+		}
+		if (n->type < OIDC_JARRAY)
+			n++;
+		else
+			n = doc->nodes + n->end;
+	}
+	return NULL;
+}
+
+const char *oidc_jobj_str(const struct oidc_jdoc *doc,
+			  const struct oidc_jnode *obj, const char *name)
+{
+	const struct oidc_jnode *v = oidc_jobj_get(doc, obj, name);
+
+	return v && v->type == OIDC_JSTRING ? v->v.s : NULL;
+}
+
+int oidc_jobj_numericdate(const struct oidc_jdoc *doc,
+			  const struct oidc_jnode *obj, const char *name,
+			  int64_t *out)
+{
+	return oidc_jnode_numericdate(oidc_jobj_get(doc, obj, name), out);
+}
+
+int oidc_jnode_numericdate(const struct oidc_jnode *v, int64_t *out)
+{
+	const int64_t lim = INT64_C(4611686018427387904); /* 2^62 */
+	double d;
+
+	if (!v)
+		return 0;
+	if (v->type == OIDC_JINT) {
+		*out = v->v.i > lim ? lim : v->v.i < -lim ? -lim : v->v.i;
+		return 1;
+	}
+	if (v->type != OIDC_JREAL || !isfinite(v->v.d))
+		return -1;
+	/* RFC 7519 2: seconds; a fraction never moves a date forward. */
+	d = floor(v->v.d);
+	*out = d > (double)lim ? lim : d < -(double)lim ? -lim : (int64_t)d;
+	return 1;
+}
+
+const struct oidc_jnode *oidc_jnode_first(const struct oidc_jdoc *doc,
+					  const struct oidc_jnode *parent)
+{
+	if (!doc || !parent ||
+	    (parent->type != OIDC_JARRAY && parent->type != OIDC_JOBJECT) ||
+	    parent->len == 0)
+		return NULL;
+	return parent + 1;
+}
+
+const struct oidc_jnode *oidc_jnode_next(const struct oidc_jdoc *doc,
+					 const struct oidc_jnode *parent,
+					 const struct oidc_jnode *child)
+{
+	if (!doc || !parent || !child || child->end >= parent->end)
+		return NULL;
+	return &doc->nodes[child->end];
+}
+
+json_t *oidc_jdoc_to_jansson(const struct oidc_jdoc *doc,
+			     const struct oidc_jnode *node)
+{
+	const struct oidc_jnode *c;
+	json_t *v = NULL, *child;
+
+	if (!doc || !node)
+		return NULL;
+	switch ((enum oidc_jtype)node->type) {
+	case OIDC_JNULL:
+		return json_null();
+	case OIDC_JFALSE:
+		return json_false();
+	case OIDC_JTRUE:
+		return json_true();
+	case OIDC_JINT:
+		return json_integer((json_int_t)node->v.i);
+	case OIDC_JREAL:
+		return json_real(node->v.d);
+	case OIDC_JSTRING:
+		return json_stringn(node->v.s, node->len);
+	case OIDC_JARRAY:
+		v = json_array();
+		for (c = oidc_jnode_first(doc, node); v && c;
+		     c = oidc_jnode_next(doc, node, c)) {
+			child = oidc_jdoc_to_jansson(doc, c);
+			if (!child || json_array_append_new(v, child) != 0) {
+				json_decref(v);
+				return NULL;
+			}
+		}
+		return v;
+	case OIDC_JOBJECT:
+		v = json_object();
+		for (c = oidc_jnode_first(doc, node); v && c;
+		     c = oidc_jnode_next(doc, node, c)) {
+			child = c->key ? oidc_jdoc_to_jansson(doc, c) : NULL;
+			/* setn_new takes child, also when it fails. */
+			if (!child ||
+			    json_object_setn_new(v, c->key, c->key_len, child) != 0) {
+				json_decref(v);
+				return NULL;
+			}
+		}
+		return v;
+	}
+	return NULL;
+}
