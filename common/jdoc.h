@@ -17,7 +17,10 @@
  * numbers follow the RFC 8259 grammar (no leading zeros, no '+', no NaN or
  * Infinity); integers outside int64 and reals that overflow a double are
  * rejected. Real numbers are converted without the C locale functions (the
- * host process may have set LC_NUMERIC).
+ * host process may have set LC_NUMERIC); jdoc_num.c states their precision.
+ * One place is stricter than jansson 2.14: a NUL byte right after a literal
+ * or a number, which jansson skips, is refused like any NUL outside a
+ * string. tests/unit/jdoc_diff.h lists every difference from jansson.
  */
 #ifndef OIDC_JDOC_H
 #define OIDC_JDOC_H

@@ -32,26 +32,42 @@ static const long double pow10_bin[] = {
 	1e1L, 1e2L, 1e4L, 1e8L, 1e16L, 1e32L, 1e64L, 1e128L, 1e256L,
 };
 
+/* 10^k (k < 512) in long double. */
+static long double pow10_long(unsigned long k)
+{
+	long double scale = 1.0L;
+
+	for (size_t i = 0; k; i++, k >>= 1)
+		if (k & 1)
+			scale *= pow10_bin[i];
+	return scale;
+}
+
 /* m * 10^e10 (m < 10^19, nd its digits), or HUGE_VAL on overflow. */
 static double decimal_to_double(uint64_t m, int nd, long e10)
 {
-	long double x, scale = 1.0L;
+	long double x = (long double)m;
 	unsigned long k;
 
 	if (m == 0 || e10 + nd < -330)
 		return 0.0;
+	/* Past 10^310 even one digit overflows; below it a positive power
+	 * of ten overflows a double only when the value does. */
 	if (e10 + nd > 310)
 		return HUGE_VAL;
 	if (m <= (UINT64_C(1) << 53) && e10 >= -22 && e10 <= 22)
 		return e10 >= 0 ? (double)m * pow10_exact[e10] :
 				  (double)m / pow10_exact[-e10];
-	k = (unsigned long)(e10 < 0 ? -e10 : e10);
-	for (size_t i = 0; k; i++, k >>= 1)
-		if (k & 1)
-			scale *= pow10_bin[i];
-	x = (long double)m;
-	x = e10 < 0 ? x / scale : x * scale;
-	return (double)x;
+	if (e10 >= 0)
+		return (double)(x * pow10_long((unsigned long)e10));
+	/* Divide in two steps when 10^-e10 is past DBL_MAX, for machines
+	 * where long double is double. */
+	k = (unsigned long)-e10;
+	if (k > 300) {
+		x /= pow10_long(k - 300);
+		k = 300;
+	}
+	return (double)(x / pow10_long(k));
 }
 
 static inline bool is_digit(char c)

@@ -6,6 +6,7 @@
  * configured issuer's keys to try) before the signature verified, and a
  * signature failure is reported before any claim error (checklist G1).
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,6 +15,7 @@
 
 #include "internal.h"
 #include "keysource.h"
+#include "tokencache.h"
 
 struct oidc_ctx {
 	struct oidc_config *cfg;
@@ -25,6 +27,7 @@ struct oidc_ctx {
 	struct oidc_keysource *sources; /* one per issuer, same order as
 					   oidc_config_issuers() */
 	size_t n_sources;
+	struct oidc_tokencache *tokens; /* verified tokens (tokencache.h) */
 };
 
 struct oidc_result {
@@ -67,6 +70,11 @@ OIDC_EXPORT enum oidc_status oidc_ctx_new(struct oidc_ctx **ctx_out,
 	ctx->cfg = cfg;
 	ctx->clock = oidc_wall_clock;
 	ctx->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	ctx->tokens = oidc_tokencache_new(0);
+	if (!ctx->tokens) {
+		oidc_ctx_free(&ctx);
+		return oidc_err(err, OIDC_E_NOMEM, "token cache");
+	}
 	n = oidc_config_issuers(cfg, &list);
 	ctx->sources = calloc(n, sizeof(*ctx->sources));
 	if (!ctx->sources) {
@@ -98,10 +106,16 @@ OIDC_EXPORT int64_t oidc_ctx_now(const struct oidc_ctx *ctx)
 	return ctx->clock(ctx->clock_arg);
 }
 
+struct oidc_tokencache *oidc_ctx_tokencache(struct oidc_ctx *ctx)
+{
+	return ctx->tokens;
+}
+
 OIDC_EXPORT void oidc_ctx_free(struct oidc_ctx **ctx)
 {
 	if (!ctx || !*ctx)
 		return;
+	oidc_tokencache_free(&(*ctx)->tokens);
 	for (size_t i = 0; i < (*ctx)->n_sources; i++)
 		oidc_keysource_clear(&(*ctx)->sources[i]);
 	free((*ctx)->sources);
@@ -287,26 +301,28 @@ static void audit_copy(char *dst, size_t cap, const char *src)
 
 /*
  * oidc_token_fingerprint without its per-call digest fetch (SHA256() in
- * OpenSSL 3 fetches the algorithm each time): same output.
+ * OpenSSL 3 fetches the algorithm each time): same output. The whole
+ * digest goes to md, the token cache's key; false when there is none.
  */
-static void token_fingerprint(const struct oidc_ctx *ctx, const char *token,
-			      size_t len, char out[17])
+static bool token_fingerprint(const struct oidc_ctx *ctx, const char *token,
+			      size_t len, char out[17],
+			      unsigned char md[EVP_MAX_MD_SIZE])
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int md_len = 0;
 
 	if (!ctx->sha256 ||
 	    EVP_Digest(token, len, md, &md_len, ctx->sha256, NULL) != 1 ||
-	    md_len < 8) {
+	    md_len != OIDC_TOKENCACHE_DIGEST_LEN) {
 		oidc_token_fingerprint(token, len, out);
-		return;
+		return false;
 	}
 	for (int i = 0; i < 8; i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 15];
 	}
 	out[16] = '\0';
+	return true;
 }
 
 /*
@@ -327,6 +343,118 @@ static enum oidc_status issuer_keys(struct oidc_ctx *ctx,
 	return oidc_err(err, OIDC_E_INTERNAL, "no key source for %s", ic->name);
 }
 
+/*
+ * The result for a cache hit: the same segments and claims a full
+ * validation hands over (the token is re-decoded, not re-verified).
+ */
+static enum oidc_status cached_result(const struct oidc_ctx *ctx,
+				      const struct oidc_issuer_cfg *ic,
+				      const char *token, size_t len,
+				      char **user, struct oidc_result **result_out,
+				      struct oidc_error *err)
+{
+	size_t name_len = strlen(ic->name);
+	struct oidc_jws jws = { 0 };
+	struct oidc_result *res = NULL;
+	enum oidc_status st;
+
+	st = oidc_jws_parse(token, len, ctx->max_token_size, &jws, err);
+	if (st != OIDC_OK)
+		goto out;
+	res = calloc(1, sizeof(*res) + name_len + 1);
+	if (!res) {
+		st = oidc_err(err, OIDC_E_NOMEM, "result");
+		goto out;
+	}
+	res->issuer_name = (char *)(res + 1);
+	memcpy(res->issuer_name, ic->name, name_len + 1);
+	res->buf = jws.buf;
+	res->buf_len = jws.buf_len;
+	res->alg = jws.alg;
+	jws.buf = NULL;
+	st = oidc_jdoc_parse(&res->claims, (char *)jws.payload,
+			     jws.payload_len, err);
+	if (st != OIDC_OK)
+		goto out;
+	res->username = *user;
+	*user = NULL;
+	*result_out = res;
+	res = NULL;
+out:
+	oidc_result_free(&res);
+	oidc_jws_clear(&jws);
+	return st;
+}
+
+/*
+ * Issue 3: a token verified before costs a hash and a lookup. Returns false
+ * to run the full validation: not cached, the clock went back (nbf and iat
+ * were checked at a later time), or the issuer's key set is not the one
+ * that verified the token (dropped: a key the provider stopped publishing
+ * stops working). exp and expected_user are decided here as claims.c and
+ * oidc_validate decide them; the audit is the one the miss filled.
+ */
+static bool validate_cached(struct oidc_ctx *ctx, const unsigned char *digest,
+			    const char *token, size_t len,
+			    const char *expected_user,
+			    struct oidc_result **result_out,
+			    struct oidc_audit *audit, struct oidc_error *err,
+			    enum oidc_status *st_out)
+{
+	struct oidc_tokencache_entry e;
+	struct oidc_keyset *keys = NULL;
+	struct oidc_error key_err;
+	char *user = NULL;
+	bool user_ok = false, done = false;
+	enum oidc_status st = OIDC_OK;
+	int64_t now;
+
+	if (!oidc_tokencache_lookup(ctx->tokens, digest, expected_user,
+				    &user_ok, &e, result_out ? &user : NULL))
+		return false;
+	now = oidc_ctx_now(ctx);
+	if (now < e.validated_at)
+		goto out;
+	/* Unavailable keys (stale window over): the full path says so. */
+	if (issuer_keys(ctx, e.ic, NULL, &keys, &key_err) != OIDC_OK)
+		goto out;
+	if (keys != e.keys) {
+		oidc_tokencache_drop(ctx->tokens, digest);
+		goto out;
+	}
+	done = true;
+	*audit = e.audit;
+	if (oidc_tokencache_expired(e.exp, now, e.ic->leeway)) {
+		oidc_tokencache_drop(ctx->tokens, digest);
+		audit->user[0] = '\0';  /* a miss fails before mapping */
+		st = oidc_err(err, OIDC_E_EXPIRED,
+			      "expired: exp=%" PRId64 " now=%" PRId64
+			      " leeway=%" PRId64, e.exp, now, e.ic->leeway);
+		goto out;
+	}
+	if (!user_ok) {
+		st = oidc_err(err, OIDC_E_USER_MISMATCH,
+			      "token maps to another user than %.64s",
+			      expected_user);
+		goto out;
+	}
+	if (result_out) {
+		st = cached_result(ctx, e.ic, token, len, &user, result_out, err);
+		if (st != OIDC_OK)
+			goto out;
+	}
+	if (err) {
+		err->status = OIDC_OK;
+		err->detail[0] = '\0';
+	}
+out:
+	oidc_keyset_unref(&e.keys);
+	oidc_keyset_unref(&keys);
+	free(user);
+	*st_out = st;
+	return done;
+}
+
 OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
 					   const char *token, size_t len,
 					   const char *expected_user,
@@ -342,17 +470,27 @@ OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
 	struct oidc_result *res = NULL;
 	struct oidc_jdoc claims = { NULL, 0, 0 };
 	struct id_claims idc;
+	struct oidc_audit own_audit;   /* the cache keeps one either way */
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	bool cacheable = false;
 	char *user = NULL;
 	enum oidc_status st;
+	int64_t now;
 
-	if (audit)
-		memset(audit, 0, sizeof(*audit));
+	if (!audit)
+		audit = &own_audit;
+	memset(audit, 0, sizeof(*audit));
 	if (!ctx || !token)
 		return oidc_err(err, OIDC_E_INTERNAL, "no context or token");
 	/* Hash only what could be a token: an oversize input must cost
 	 * nothing before it is refused. */
-	if (audit && len <= ctx->max_token_size)
-		token_fingerprint(ctx, token, len, audit->token_sha256);
+	if (len <= ctx->max_token_size)
+		cacheable = token_fingerprint(ctx, token, len,
+					      audit->token_sha256, digest) &&
+			    ctx->tokens;
+	if (cacheable && validate_cached(ctx, digest, token, len, expected_user,
+					 result_out, audit, err, &st))
+		return st;
 
 	st = oidc_jws_parse(token, len, ctx->max_token_size, &jws, err);
 	if (st != OIDC_OK)
@@ -425,7 +563,8 @@ OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
 	st = check_issuer(ic, key, &idc, err);
 	if (st != OIDC_OK)
 		goto out;
-	st = oidc_claims_check(ic, &claims, jws.typ, oidc_ctx_now(ctx), err);
+	now = oidc_ctx_now(ctx);
+	st = oidc_claims_check(ic, &claims, jws.typ, now, err);
 	if (st != OIDC_OK)
 		goto out;
 	st = oidc_identity_map(ic, &claims, &user, err);
@@ -438,6 +577,17 @@ OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
 			      "token maps to another user than %.64s",
 			      expected_user);
 		goto out;
+	}
+	if (cacheable) {
+		struct oidc_tokencache_entry ce = {
+			.ic = ic, .keys = keys, .validated_at = now,
+			.alg = jws.alg, .audit = *audit,
+		};
+
+		/* claims.c required a numeric exp (clamped the same way). */
+		if (oidc_jobj_numericdate(&claims, oidc_jdoc_root(&claims),
+					  "exp", &ce.exp) == 1)
+			oidc_tokencache_insert(ctx->tokens, digest, &ce, user);
 	}
 
 	if (result_out) {

@@ -51,6 +51,7 @@
 #include <openssl/x509.h>
 
 #include "oidc.h"
+#include "tokencache.h"
 
 #define BENCH_BATCH_S 0.02        /* one interleaved batch */
 #define BENCH_WARMUP_S 0.1
@@ -319,6 +320,45 @@ static void load_context(void)
 	if (oidc_ctx_new(&B.ctx, cfg, &err) != OIDC_OK)
 		die("context: %s: %s", oidc_status_name(err.status), err.detail);
 	oidc_ctx_set_clock(B.ctx, bench_clock, &B.now);
+	/* The per-algorithm lines time the whole validation, not a hit. */
+	oidc_tokencache_set_enabled(oidc_ctx_tokencache(B.ctx), false);
+}
+
+static bool full_validate(const char *token, size_t len, enum oidc_status *st_out);
+
+/*
+ * BENCH name=repeat_token: the same RS256 token through oidc_validate with
+ * the verified-token cache on, as an adapter calls it (result and audit).
+ * A hit counter proves every timed call was a hit.
+ */
+static void bench_repeat(const struct bench_alg *a, double seconds)
+{
+	struct oidc_tokencache *tc = oidc_ctx_tokencache(B.ctx);
+	struct oidc_tokencache_stats s0, s1;
+	double t0, t;
+	uint64_t n = 0;
+
+	oidc_tokencache_set_enabled(tc, true);
+	if (!full_validate(a->token, a->token_len, NULL))
+		die("repeat_token: token refused");
+	oidc_tokencache_stats(tc, &s0);
+	t0 = mono_s();
+	do {
+		for (int i = 0; i < 1000; i++)
+			if (!full_validate(a->token, a->token_len, NULL))
+				die("repeat_token: token refused on a hit");
+		n += 1000;
+		t = mono_s() - t0;
+	} while (t < seconds);
+	oidc_tokencache_stats(tc, &s1);
+	oidc_tokencache_set_enabled(tc, false);
+	if (s1.hits - s0.hits != n)
+		die("repeat_token: %llu of %llu calls were hits",
+		    (unsigned long long)(s1.hits - s0.hits), (unsigned long long)n);
+	printf("BENCH name=repeat_token tokens_per_s=%.0f\n", (double)n / t);
+	printf("# repeat_token: %llu validations, all cache hits, goal >= 1000000/s\n",
+	       (unsigned long long)n);
+	fflush(stdout);
 }
 
 /* ---- tokens ------------------------------------------------------------- */
@@ -782,6 +822,8 @@ int main(int argc, char **argv)
 	}
 	if (wanted_name(argc, argv, first_alg, "malformed"))
 		bench_malformed(&algs[0], fastest_pk);
+	if (wanted_name(argc, argv, first_alg, "repeat_token"))
+		bench_repeat(&algs[0], seconds);
 	for (size_t i = 0; i < n_algs; i++)
 		print_goal(&algs[i]);
 

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * introspect.h - tokens only the provider can check (internal to common/):
+ * RFC 7662 token introspection and the OIDC userinfo endpoint, with a
+ * bounded in-memory result cache keyed by SHA-256 (never the token itself).
+ *
+ * Status mapping (both calls):
+ *   transport failure, timeout, oversize body (http.c caps it while
+ *   reading), HTTP 5xx, 429, 1xx/3xx, a 200 whose body is not one JSON
+ *   object (also a signed application/jwt answer: not supported)
+ *                                  -> OIDC_E_IDP_UNREACHABLE (never cached)
+ *   other HTTP 4xx (introspection: 401 = the endpoint refused our
+ *   client_id/client_secret; 404 = wrong endpoint URL)
+ *                                  -> OIDC_E_CONFIG (never cached)
+ *   inactive token: introspection "active" not the JSON literal true
+ *   (false, "true", 1, absent), userinfo HTTP 401
+ *                                  -> OIDC_E_EXPIRED, reason "token_inactive"
+ *      (a dedicated OIDC_E_TOKEN_INACTIVE would be more honest; see the
+ *      report to the lead: oidc.h is append-only and not ours to change)
+ *   exp + leeway <= now            -> OIDC_E_EXPIRED, reason "token_expired"
+ *   nbf > now + leeway             -> OIDC_E_NOT_YET_VALID
+ *   iss != expected issuer         -> OIDC_E_WRONG_ISSUER
+ *   aud without a configured value -> OIDC_E_WRONG_AUDIENCE
+ *   missing required scope         -> OIDC_E_INSUFFICIENT_SCOPE
+ *   client_id not allowed          -> OIDC_E_WRONG_AZP
+ *   token_type not Bearer          -> OIDC_E_WRONG_TYP; "cnf" present ->
+ *                                     OIDC_E_TOKEN_BOUND
+ *   a member of the wrong type     -> OIDC_E_BAD_CLAIM
+ *   username: OIDC_E_NO_USERNAME, OIDC_E_BAD_USERNAME (as identity.c)
+ *   userinfo without a string sub  -> OIDC_E_MISSING_CLAIM / OIDC_E_BAD_CLAIM;
+ *   sub != expected_sub            -> OIDC_E_USER_MISMATCH
+ */
+#ifndef OIDC_INTROSPECT_H
+#define OIDC_INTROSPECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "internal.h"
+#include "net.h"
+
+#define OIDC_INTROSPECT_CACHE_ENTRIES_DEFAULT 4096
+#define OIDC_INTROSPECT_TTL_DEFAULT 60        /* seconds, positive answers */
+#define OIDC_INTROSPECT_NEG_TTL_DEFAULT 5     /* seconds, "active": false */
+
+enum oidc_client_auth {
+	OIDC_CLIENT_AUTH_BASIC = 0,     /* client_secret_basic (RFC 6749 2.3.1) */
+	OIDC_CLIENT_AUTH_POST = 1,      /* client_secret_post */
+};
+
+/*
+ * The result cache: a fixed table of entries (bounded memory), one mutex,
+ * shared by threads. An entry holds SHA-256(kind, endpoint, client_id,
+ * token), the provider's JSON answer and an expiry; every hit re-runs the
+ * checks with the caller's "now", so exp is re-checked on every use.
+ * Positive entries live min(ttl, exp - now) (never past exp); an
+ * "active": false answer lives neg_ttl (0: not cached); failures (transport,
+ * non-200, bad JSON) are never cached.
+ */
+struct oidc_introspect_cache;
+
+/* entries 0: default; ttl <= 0: nothing positive is cached. NULL on ENOMEM. */
+struct oidc_introspect_cache *oidc_introspect_cache_new(size_t entries,
+							int64_t ttl,
+							int64_t neg_ttl);
+void oidc_introspect_cache_free(struct oidc_introspect_cache **cache);
+/* Drop every entry (key rotation of the client, "cache clear"). */
+void oidc_introspect_cache_flush(struct oidc_introspect_cache *cache);
+/* HTTP requests made through this cache's owner (tests, bench, CLI). */
+unsigned long oidc_introspect_cache_misses(struct oidc_introspect_cache *cache);
+
+struct oidc_introspect_req {
+	const char *endpoint;            /* https URL (required) */
+	const char *client_id;           /* required */
+	const char *client_secret;       /* required; owned and wiped by the
+					    caller */
+	enum oidc_client_auth auth;
+	const char *expected_issuer;     /* NULL: iss not compared */
+	const struct oidc_strlist *audience;        /* NULL/empty: any aud */
+	const struct oidc_strlist *required_scopes; /* NULL/empty: none */
+	const struct oidc_strlist *allowed_client_ids; /* NULL/empty: any */
+	const struct oidc_strlist *username_claims; /* NULL/empty: "sub" */
+	int64_t leeway;                  /* seconds, 0..OIDC_LEEWAY_MAX */
+	const struct oidc_http_opts *http;
+	struct oidc_introspect_cache *cache;        /* NULL: no caching */
+};
+
+struct oidc_introspect_result {
+	json_t *claims;          /* the introspection answer (owned ref) */
+	char *username;          /* malloc'd, checked like identity.c */
+	char *client_id;         /* malloc'd or NULL (absent in the answer) */
+	int64_t exp;             /* 0 when the answer had no exp */
+	const char *reason;      /* static: "ok", "token_inactive",
+				    "token_expired", ... (audit) */
+	bool from_cache;
+};
+
+/*
+ * RFC 7662 section 2.1: POST token=<escaped>&token_type_hint=access_token to
+ * req->endpoint with client authentication; judge the answer (section 2.2)
+ * as described at the top of this file. token is len bytes (not necessarily
+ * NUL-terminated); visible ASCII only (else OIDC_E_MALFORMED), at most
+ * OIDC_TOKEN_MAX_LIMIT (else OIDC_E_TOO_LARGE). On every return out->reason
+ * is set; the other members only on OIDC_OK (clear them with
+ * oidc_introspect_result_clear). out must start zeroed.
+ */
+enum oidc_status oidc_introspect(const struct oidc_introspect_req *req,
+				 const char *token, size_t len, int64_t now,
+				 struct oidc_introspect_result *out,
+				 struct oidc_error *err);
+void oidc_introspect_result_clear(struct oidc_introspect_result *res);
+
+struct oidc_userinfo_req {
+	const char *endpoint;            /* https URL (required) */
+	const char *expected_sub;        /* NULL, or the sub of the validated
+					    JWT (OIDC Core 5.3.2) */
+	const struct oidc_strlist *username_claims; /* NULL/empty: "sub" */
+	int64_t token_exp;               /* 0: unknown; else the cache entry
+					    never outlives it */
+	const struct oidc_http_opts *http;
+	struct oidc_introspect_cache *cache;        /* NULL: no caching */
+};
+
+struct oidc_userinfo_result {
+	json_t *claims;          /* the userinfo object (owned ref) */
+	char *sub;               /* malloc'd */
+	char *username;          /* malloc'd */
+	const char *reason;
+	bool from_cache;
+};
+
+/*
+ * GET req->endpoint with "Authorization: Bearer <token>" (never in the URL):
+ * HTTP 200 and one JSON object with a string "sub" (OIDC Core 5.3.2).
+ * 401 is an inactive token (OIDC_E_EXPIRED, reason "token_inactive"), 403
+ * OIDC_E_INSUFFICIENT_SCOPE; other statuses as at the top of this file.
+ * Positive answers are cached like introspection (no exp in the answer:
+ * min(ttl, token_exp - now) when token_exp is known).
+ */
+enum oidc_status oidc_userinfo(const struct oidc_userinfo_req *req,
+			       const char *token, size_t len, int64_t now,
+			       struct oidc_userinfo_result *out,
+			       struct oidc_error *err);
+void oidc_userinfo_result_clear(struct oidc_userinfo_result *res);
+
+#endif /* OIDC_INTROSPECT_H */

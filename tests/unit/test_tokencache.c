@@ -1,0 +1,391 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_tokencache.c - the verified-token cache (common/tokencache.c) through
+ * oidc_validate: a repeat is a hit (proven by the cache's counters, not by
+ * timing), exp is re-checked on a hit, expected_user is compared on a hit,
+ * a key set the issuer no longer serves drops the entry, the table stays
+ * within its bound, and four threads validating at once agree.
+ *
+ * Keys and tokens are made at run time by /usr/bin/python3 (cryptography +
+ * PyJWT). The issuer uses network keys with an unreachable jwks_uri and a
+ * disk cache entry written by the test, so no request can succeed: keys
+ * can only come from that entry.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "discovery.h"
+#include "keysource.h"
+#include "tokencache.h"
+#include "testutil.h"
+
+#define T0 1700000000LL
+#define JWKS_URL "https://127.0.0.1:9/jwks"
+#define THREADS 4
+#define ROUNDS 3000
+
+static char dir[] = "/tmp/oidc-test-tc-XXXXXX";
+/* tok_short: key A, exp T0+100; tok_long: key A, exp T0+9000;
+ * tok_b: key B, exp T0+9000; tok_t[i]: key A, sub user<i>. */
+#define LINE_MAX_LEN 4096
+static char jwks_a[LINE_MAX_LEN], jwks_b[LINE_MAX_LEN];
+static char tok_short[LINE_MAX_LEN], tok_long[LINE_MAX_LEN], tok_b[LINE_MAX_LEN];
+static char tok_t[THREADS][LINE_MAX_LEN];
+static int64_t now_value;
+
+static const char gen_py[] =
+	"import json, sys, jwt\n"
+	"from cryptography.hazmat.primitives.asymmetric import rsa\n"
+	"from jwt.algorithms import RSAAlgorithm\n"
+	"T0 = 1700000000\n"
+	"keys = {n: rsa.generate_private_key(public_exponent=65537, key_size=2048)\n"
+	"        for n in 'ab'}\n"
+	"def jwks(n):\n"
+	"    k = json.loads(RSAAlgorithm.to_jwk(keys[n].public_key()))\n"
+	"    k.update(kid='kid-' + n, use='sig', alg='RS256')\n"
+	"    return json.dumps({'keys': [k]})\n"
+	"def tok(n, exp, sub):\n"
+	"    c = {'iss': 'https://idp.test', 'aud': 'api', 'sub': sub,\n"
+	"         'iat': T0, 'exp': T0 + exp}\n"
+	"    return jwt.encode(c, keys[n], algorithm='RS256',\n"
+	"                      headers={'kid': 'kid-' + n})\n"
+	"print(jwks('a')); print(jwks('b'))\n"
+	"print(tok('a', 100, 'alice')); print(tok('a', 9000, 'alice'))\n"
+	"print(tok('b', 9000, 'alice'))\n"
+	"for i in range(4): print(tok('a', 9000, 'user%d' % i))\n";
+
+static void chomp(char *s)
+{
+	s[strcspn(s, "\n")] = '\0';
+}
+
+static int make_material(void)
+{
+	char path[300], cmd[400];
+	char *lines[] = { jwks_a, jwks_b, tok_short, tok_long, tok_b,
+			  tok_t[0], tok_t[1], tok_t[2], tok_t[3] };
+	FILE *f;
+	int ok = 1;
+
+	snprintf(path, sizeof(path), "%s/gen.py", dir);
+	f = fopen(path, "w");
+	if (!f || fputs(gen_py, f) < 0) {
+		if (f)
+			fclose(f);
+		return 0;
+	}
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "/usr/bin/python3 %s", path);
+	f = popen(cmd, "r");
+	if (!f)
+		return 0;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		if (!fgets(lines[i], LINE_MAX_LEN, f)) {
+			ok = 0;
+			break;
+		}
+		chomp(lines[i]);
+	}
+	return pclose(f) == 0 && ok;
+}
+
+static int64_t test_clock(void *arg)
+{
+	(void)arg;
+	return __atomic_load_n(&now_value, __ATOMIC_RELAXED);
+}
+
+static struct oidc_ctx *make_ctx(const struct oidc_issuer_cfg **ic_out)
+{
+	struct oidc_config *cfg = NULL;
+	struct oidc_ctx *ctx = NULL;
+	const struct oidc_issuer_cfg *const *list = NULL;
+	char cache[300];
+	const char *set[][2] = {
+		{ "issuer", "https://idp.test" }, { "audience", "api" },
+		{ "jwks_uri", JWKS_URL },         { "cache_dir", cache },
+		{ "cache_ttl_min", "60" },        { "cache_ttl_max", "3600" },
+		{ "leeway", "30" },               { "http_timeout", "1" },
+		{ "algorithms", "RS256" },
+	};
+
+	snprintf(cache, sizeof(cache), "%s/cache", dir);
+	if (oidc_config_new(&cfg, NULL) != OIDC_OK)
+		return NULL;
+	for (size_t i = 0; i < sizeof(set) / sizeof(set[0]); i++)
+		if (oidc_config_set(cfg, NULL, set[i][0], set[i][1], NULL) !=
+		    OIDC_OK) {
+			oidc_config_free(&cfg);
+			return NULL;
+		}
+	if (oidc_config_finish(cfg, NULL) != OIDC_OK ||
+	    oidc_ctx_new(&ctx, cfg, NULL) != OIDC_OK)
+		return NULL;
+	oidc_ctx_set_clock(ctx, test_clock, NULL);
+	/* The context owns cfg now; its issuer list is what the cache uses. */
+	if (oidc_config_issuers(cfg, &list) != 1) {
+		oidc_ctx_free(&ctx);
+		return NULL;
+	}
+	*ic_out = list[0];
+	return ctx;
+}
+
+static struct oidc_tokencache_stats stats_of(struct oidc_ctx *ctx)
+{
+	struct oidc_tokencache_stats s;
+
+	oidc_tokencache_stats(oidc_ctx_tokencache(ctx), &s);
+	return s;
+}
+
+static enum oidc_status validate(struct oidc_ctx *ctx, const char *tok,
+				 const char *user, struct oidc_audit *audit)
+{
+	struct oidc_result *res = NULL;
+	enum oidc_status st;
+
+	st = oidc_validate(ctx, tok, strlen(tok), user, &res, audit, NULL);
+	if (st == OIDC_OK && (!res || !oidc_result_username(res) ||
+			      !oidc_result_claim_string(res, "sub")))
+		st = OIDC_E_INTERNAL;
+	oidc_result_free(&res);
+	return st;
+}
+
+static void test_hits(struct oidc_ctx *ctx)
+{
+	struct oidc_audit a1, a2;
+	struct oidc_tokencache_stats s0, s1;
+	struct oidc_result *res = NULL;
+
+	now_value = T0 + 10;
+	s0 = stats_of(ctx);
+	CHECK_STATUS(validate(ctx, tok_short, "alice", &a1), OIDC_OK,
+		     "first validation");
+	s1 = stats_of(ctx);
+	CHECK(s1.inserts == s0.inserts + 1 && s1.hits == s0.hits,
+	      "first validation is a miss and is stored");
+	CHECK_STATUS(validate(ctx, tok_short, "alice", &a2), OIDC_OK,
+		     "same token again");
+	s0 = stats_of(ctx);
+	CHECK(s0.hits == s1.hits + 1 && s0.inserts == s1.inserts,
+	      "second validation is a hit");
+	CHECK(memcmp(&a1, &a2, sizeof(a1)) == 0 && a2.token_sha256[0] &&
+	      strcmp(a2.user, "alice") == 0 && strcmp(a2.kid, "kid-a") == 0,
+	      "audit on a hit equals the audit of the miss");
+	CHECK_STATUS(oidc_validate(ctx, tok_short, strlen(tok_short), NULL, &res,
+				   NULL, NULL), OIDC_OK, "hit with a result");
+	CHECK(res && strcmp(oidc_result_username(res), "alice") == 0 &&
+	      strcmp(oidc_result_alg(res), "RS256") == 0 &&
+	      strcmp(oidc_result_claim_string(res, "iss"), "https://idp.test") == 0,
+	      "result of a hit carries username, alg and claims");
+	oidc_result_free(&res);
+
+	s0 = stats_of(ctx);
+	CHECK_STATUS(validate(ctx, tok_short, "bob", &a2), OIDC_E_USER_MISMATCH,
+		     "hit with another expected_user");
+	CHECK(stats_of(ctx).hits == s0.hits + 1, "user mismatch was a hit");
+	CHECK(strcmp(a2.user, "alice") == 0, "audit names the mapped user");
+	CHECK_STATUS(validate(ctx, tok_short, NULL, NULL), OIDC_OK,
+		     "no expected_user");
+
+	/* exp T0+100, leeway 30: valid at T0+129, expired at T0+130. */
+	now_value = T0 + 129;
+	CHECK_STATUS(validate(ctx, tok_short, "alice", NULL), OIDC_OK,
+		     "hit just before exp + leeway");
+	now_value = T0 + 130;
+	s0 = stats_of(ctx);
+	CHECK_STATUS(validate(ctx, tok_short, "alice", &a2), OIDC_E_EXPIRED,
+		     "hit after exp + leeway is token_expired");
+	s1 = stats_of(ctx);
+	CHECK(s1.hits == s0.hits + 1 && s1.drops == s0.drops + 1,
+	      "expired hit dropped the entry");
+	CHECK(a2.user[0] == '\0' && strcmp(a2.sub, "alice") == 0,
+	      "expired audit as on a miss (no user)");
+	CHECK_STATUS(validate(ctx, tok_short, "alice", NULL), OIDC_E_EXPIRED,
+		     "expired token after the drop (full validation)");
+	CHECK(stats_of(ctx).inserts == s1.inserts, "failures are not stored");
+}
+
+static int write_jwks(const struct oidc_issuer_cfg *ic, const char *body,
+		      int64_t fetched)
+{
+	return oidc_ks_entry_write(ic, OIDC_KS_KIND_JWKS, JWKS_URL, fetched,
+				   fetched + 3600, body, strlen(body),
+				   NULL) == OIDC_OK;
+}
+
+static void test_rotation(struct oidc_ctx *ctx, const struct oidc_issuer_cfg *ic)
+{
+	struct oidc_tokencache_stats s0, s1;
+
+	now_value = T0 + 200;
+	CHECK_STATUS(validate(ctx, tok_long, "alice", NULL), OIDC_OK,
+		     "long token stored");
+	CHECK(validate(ctx, tok_b, "alice", NULL) != OIDC_OK,
+	      "key B not yet published");
+	s0 = stats_of(ctx);
+	CHECK_STATUS(validate(ctx, tok_long, "alice", NULL), OIDC_OK,
+		     "long token hit");
+	CHECK(stats_of(ctx).hits == s0.hits + 1, "long token was a hit");
+
+	/* Another process fetched a set without key A; once our copy is
+	 * stale the disk entry replaces it. */
+	CHECK(write_jwks(ic, jwks_b, T0 + 3700), "write rotated disk entry");
+	now_value = T0 + 3700;
+	s0 = stats_of(ctx);
+	CHECK(validate(ctx, tok_long, "alice", NULL) != OIDC_OK,
+	      "token of a removed key fails");
+	s1 = stats_of(ctx);
+	CHECK(s1.drops == s0.drops + 1, "key set change dropped the entry");
+	CHECK_STATUS(validate(ctx, tok_b, "alice", NULL), OIDC_OK,
+		     "token of the new key validates");
+	CHECK(validate(ctx, tok_long, "alice", NULL) != OIDC_OK,
+	      "removed key stays refused");
+}
+
+static void test_bound(void)
+{
+	struct oidc_tokencache *tc = oidc_tokencache_new(8);
+	struct oidc_keyset *ks = NULL;
+	struct oidc_tokencache_entry e = { 0 }, got;
+	struct oidc_tokencache_stats s;
+	unsigned char d[OIDC_TOKENCACHE_DIGEST_LEN];
+	bool match;
+	int present = 0;
+
+	if (!CHECK(tc && oidc_keyset_new(&ks) == OIDC_OK, "small cache"))
+		return;
+	e.keys = ks;
+	for (int i = 0; i < 20; i++) {
+		memset(d, 0, sizeof(d));
+		d[0] = (unsigned char)i;
+		d[31] = (unsigned char)(i * 7);
+		oidc_tokencache_insert(tc, d, &e, "u");
+		if (i == 11) {
+			/* a hit marks entry 11: the clock passes it over once */
+			d[0] = 11;
+			CHECK(oidc_tokencache_lookup(tc, d, NULL, &match, &got,
+						     NULL), "lookup 11");
+			oidc_keyset_unref(&got.keys);
+		}
+	}
+	oidc_tokencache_stats(tc, &s);
+	CHECK(s.entries == 8 && s.evictions == 12 && s.capacity == 8,
+	      "20 inserts into 8 slots: %zu entries, %llu evictions",
+	      s.entries, (unsigned long long)s.evictions);
+	for (int i = 0; i < 20; i++) {
+		memset(d, 0, sizeof(d));
+		d[0] = (unsigned char)i;
+		d[31] = (unsigned char)(i * 7);
+		if (oidc_tokencache_lookup(tc, d, "u", &match, &got, NULL)) {
+			present++;
+			oidc_keyset_unref(&got.keys);
+		}
+	}
+	CHECK(present == 8, "8 entries found, %d", present);
+	memset(d, 0, sizeof(d));
+	d[0] = 19;
+	d[31] = 19 * 7;
+	CHECK(oidc_tokencache_lookup(tc, d, "v", &match, &got, NULL) && !match,
+	      "newest present, other user does not match");
+	oidc_keyset_unref(&got.keys);
+	d[31] = 0;
+	CHECK(!oidc_tokencache_lookup(tc, d, NULL, &match, &got, NULL),
+	      "whole digest compared");
+	oidc_tokencache_free(&tc);
+	CHECK(tc == NULL, "free");
+	oidc_keyset_unref(&ks);
+}
+
+struct worker {
+	struct oidc_ctx *ctx;
+	int id, bad;
+};
+
+static void *hammer(void *arg)
+{
+	struct worker *w = arg;
+	char want[16];
+
+	for (int r = 0; r < ROUNDS; r++) {
+		int t = (w->id + r) % THREADS;
+		struct oidc_result *res = NULL;
+		struct oidc_audit audit;
+
+		snprintf(want, sizeof(want), "user%d", t);
+		if (oidc_validate(w->ctx, tok_t[t], strlen(tok_t[t]), want, &res,
+				  &audit, NULL) != OIDC_OK ||
+		    strcmp(oidc_result_username(res), want) != 0 ||
+		    strcmp(audit.user, want) != 0)
+			w->bad++;
+		oidc_result_free(&res);
+		if (r % 7 == 0 &&
+		    oidc_validate(w->ctx, tok_t[t], strlen(tok_t[t]), "other",
+				  NULL, NULL, NULL) != OIDC_E_USER_MISMATCH)
+			w->bad++;
+	}
+	return NULL;
+}
+
+static void test_threads(struct oidc_ctx *ctx)
+{
+	pthread_t th[THREADS];
+	struct worker w[THREADS];
+	struct oidc_tokencache_stats s0, s1;
+	int bad = 0, started = 0;
+
+	s0 = stats_of(ctx);
+	for (int i = 0; i < THREADS; i++) {
+		w[i] = (struct worker){ ctx, i, 0 };
+		if (pthread_create(&th[i], NULL, hammer, &w[i]) == 0)
+			started++;
+	}
+	for (int i = 0; i < started; i++) {
+		pthread_join(th[i], NULL);
+		bad += w[i].bad;
+	}
+	s1 = stats_of(ctx);
+	CHECK(started == THREADS && bad == 0, "%d threads agree (%d bad)",
+	      started, bad);
+	CHECK(s1.inserts - s0.inserts <= THREADS * 2 &&
+	      s1.hits - s0.hits >= (uint64_t)(THREADS * ROUNDS),
+	      "threads mostly hit: %llu hits, %llu inserts",
+	      (unsigned long long)(s1.hits - s0.hits),
+	      (unsigned long long)(s1.inserts - s0.inserts));
+}
+
+int main(void)
+{
+	const struct oidc_issuer_cfg *ic = NULL;
+	struct oidc_ctx *ctx = NULL;
+	char cache[300], cmd[400];
+
+	CHECK(mkdtemp(dir) != NULL, "temp dir");
+	snprintf(cache, sizeof(cache), "%s/cache", dir);
+	if (!CHECK(mkdir(cache, 0700) == 0 && make_material(), "keys and tokens"))
+		goto out;
+	CHECK(strcmp(oidc_status_name(OIDC_E_EXPIRED), "token_expired") == 0,
+	      "status names");
+	ctx = make_ctx(&ic);
+	if (!CHECK(ctx != NULL, "context"))
+		goto out;
+	if (!CHECK(write_jwks(ic, jwks_a, T0), "write warm disk entry"))
+		goto out;
+	test_hits(ctx);
+	test_threads(ctx);
+	test_rotation(ctx, ic);
+	test_bound();
+out:
+	oidc_ctx_free(&ctx);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		CHECK(0, "cleanup");
+	return test_done();
+}
