@@ -161,6 +161,31 @@ static enum oidc_status check_issuer(struct oidc_issuer_cfg *ic, const char *sec
 				  "issuer with {tenantid} (it has no discovery document of its "
 				  "own; for Entra ID use https://login.microsoftonline.com/"
 				  "organizations/v2.0/.well-known/openid-configuration)");
+	ic->accept_jwt = oidc_strlist_contains(&ic->token_types, "jwt");
+	ic->accept_opaque = oidc_strlist_contains(&ic->token_types, "opaque");
+	for (size_t i = 0; i < ic->token_types.n; i++)
+		if (strcmp(ic->token_types.v[i], "jwt") != 0 &&
+		    strcmp(ic->token_types.v[i], "opaque") != 0)
+			return finish_err(err, OIDC_E_CONFIG, sec, "token_types", "'%.32s' "
+					  "is neither jwt nor opaque", ic->token_types.v[i]);
+	if (ic->client_auth.n != 1 || (strcmp(ic->client_auth.v[0], "basic") != 0 &&
+				       strcmp(ic->client_auth.v[0], "post") != 0))
+		return finish_err(err, OIDC_E_CONFIG, sec, "client_auth", "must be basic "
+				  "or post");
+	ic->client_auth_post = strcmp(ic->client_auth.v[0], "post") == 0;
+	/* RFC 7662 2.1: the protected resource authenticates to the endpoint. */
+	if (ic->accept_opaque && (!ic->client_id || !ic->client_secret_file))
+		return finish_err(err, OIDC_E_CONFIG, sec, "token_types", "opaque needs "
+				  "client_id and client_secret_file (the introspection "
+				  "client credentials)");
+	if (ic->accept_opaque && !ic->network_keys && !ic->introspection_endpoint)
+		return finish_err(err, OIDC_E_CONFIG, sec, "introspection_endpoint",
+				  "required for opaque tokens when the keys are local "
+				  "(there is no discovery document to take it from)");
+	if (!ic->accept_opaque && (ic->introspection_endpoint || ic->client_secret_file))
+		return finish_err(err, OIDC_E_CONFIG, sec, ic->introspection_endpoint ?
+				  "introspection_endpoint" : "client_secret_file",
+				  "set, but token_types does not list opaque");
 	if (ic->cache_ttl_min > ic->cache_ttl_max)
 		return finish_err(err, OIDC_E_CONFIG, sec, "cache_ttl_min", "is larger than "
 				  "cache_ttl_max");
@@ -323,6 +348,34 @@ out:
 	return st;
 }
 
+/* The introspection client secret: private like the HMAC secret. */
+static enum oidc_status load_client_secret(struct oidc_issuer_cfg *ic,
+					   const char *sec, struct oidc_error *err)
+{
+	char why[160] = "", pbuf[160], *buf = NULL;
+	const char *path = oidc_config_short_path(ic->client_secret_file, pbuf,
+						  sizeof(pbuf));
+	size_t len = 0;
+	enum oidc_status st;
+
+	oidc_free_secret(ic->client_secret, ic->client_secret_len + 1);
+	ic->client_secret = NULL;
+	st = oidc_config_read_file(ic->client_secret_file, 077, OIDC_SECRET_MAX,
+				   &buf, &len, why, sizeof(why));
+	if (st != OIDC_OK)
+		return finish_err(err, st, sec, "client_secret_file", "%s: %s", path, why);
+	ic->client_secret_len = len;
+	if (len && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	if (len == 0 || strlen(buf) != len) {
+		oidc_free_secret(buf, ic->client_secret_len + 1);
+		return finish_err(err, OIDC_E_CONFIG, sec, "client_secret_file", "%s: "
+				  "empty, or has a NUL byte", path);
+	}
+	ic->client_secret = buf;
+	return OIDC_OK;
+}
+
 static int entry_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct oidc_map_entry *)a)->from,
@@ -446,6 +499,8 @@ static enum oidc_status load_issuer_files(struct oidc_issuer_cfg *ic,
 		st = load_jwks(ic, sec, err);
 	if (st == OIDC_OK && ic->hmac_secret_file)
 		st = load_secret(ic, sec, err);
+	if (st == OIDC_OK && ic->client_secret_file)
+		st = load_client_secret(ic, sec, err);
 	if (st == OIDC_OK)
 		st = load_map_files(ic, sec, err);
 	return st;
@@ -481,6 +536,13 @@ OIDC_EXPORT enum oidc_status oidc_config_finish(struct oidc_config *cfg,
 						  cfg->sections[i]->name);
 		}
 	}
+	/* An opaque token names no issuer: it may go to one provider only,
+	 * never be tried at several (that would hand it to all of them). */
+	for (size_t i = 0, opaque = 0; i < cfg->n_sections; i++)
+		if (cfg->sections[i]->accept_opaque && ++opaque > 1)
+			return finish_err(err, OIDC_E_CONFIG, cfg->sections[i]->name,
+					  "token_types", "opaque is allowed for one issuer "
+					  "only (an opaque token cannot say whose it is)");
 	for (size_t i = 0; i < n; i++) {
 		struct oidc_issuer_cfg *ic = cfg->n_sections ? cfg->sections[i] : &cfg->top;
 

@@ -54,11 +54,14 @@ const struct oidc_option oidc_options[] = {
 	{ "cache_stale_max", OIDC_OPT_INT, OFF(cache_stale_max), "86400", 0, 2592000 },
 	{ "jwks_refetch_interval", OIDC_OPT_INT, OFF(jwks_refetch_interval), "60", 1,
 	  86400 },
-	RESERVED("introspection_endpoint"),
+	/* Opaque tokens through RFC 7662 introspection (introspect.c). */
+	{ "token_types", OIDC_OPT_LIST, OFF(token_types), "jwt", 0, 0 },
+	{ "introspection_endpoint", OIDC_OPT_URL, OFF(introspection_endpoint), NULL, 0,
+	  0 },
+	{ "client_id", OIDC_OPT_KID, OFF(client_id), NULL, 0, 0 },
+	{ "client_secret_file", OIDC_OPT_PATH, OFF(client_secret_file), NULL, 0, 0 },
+	{ "client_auth", OIDC_OPT_LIST, OFF(client_auth), "basic", 0, 0 },
 	RESERVED("userinfo_endpoint"),
-	RESERVED("client_id"),
-	RESERVED("client_secret_file"),
-	RESERVED("token_types"),
 	RESERVED("accept_id_tokens"),
 };
 
@@ -189,8 +192,8 @@ enum oidc_status oidc_option_apply(struct oidc_issuer_cfg *ic,
 		break;
 	}
 	case OIDC_OPT_RESERVED:
-		snprintf(why, sizeof(why), "reserved for a later release (opaque "
-			 "tokens: introspection, userinfo) and not supported yet");
+		snprintf(why, sizeof(why), "reserved for a later release (userinfo "
+			 "validation, ID tokens) and not supported yet");
 		break;
 	}
 out:
@@ -414,6 +417,9 @@ void oidc_issuer_cfg_clear(struct oidc_issuer_cfg *ic)
 	free(ic->jwks_file);
 	free(ic->hmac_secret_file);
 	free(ic->hmac_kid);
+	oidc_strlist_clear(&ic->token_types);
+	oidc_strlist_clear(&ic->client_auth);
+	oidc_free_secret(ic->client_secret, ic->client_secret_len + 1);
 	oidc_strlist_clear(&ic->audience);
 	oidc_strlist_clear(&ic->accept_typ);
 	oidc_strlist_clear(&ic->username_claim);

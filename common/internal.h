@@ -361,11 +361,18 @@ struct oidc_issuer_cfg {
 					 keys serve when the IdP is down */
 	int64_t jwks_refetch_interval; /* unknown kid: at most one refetch per
 					  interval per issuer */
+	struct oidc_strlist token_types; /* "jwt", "opaque" */
+	struct oidc_strlist client_auth; /* "basic" or "post" */
 
 	/* Loaded by oidc_config_finish(). */
 	struct oidc_keyset *keys;     /* jwks_file keys + the HMAC secret */
 	size_t issuer_prefix_len;     /* template: bytes before {tenantid} */
 	bool network_keys;            /* keys from the provider, not a file */
+	bool accept_jwt;              /* token_types has jwt */
+	bool accept_opaque;           /* token_types has opaque */
+	bool client_auth_post;        /* client_auth = post (else basic) */
+	char *client_secret;          /* from client_secret_file (C string) */
+	size_t client_secret_len;     /* bytes read, for wiping on free */
 	bool is_template;
 
 	uint64_t set_bits;            /* which options were set explicitly */

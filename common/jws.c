@@ -272,8 +272,8 @@ static enum oidc_status hmac_verify(const EVP_MD_CTX *inner,
 			     OIDC_E_BAD_SIGNATURE;
 	EVP_MD_CTX_free(ctx);
 	/* The expected tag is a valid signature for this input. */
-	OPENSSL_cleanse(ihash, sizeof(ihash));
-	OPENSSL_cleanse(mac, sizeof(mac));
+	explicit_bzero(ihash, sizeof(ihash));
+	explicit_bzero(mac, sizeof(mac));
 	return st;
 }
 

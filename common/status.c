@@ -193,15 +193,38 @@ OIDC_EXPORT const char *oidc_class_name(enum oidc_status_class cls)
 	return "internal";
 }
 
+/*
+ * Non-zero when one of the eight bytes of v is below 0x20, DEL, 0x80 or
+ * above, '"' or '\\' (never zero for such a word; now and then non-zero
+ * for a clean one, which only costs the byte loop).
+ */
+static uint64_t word_needs_care(uint64_t v)
+{
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\');
+	uint64_t d = v ^ (ones * 0x7f);
+
+	return (((v - ones * 0x20) | (q - ones) | (b - ones) | (d - ones)) & ~v &
+		high) | (v & high);
+}
+
 void oidc_sanitize(char *dst, size_t cap, const char *src, size_t src_len)
 {
 	size_t o = 0, n;
 
 	if (cap == 0)
 		return;
-	/* Length first, then a loop without an early exit: it runs once per
-	 * audit field per token. */
+	/* Length first, then eight clean bytes at a time and the rest one by
+	 * one: it runs for every audit field of every token. */
 	n = !src ? 0 : strnlen(src, src_len < cap - 1 ? src_len : cap - 1);
+	for (; o + 8 <= n; o += 8) {
+		uint64_t v;
+
+		memcpy(&v, src + o, sizeof(v));
+		if (word_needs_care(v))
+			break;
+		memcpy(dst + o, &v, sizeof(v));
+	}
 	for (; o < n; o++) {
 		unsigned char c = (unsigned char)src[o];
 		/* Quotes and backslashes would let a claim break out of the

@@ -16,6 +16,8 @@
 #include "internal.h"
 #include "keysource.h"
 #include "tokencache.h"
+#include "introspect.h"
+#include "validate_priv.h"
 
 struct oidc_ctx {
 	struct oidc_config *cfg;
@@ -28,6 +30,9 @@ struct oidc_ctx {
 					   oidc_config_issuers() */
 	size_t n_sources;
 	struct oidc_tokencache *tokens; /* verified tokens (tokencache.h) */
+	struct oidc_introspect_cache *introspect; /* the opaque issuer's */
+	size_t opaque_source;    /* index of the issuer taking opaque tokens,
+				    or n_sources when none does */
 };
 
 struct oidc_result {
@@ -90,6 +95,18 @@ OIDC_EXPORT enum oidc_status oidc_ctx_new(struct oidc_ctx **ctx_out,
 		}
 		ctx->n_sources = i + 1;
 	}
+	ctx->opaque_source = n;
+	for (size_t i = 0; i < n; i++) {
+		if (!list[i]->accept_opaque)
+			continue;
+		ctx->opaque_source = i;
+		ctx->introspect = oidc_introspect_cache_new(
+			0, OIDC_INTROSPECT_TTL_DEFAULT, OIDC_INTROSPECT_NEG_TTL_DEFAULT);
+		if (!ctx->introspect) {
+			oidc_ctx_free(&ctx);
+			return oidc_err(err, OIDC_E_NOMEM, "introspection cache");
+		}
+	}
 	*ctx_out = ctx;
 	return OIDC_OK;
 }
@@ -116,6 +133,7 @@ OIDC_EXPORT void oidc_ctx_free(struct oidc_ctx **ctx)
 	if (!ctx || !*ctx)
 		return;
 	oidc_tokencache_free(&(*ctx)->tokens);
+	oidc_introspect_cache_free(&(*ctx)->introspect);
 	for (size_t i = 0; i < (*ctx)->n_sources; i++)
 		oidc_keysource_clear(&(*ctx)->sources[i]);
 	free((*ctx)->sources);
@@ -344,6 +362,70 @@ static enum oidc_status issuer_keys(struct oidc_ctx *ctx,
 }
 
 /*
+ * Not a JWS, and one issuer takes opaque tokens: ask its introspection
+ * endpoint (validate_opaque.c). The result's claims are the answer.
+ */
+static enum oidc_status validate_opaque_token(struct oidc_ctx *ctx,
+					      const char *token, size_t len,
+					      const char *expected_user,
+					      struct oidc_result **result_out,
+					      struct oidc_audit *audit,
+					      struct oidc_error *err)
+{
+	struct oidc_keysource *src = &ctx->sources[ctx->opaque_source];
+	const struct oidc_issuer_cfg *ic = src->ic;
+	struct oidc_result *res = NULL;
+	char *user = NULL, *claims = NULL;
+	size_t name_len = strlen(ic->name);
+	enum oidc_status st;
+
+	audit_copy(audit->issuer_name, sizeof(audit->issuer_name), ic->name);
+	audit_copy(audit->alg, sizeof(audit->alg), "opaque");
+	if (len > (size_t)ic->max_token_size)
+		return oidc_err(err, OIDC_E_TOO_LARGE, "%zu bytes, limit %lld", len,
+				(long long)ic->max_token_size);
+	st = oidc_validate_opaque(src, ctx->introspect, token, len,
+				  oidc_ctx_now(ctx), &user, &claims, err);
+	if (st != OIDC_OK)
+		goto out;
+	audit_copy(audit->user, sizeof(audit->user), user);
+	if (expected_user && strcmp(expected_user, user) != 0) {
+		st = oidc_err(err, OIDC_E_USER_MISMATCH,
+			      "token maps to another user than %.64s", expected_user);
+		goto out;
+	}
+	if (result_out) {
+		res = calloc(1, sizeof(*res) + name_len + 1);
+		if (!res) {
+			st = oidc_err(err, OIDC_E_NOMEM, "result");
+			goto out;
+		}
+		res->issuer_name = (char *)(res + 1);
+		memcpy(res->issuer_name, ic->name, name_len + 1);
+		res->alg = OIDC_ALG_UNKNOWN;
+		res->buf_len = strlen(claims);
+		res->buf = (unsigned char *)claims;
+		claims = NULL;
+		st = oidc_jdoc_parse(&res->claims, (char *)res->buf, res->buf_len, err);
+		if (st != OIDC_OK)
+			goto out;
+		res->username = user;
+		user = NULL;
+		*result_out = res;
+		res = NULL;
+	}
+	if (err) {
+		err->status = OIDC_OK;
+		err->detail[0] = '\0';
+	}
+out:
+	oidc_result_free(&res);
+	free(claims);
+	free(user);
+	return st;
+}
+
+/*
  * The result for a cache hit: the same segments and claims a full
  * validation hands over (the token is re-decoded, not re-verified).
  */
@@ -492,6 +574,11 @@ OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
 					 result_out, audit, err, &st))
 		return st;
 
+	if (ctx->opaque_source < ctx->n_sources &&
+	    !oidc_token_is_jws_shaped(token, len))
+		return validate_opaque_token(ctx, token, len, expected_user,
+					     result_out, audit, err);
+
 	st = oidc_jws_parse(token, len, ctx->max_token_size, &jws, err);
 	if (st != OIDC_OK)
 		goto out;
@@ -520,6 +607,11 @@ OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
 	if (len > (size_t)ic->max_token_size) {
 		st = oidc_err(err, OIDC_E_TOO_LARGE, "%zu bytes, limit %lld",
 			      len, (long long)ic->max_token_size);
+		goto out;
+	}
+	if (!ic->accept_jwt) {
+		st = oidc_err(err, OIDC_E_MALFORMED, "token_types of %s does "
+			      "not list jwt", ic->name);
 		goto out;
 	}
 	if (!(ic->algorithms & OIDC_ALG_BIT(jws.alg))) {
@@ -639,7 +731,9 @@ OIDC_EXPORT const char *oidc_result_issuer_name(const struct oidc_result *res)
 
 OIDC_EXPORT const char *oidc_result_alg(const struct oidc_result *res)
 {
-	return oidc_alg_get(res->alg)->name;
+	const struct oidc_alg_info *info = oidc_alg_get(res->alg);
+
+	return info ? info->name : "opaque";
 }
 
 OIDC_EXPORT const char *oidc_result_claim_string(const struct oidc_result *res,

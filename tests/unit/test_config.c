@@ -773,6 +773,27 @@ static void test_network_keys(void)
 		  OIDC_OK, "http proxy" },
 		{ "issuer = https://i.example\naudience = a\ncache_dir = relative/dir\n",
 		  OIDC_E_CONFIG, "relative cache_dir refused" },
+		{ "issuer = https://i.example\naudience = a\ntoken_types = jwt, opaque\n",
+		  OIDC_E_CONFIG, "opaque without client credentials refused" },
+		{ "issuer = https://i.example\naudience = a\ntoken_types = jwt, opaque\n"
+		  "client_id = c\nclient_secret_file = @SECRET32@\n", OIDC_OK,
+		  "opaque with client credentials (endpoint from discovery)" },
+		{ "issuer = https://i.example\naudience = a\ntoken_types = opaque\n"
+		  "client_id = c\nclient_secret_file = @SECRET32@\nclient_auth = post\n",
+		  OIDC_OK, "opaque only, client_secret_post" },
+		{ "issuer = https://i.example\naudience = a\ntoken_types = jwt, opaque\n"
+		  "client_id = c\nclient_secret_file = @SECRET32@\nclient_auth = digest\n",
+		  OIDC_E_CONFIG, "client_auth other than basic/post refused" },
+		{ "issuer = https://i.example\naudience = a\ntoken_types = jwt, saml\n",
+		  OIDC_E_CONFIG, "unknown token type refused" },
+		{ "issuer = https://i.example\naudience = a\n"
+		  "introspection_endpoint = https://i.example/introspect\n", OIDC_E_CONFIG,
+		  "introspection_endpoint without opaque in token_types refused" },
+		{ "[issuer a]\nissuer = https://a.example\naudience = a\ntoken_types = opaque\n"
+		  "client_id = c\nclient_secret_file = @SECRET32@\n[issuer b]\n"
+		  "issuer = https://b.example\naudience = a\ntoken_types = opaque\n"
+		  "client_id = c\nclient_secret_file = @SECRET32@\n", OIDC_E_CONFIG,
+		  "opaque tokens for two issuers refused" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
@@ -783,8 +804,7 @@ static void test_network_keys(void)
 static void test_reserved(void)
 {
 	static const char *const reserved[] = {
-		"introspection_endpoint", "userinfo_endpoint", "client_id",
-		"client_secret_file", "token_types", "accept_id_tokens",
+		"userinfo_endpoint", "accept_id_tokens",
 	};
 
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
@@ -968,7 +988,7 @@ static void test_visit(void)
 	CHECK(strstr(first->text, "hmac_secret_file = ") != NULL,
 	      "visit shows the secret file path");
 	CHECK(strstr(first->text, "hmac_kid") == NULL, "visit leaves unset keys out");
-	CHECK(strstr(first->text, "introspection_endpoint") == NULL,
+	CHECK(strstr(first->text, "userinfo_endpoint") == NULL,
 	      "visit leaves reserved keys out");
 	CHECK(strstr(first->text, "cache_dir = /var/cache/oidc-auth\n") != NULL,
 	      "visit shows the cache_dir default");
