@@ -55,6 +55,7 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 BENCH_BIN := $(BUILD)/bench/bench
 
 TEST_BINS := $(UNIT_BIN) $(VEC_BIN) $(REPLAY_BIN)
+TEST_HDRS := $(wildcard tests/unit/*.h) $(wildcard common/*.h)
 
 .PHONY: all check bench fuzz clean format
 all: $(CORE_LIB) $(CLI)
@@ -71,17 +72,17 @@ $(CORE_LIB): $(CORE_OBJ)
 $(CLI): $(CLI_OBJ) $(CORE_LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(CORE_LIB) $(PKG_LIBS)
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/testutil.h $(CORE_LIB)
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(TEST_HDRS) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(CORE_LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
 
-$(BUILD)/tests/vec_%: tests/vectors/vec_%.c tests/unit/testutil.h $(CORE_LIB)
+$(BUILD)/tests/vec_%: tests/vectors/vec_%.c $(TEST_HDRS) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(CORE_LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
 
 # Corpus replay: the libFuzzer harness linked with a small main, built with
 # the normal compiler so make check needs no clang.
-$(BUILD)/tests/replay_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(CORE_LIB)
+$(BUILD)/tests/replay_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(TEST_HDRS) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< tests/fuzz/replay_main.c $(CORE_LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
 

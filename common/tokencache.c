@@ -14,7 +14,10 @@
 #include "keysource.h"
 #include "tokencache.h"
 
-#define NO_SLOT UINT32_MAX
+/* Links (buckets, chains, the free list) hold slot index + 1, so 0 is "no
+ * slot" and calloc'd memory is a valid empty table: a one-shot process
+ * (PAM) never touches the pages of slots it does not use. */
+#define NO_SLOT 0u
 
 struct slot {
 	unsigned char digest[OIDC_TOKENCACHE_DIGEST_LEN];
@@ -32,6 +35,7 @@ struct oidc_tokencache {
 	uint32_t bucket_mask;
 	uint32_t capacity;
 	uint32_t free_head;
+	uint32_t fresh;        /* slots [0, fresh) have been handed out */
 	uint32_t hand;
 	bool disabled;         /* benchmarks of the full path */
 	struct oidc_tokencache_stats stats;
@@ -52,7 +56,7 @@ struct oidc_tokencache *oidc_tokencache_new(size_t capacity)
 	if (!tc)
 		return NULL;
 	tc->slots = calloc(capacity, sizeof(*tc->slots));
-	tc->buckets = malloc(nb * sizeof(*tc->buckets));
+	tc->buckets = calloc(nb, sizeof(*tc->buckets));
 	if (!tc->slots || !tc->buckets ||
 	    pthread_mutex_init(&tc->lock, NULL) != 0) {
 		free(tc->slots);
@@ -60,11 +64,7 @@ struct oidc_tokencache *oidc_tokencache_new(size_t capacity)
 		free(tc);
 		return NULL;
 	}
-	for (size_t i = 0; i < nb; i++)
-		tc->buckets[i] = NO_SLOT;
-	for (size_t i = 0; i < capacity; i++)
-		tc->slots[i].next = i + 1 < capacity ? (uint32_t)(i + 1) : NO_SLOT;
-	tc->free_head = 0;
+	tc->free_head = NO_SLOT;
 	tc->bucket_mask = (uint32_t)(nb - 1);
 	tc->capacity = (uint32_t)capacity;
 	tc->stats.capacity = capacity;
@@ -82,7 +82,7 @@ void oidc_tokencache_free(struct oidc_tokencache **tc)
 {
 	if (!tc || !*tc)
 		return;
-	for (uint32_t i = 0; i < (*tc)->capacity; i++)
+	for (uint32_t i = 0; i < (*tc)->fresh; i++)
 		if ((*tc)->slots[i].used)
 			slot_clear(&(*tc)->slots[i]);
 	pthread_mutex_destroy(&(*tc)->lock);
@@ -108,9 +108,9 @@ static uint32_t *find_link(struct oidc_tokencache *tc,
 	uint32_t *link = bucket_of(tc, digest);
 
 	while (*link != NO_SLOT &&
-	       memcmp(tc->slots[*link].digest, digest,
+	       memcmp(tc->slots[*link - 1].digest, digest,
 		      OIDC_TOKENCACHE_DIGEST_LEN) != 0)
-		link = &tc->slots[*link].next;
+		link = &tc->slots[*link - 1].next;
 	return link;
 }
 
@@ -118,7 +118,7 @@ static uint32_t *find_link(struct oidc_tokencache *tc,
 static void remove_at(struct oidc_tokencache *tc, uint32_t *link)
 {
 	uint32_t i = *link;
-	struct slot *s = &tc->slots[i];
+	struct slot *s = &tc->slots[i - 1];
 
 	*link = s->next;
 	slot_clear(s);
@@ -134,7 +134,7 @@ static void evict_one(struct oidc_tokencache *tc)
 	for (;;) {
 		struct slot *s = &tc->slots[tc->hand];
 
-		tc->hand = tc->hand + 1 < tc->capacity ? tc->hand + 1 : 0;
+		tc->hand = tc->hand + 1 < tc->fresh ? tc->hand + 1 : 0;
 		if (!s->used)
 			continue;
 		if (s->referenced) {
@@ -167,11 +167,16 @@ void oidc_tokencache_insert(struct oidc_tokencache *tc,
 	link = find_link(tc, digest);
 	if (*link != NO_SLOT)
 		remove_at(tc, link);
-	if (tc->free_head == NO_SLOT)
-		evict_one(tc);
-	i = tc->free_head;
-	s = &tc->slots[i];
-	tc->free_head = s->next;
+	if (tc->free_head == NO_SLOT && tc->fresh < tc->capacity) {
+		i = ++tc->fresh;
+		s = &tc->slots[i - 1];
+	} else {
+		if (tc->free_head == NO_SLOT)
+			evict_one(tc);
+		i = tc->free_head;
+		s = &tc->slots[i - 1];
+		tc->free_head = s->next;
+	}
 	memcpy(s->digest, digest, OIDC_TOKENCACHE_DIGEST_LEN);
 	s->e = *e;
 	s->e.keys = oidc_keyset_ref(e->keys);
@@ -200,7 +205,7 @@ bool oidc_tokencache_lookup(struct oidc_tokencache *tc,
 	link = find_link(tc, digest);
 	if (tc->disabled || *link == NO_SLOT)
 		goto out;
-	s = &tc->slots[*link];
+	s = &tc->slots[*link - 1];
 	if (user_out) {
 		*user_out = strdup(s->user);
 		if (!*user_out)
