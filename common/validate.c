@@ -361,6 +361,20 @@ static enum oidc_status issuer_keys(struct oidc_ctx *ctx,
 	return oidc_err(err, OIDC_E_INTERNAL, "no key source for %s", ic->name);
 }
 
+/* An empty result for ic; one allocation, the issuer name after the
+ * struct. NULL when out of memory. */
+static struct oidc_result *result_new(const struct oidc_issuer_cfg *ic)
+{
+	size_t name_len = strlen(ic->name);
+	struct oidc_result *res = calloc(1, sizeof(*res) + name_len + 1);
+
+	if (!res)
+		return NULL;
+	res->issuer_name = (char *)(res + 1);
+	memcpy(res->issuer_name, ic->name, name_len + 1);
+	return res;
+}
+
 /*
  * Not a JWS, and one issuer takes opaque tokens: ask its introspection
  * endpoint (validate_opaque.c). The result's claims are the answer.
@@ -376,7 +390,6 @@ static enum oidc_status validate_opaque_token(struct oidc_ctx *ctx,
 	const struct oidc_issuer_cfg *ic = src->ic;
 	struct oidc_result *res = NULL;
 	char *user = NULL, *claims = NULL;
-	size_t name_len = strlen(ic->name);
 	enum oidc_status st;
 
 	audit_copy(audit->issuer_name, sizeof(audit->issuer_name), ic->name);
@@ -395,13 +408,11 @@ static enum oidc_status validate_opaque_token(struct oidc_ctx *ctx,
 		goto out;
 	}
 	if (result_out) {
-		res = calloc(1, sizeof(*res) + name_len + 1);
+		res = result_new(ic);
 		if (!res) {
 			st = oidc_err(err, OIDC_E_NOMEM, "result");
 			goto out;
 		}
-		res->issuer_name = (char *)(res + 1);
-		memcpy(res->issuer_name, ic->name, name_len + 1);
 		res->alg = OIDC_ALG_UNKNOWN;
 		res->buf_len = strlen(claims);
 		res->buf = (unsigned char *)claims;
@@ -435,7 +446,6 @@ static enum oidc_status cached_result(const struct oidc_ctx *ctx,
 				      char **user, struct oidc_result **result_out,
 				      struct oidc_error *err)
 {
-	size_t name_len = strlen(ic->name);
 	struct oidc_jws jws = { 0 };
 	struct oidc_result *res = NULL;
 	enum oidc_status st;
@@ -443,13 +453,11 @@ static enum oidc_status cached_result(const struct oidc_ctx *ctx,
 	st = oidc_jws_parse(token, len, ctx->max_token_size, &jws, err);
 	if (st != OIDC_OK)
 		goto out;
-	res = calloc(1, sizeof(*res) + name_len + 1);
+	res = result_new(ic);
 	if (!res) {
 		st = oidc_err(err, OIDC_E_NOMEM, "result");
 		goto out;
 	}
-	res->issuer_name = (char *)(res + 1);
-	memcpy(res->issuer_name, ic->name, name_len + 1);
 	res->buf = jws.buf;
 	res->buf_len = jws.buf_len;
 	res->alg = jws.alg;
@@ -683,16 +691,11 @@ OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
 	}
 
 	if (result_out) {
-		size_t name_len = strlen(ic->name);
-
-		/* One allocation: the issuer name lives after the struct. */
-		res = calloc(1, sizeof(*res) + name_len + 1);
+		res = result_new(ic);
 		if (!res) {
 			st = oidc_err(err, OIDC_E_NOMEM, "result");
 			goto out;
 		}
-		res->issuer_name = (char *)(res + 1);
-		memcpy(res->issuer_name, ic->name, name_len + 1);
 		/* The claims point into the JWS buffer: both move. */
 		res->username = user;
 		res->claims = claims;
