@@ -10,6 +10,11 @@
 PKGS := openssl jansson libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+PAM_LIBS := $(shell pkg-config --libs pam)
+SASL_CFLAGS := $(shell pkg-config --cflags libsasl2)
+SASL_LIBS := $(shell pkg-config --libs libsasl2)
+QR_CFLAGS := $(shell pkg-config --cflags libqrencode)
+QR_LIBS := $(shell pkg-config --libs libqrencode)
 
 CC ?= cc
 ifeq ($(origin CC),default)
@@ -54,11 +59,22 @@ REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/replay_%)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 BENCH_BIN := $(BUILD)/bench/bench
 
+# Adapters: thin shared objects around the core (only pam_sm_* and
+# sasl_*_plug_init exported, by version script and -fvisibility=hidden).
+PAM_SRC := $(sort $(wildcard pam_oidc/*.c))
+PAM_OBJ := $(PAM_SRC:%.c=$(BUILD)/obj/%.o)
+PAM_SO := $(BUILD)/pam_oidc.so
+SASL_SRC := $(sort $(wildcard sasl_xoauth2/*.c))
+SASL_OBJ := $(SASL_SRC:%.c=$(BUILD)/obj/%.o)
+SASL_SO := $(BUILD)/sasl2/libsasl_xoauth2.so
+ADAPTERS := $(if $(PAM_SRC),$(PAM_SO)) $(if $(SASL_SRC),$(SASL_SO))
+SO_LDFLAGS := -shared -Wl,--no-undefined $(LDFLAGS_ALL)
+
 TEST_BINS := $(UNIT_BIN) $(VEC_BIN) $(REPLAY_BIN)
 TEST_HDRS := $(wildcard tests/unit/*.h) $(wildcard common/*.h)
 
 .PHONY: all check bench fuzz clean format
-all: $(CORE_LIB) $(CLI)
+all: $(CORE_LIB) $(CLI) $(ADAPTERS)
 
 $(BUILD)/obj/%.o: %.c common/oidc.h common/internal.h
 	@mkdir -p $(dir $@)
@@ -71,6 +87,26 @@ $(CORE_LIB): $(CORE_OBJ)
 
 $(CLI): $(CLI_OBJ) $(CORE_LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(CORE_LIB) $(PKG_LIBS)
+
+# ---- pam_oidc ------------------------------------------------------------
+$(BUILD)/obj/pam_oidc/%.o: pam_oidc/%.c common/oidc.h $(wildcard pam_oidc/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(QR_CFLAGS) -MMD -MP -c $< -o $@
+
+$(PAM_SO): $(PAM_OBJ) $(CORE_LIB) pam_oidc/pam_oidc.map
+	@mkdir -p $(dir $@)
+	$(CC) $(SO_LDFLAGS) -Wl,--version-script=pam_oidc/pam_oidc.map -o $@ \
+		$(PAM_OBJ) $(CORE_LIB) $(PKG_LIBS) $(QR_LIBS) $(PAM_LIBS)
+
+# ---- sasl_xoauth2 --------------------------------------------------------
+$(BUILD)/obj/sasl_xoauth2/%.o: sasl_xoauth2/%.c common/oidc.h $(wildcard sasl_xoauth2/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(SASL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(SASL_SO): $(SASL_OBJ) $(CORE_LIB) sasl_xoauth2/sasl_xoauth2.map
+	@mkdir -p $(dir $@)
+	$(CC) $(SO_LDFLAGS) -Wl,--version-script=sasl_xoauth2/sasl_xoauth2.map -o $@ \
+		$(SASL_OBJ) $(CORE_LIB) $(PKG_LIBS) $(SASL_LIBS)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(TEST_HDRS) $(CORE_LIB)
 	@mkdir -p $(dir $@)
@@ -122,4 +158,4 @@ format:
 clean:
 	rm -rf build
 
--include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(PAM_OBJ:.o=.d) $(SASL_OBJ:.o=.d)
