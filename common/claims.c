@@ -505,7 +505,21 @@ enum oidc_status oidc_claims_check(const struct oidc_issuer_cfg *ic,
 		st = check_azp(ic, c.azp, err);
 	if (st == OIDC_OK)
 		st = check_scopes(ic, claims, &c, err);
-	if (st == OIDC_OK)
+	/* userinfo = enrich: checked once the userinfo answer is merged in
+	 * (oidc_claims_required). */
+	if (st == OIDC_OK && ic->userinfo_mode != OIDC_USERINFO_ENRICH)
 		st = check_required_claims(ic, claims, root, err);
 	return st;
+}
+
+enum oidc_status oidc_claims_required(const struct oidc_issuer_cfg *ic,
+				      const struct oidc_jdoc *claims,
+				      struct oidc_error *err)
+{
+	const struct oidc_jnode *root = oidc_jdoc_root(claims);
+
+	if (!ic || !root)
+		return oidc_err(err, OIDC_E_INTERNAL, "claims check without "
+				"config or claim object");
+	return check_required_claims(ic, claims, root, err);
 }
