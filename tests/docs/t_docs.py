@@ -15,6 +15,8 @@ Facts are read from the sources, never from a list kept here:
     sasl_xoauth2.8 (they map classes to return codes);
   - every CLI subcommand of tools/oidc-auth.c (and cache actions) has an
     entry in docs/man/oidc-auth.1, and so has every long option of tools/;
+  - every ```ini example with an issuer in docs/ passes `oidc-auth
+    check-config` (files it names are replaced by generated keys/secrets);
   - relative links between the Markdown documents lead to existing files.
 Control checks feed the same functions a table with one extra undocumented
 item and require them to report it, so the suite can fail.
@@ -204,6 +206,106 @@ def md_links():
     return bad
 
 
+# ---- configuration examples ----------------------------------------------
+
+FILE_KEYS = ("jwks_file", "hmac_secret_file", "client_secret_file", "ca_file")
+
+
+def ini_blocks():
+    """(document, index, text) of every ```ini block with an issuer."""
+    out = []
+    for dirpath, _dirs, files in sorted(os.walk(os.path.join(ROOT, "docs"))):
+        for fn in sorted(files):
+            if not fn.endswith(".md"):
+                continue
+            path = os.path.join(dirpath, fn)
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            for i, block in enumerate(re.findall(r"```ini\n(.*?)```", text, re.S)):
+                if re.search(r"^\s*issuer\s*=", block, re.M):
+                    out.append((os.path.relpath(path, ROOT), i, block))
+    return out
+
+
+def placeholder_files(block, tmp):
+    """Point the example's files at generated ones (keys are made by
+    python3-cryptography, secrets by os.urandom); returns the new text."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    import base64
+    import json
+
+    def b64u(n):
+        raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    def make(kind, name):
+        path = os.path.join(tmp, name)
+        if kind == "jwks_file":
+            pub = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+            nums = pub.public_numbers()
+            data = json.dumps({"keys": [{"kty": "RSA", "kid": "doc", "use": "sig", "alg": "RS256",
+                                         "n": b64u(nums.n), "e": b64u(nums.e)}]}).encode()
+        elif kind == "map_file":
+            data = b"alice alice\n"
+        elif kind == "ca_file":
+            data = b""
+        else:
+            data = os.urandom(64).hex().encode()
+        with open(path, "wb") as f:
+            f.write(data)
+        os.chmod(path, 0o600)
+        return path
+
+    lines = []
+    for n, line in enumerate(block.splitlines()):
+        m = re.match(r"\s*([a-z_]+)\s*=\s*(.*)$", line)
+        if m and m.group(1) in FILE_KEYS:
+            line = "%s = %s" % (m.group(1), make(m.group(1), "f%d" % n))
+        elif m and m.group(1) == "username_map":
+            line = re.sub(r"map_file:\S+?(?=,|\s|$)",
+                          lambda _m: "map_file:" + make("map_file", "m%d" % n), line)
+        elif m and m.group(1) == "cache_dir":
+            continue
+        lines.append(line)
+    lines.insert(0, "cache_dir = %s" % os.path.join(tmp, "cache"))
+    return "\n".join(lines) + "\n"
+
+
+def check_examples():
+    import subprocess
+    import tempfile
+
+    cli = os.path.join(ROOT, os.environ.get("BUILD_DIR", "build"), "oidc-auth")
+    blocks = ini_blocks()
+    if not blocks:
+        not_ok("configuration examples in docs/ parse", "no ```ini block with an issuer found")
+        return
+    for doc, i, block in blocks:
+        name = "example %d of %s passes oidc-auth check-config" % (i + 1, doc)
+        with tempfile.TemporaryDirectory(prefix="oidc-docs-") as tmp:
+            os.chmod(tmp, 0o700)
+            if "ca_file" in block:
+                subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                                "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=doc",
+                                "-keyout", os.path.join(tmp, "ca.key"), "-out",
+                                os.path.join(tmp, "ca.pem"), "-days", "1"],
+                               capture_output=True, check=False)
+            text = placeholder_files(block, tmp)
+            text = re.sub(r"^(ca_file\s*=).*$", r"\1 " + os.path.join(tmp, "ca.pem"), text,
+                          flags=re.M)
+            conf = os.path.join(tmp, "example.conf")
+            with open(conf, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.chmod(conf, 0o600)
+            r = subprocess.run([cli, "check-config", conf], capture_output=True, text=True,
+                               timeout=30)
+            if r.returncode == 0:
+                ok(name)
+            else:
+                not_ok(name, "exit %d: %s" % (r.returncode, (r.stderr + r.stdout).strip()[:400]),
+                       block)
+
+
 def main():
     conf_src = read("common/config_opts.c")
     status_src = read("common/status.c")
@@ -261,6 +363,8 @@ def main():
     long_opts = ["--" + o for o in cli_long_options(tool_srcs)]
     check_all_present("every CLI long option has an entry in oidc-auth(1)", long_opts, cli_items,
                       "docs/man/oidc-auth.1")
+
+    check_examples()
 
     bad = md_links()
     if bad:
