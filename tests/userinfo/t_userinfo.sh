@@ -53,25 +53,25 @@ token_types = jwt, opaque
 userinfo = validate
 username_claim = preferred_username
 EOF
-run_cli validate --config "$VCONF" --user alice --json "$OPAQUE"
+run_cli validate --config "$VCONF" --user alice --json -- "$OPAQUE"
 expect_exit "validate: opaque user token accepted through userinfo" 0
 expect_json "validate: user from the userinfo answer" user alice
-run_cli validate --config "$VCONF" --json --set "required_claims=groups=mail-users" "$OPAQUE"
+run_cli validate --config "$VCONF" --json --set "required_claims=groups=mail-users" -- "$OPAQUE"
 expect_exit "validate: required_claims met by the userinfo answer" 0
-run_cli validate --config "$VCONF" --json --set "required_claims=groups=admins" "$OPAQUE"
+run_cli validate --config "$VCONF" --json --set "required_claims=groups=admins" -- "$OPAQUE"
 expect_reason "validate: required_claims not met: claim_policy" 1 claim_policy
 run_cli validate --config "$VCONF" --json --set username_claim=email \
-	--set username_map=strip_domain:example.test "$OPAQUE"
+	--set username_map=strip_domain:example.test -- "$OPAQUE"
 expect_json "validate: username_map applies to userinfo answers (email -> alice)" user alice
-run_cli validate --config "$VCONF" --user bob --json "$OPAQUE"
+run_cli validate --config "$VCONF" --user bob --json -- "$OPAQUE"
 expect_reason "validate: another user's token: user_mismatch" 1 user_mismatch
 run_cli validate --config "$VCONF" --json "not-a-token-the-provider-issued"
 expect_reason "validate: a token the provider does not know: token_inactive" 1 token_inactive
-run_cli validate --config "$VCONF" --json --set "userinfo_endpoint=$STUB/500" "$OPAQUE"
+run_cli validate --config "$VCONF" --json --set "userinfo_endpoint=$STUB/500" -- "$OPAQUE"
 expect_reason "validate: userinfo answers 500: idp_unreachable (exit 3)" 3 idp_unreachable
-run_cli validate --config "$VCONF" --json --set "userinfo_endpoint=$STUB/big" --set http_timeout=5 "$OPAQUE"
+run_cli validate --config "$VCONF" --json --set "userinfo_endpoint=$STUB/big" --set http_timeout=5 -- "$OPAQUE"
 expect_reason "validate: userinfo answers 10 MB: idp_unreachable" 3 idp_unreachable
-run_cli validate --config "$VCONF" --json --set "userinfo_endpoint=$STUB/no-sub" "$OPAQUE"
+run_cli validate --config "$VCONF" --json --set "userinfo_endpoint=$STUB/no-sub" -- "$OPAQUE"
 expect_exit "validate: userinfo answer without sub is refused" 1
 expect_absent "validate: the token is never printed" "$OPAQUE"
 
@@ -113,6 +113,6 @@ expect_reason "enrich: a forged token is refused before userinfo is asked" 1 bad
 n1=$(curl -s --cacert "$IDP_CA" "$STUB/__count?path=/userinfo-alice")
 [ "$n0" = "$n1" ] && ok "enrich: ... no userinfo request for it" ||
 	not_ok "enrich: ... no userinfo request for it" "count $n0 -> $n1"
-run_cli validate --config "$ECONF" --json "$OPAQUE"
+run_cli validate --config "$ECONF" --json -- "$OPAQUE"
 expect_reason "enrich: opaque tokens still need token_types opaque" 1 malformed_token
 t_done
