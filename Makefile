@@ -158,7 +158,8 @@ fuzz: $(FUZZ_BIN)
 # (where libpam-modules puts them; with usrmerge /usr/lib/... is the same
 # directory), SASL plugins in /usr/lib/<triplet>/sasl2. With another PREFIX
 # the module goes to PREFIX/lib/<triplet>/security: name it by absolute path.
-# The example configuration is installed only when none exists yet.
+# The example configuration is installed only when none exists yet. Docs keep
+# their paths (README.md, docs/...) so relative links between them still work.
 PREFIX ?= /usr
 SYSCONFDIR ?= /etc
 LOCALSTATEDIR ?= /var
@@ -175,7 +176,7 @@ CONFDIR ?= $(SYSCONFDIR)/oidc-auth
 CACHEDIR ?= $(LOCALSTATEDIR)/cache/oidc-auth
 INSTALL ?= install
 MAN_PAGES := $(wildcard docs/man/*.1 docs/man/*.5 docs/man/*.8)
-DOC_FILES := README.md $(wildcard docs/*.md docs/*/*.md)
+DOC_FILES := README.md examples/oidc-auth.conf $(wildcard docs/*.md docs/*/*.md)
 
 install: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(CONFDIR) $(DESTDIR)$(DOCDIR)
@@ -194,7 +195,7 @@ endif
 		$(INSTALL) -d $$d; $(INSTALL) -m 0644 $$f $$d/; \
 	done
 	@set -e; for f in $(DOC_FILES); do \
-		d=$(DESTDIR)$(DOCDIR)/$$(dirname $${f#docs/}); \
+		d=$(DESTDIR)$(DOCDIR)/$$(dirname $$f); \
 		$(INSTALL) -d $$d; $(INSTALL) -m 0644 $$f $$d/; \
 	done
 	@if [ -e $(DESTDIR)$(CONFDIR)/oidc-auth.conf ]; then \
