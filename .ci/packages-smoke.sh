@@ -61,15 +61,15 @@ if ! (cd "$WORK/src" && DEB_BUILD_OPTIONS=noddebs dpkg-buildpackage -us -uc -b -
 fi
 debs=()
 for p in "${PKGS[@]}"; do
-	f=$(ls "$WORK/${p}"_*.deb 2>/dev/null | head -1)
-	[ -n "$f" ] || fail "no ${p}_*.deb built"
-	debs+=("$f")
+	f=("$WORK/${p}"_*.deb)
+	[ -f "${f[0]}" ] || fail "no ${p}_*.deb built"
+	debs+=("${f[0]}")
 done
 ok "dpkg-buildpackage built ${PKGS[*]} in $((SECONDS - t0)) s"
 
 t0=$SECONDS
-changes=$(ls "$WORK"/oidc-auth_*.changes)
-if ! lintian --fail-on error "$changes" \
+changes=("$WORK"/oidc-auth_*.changes)
+if ! lintian --fail-on error "${changes[0]}" \
 	>"$WORK/lintian.log" 2>&1; then
 	show "$WORK/lintian.log"
 	fail "lintian reports errors"
