@@ -16,6 +16,7 @@ PAM_SO=/lib/$MA/security/pam_oidc.so
 SASL_DIR=/usr/lib/$MA/sasl2
 SASL_SO=$SASL_DIR/libsasl_xoauth2.so
 CONF=/etc/oidc-auth/oidc-auth.conf
+PAM_SVC=/etc/pam.d/oidc-auth-smoke
 WORK=$(mktemp -d /tmp/oidc-auth-pkg.XXXXXX)
 installed=0
 checks=0
@@ -33,6 +34,7 @@ cleanup() {
 		echo "not ok - purge after failure"; show "$WORK/purge.log"; rc=1
 	fi
 	rm -rf "$WORK"
+	[ "$installed" = 0 ] || rm -f "$PAM_SVC"
 	exit "$rc"
 }
 trap cleanup EXIT
@@ -46,6 +48,7 @@ for p in "${PKGS[@]}"; do
 done
 [ ! -e /etc/oidc-auth ] ||
 	fail "/etc/oidc-auth exists and no package of ours owns it: not touching it"
+[ ! -e "$PAM_SVC" ] || fail "$PAM_SVC exists: not touching it"
 
 # ---- build from a copy (dpkg-buildpackage writes into ..) ---------------
 t0=$SECONDS
@@ -157,6 +160,23 @@ for page in "1 oidc-auth" "5 oidc-auth.conf" "8 pam_oidc" "8 sasl_xoauth2"; do
 	case "$p" in /usr/share/man/*) ;; *) fail "man -w $page: $p is not ours" ;; esac
 done
 ok "man -w finds oidc-auth(1), oidc-auth.conf(5), pam_oidc(8), sasl_xoauth2(8)"
+
+# The profile's module lines through libpam, the module found by name in the
+# installed directory, with the installed configuration: a password that is
+# no token must be "Authentication failure"; an argument or configuration
+# the module refuses would be "Error in service module".
+for field in Auth-Initial Auth; do
+	line=$(awk -v f="$field:" '$1 == f { getline; sub(/^[ \t]*\[[^]]*\][ \t]*/, ""); print; exit }' \
+		/usr/share/pam-configs/oidc)
+	case "$line" in pam_oidc.so\ *) ;; *) fail "no pam_oidc.so line under $field: in the profile" ;; esac
+	echo "auth required $line" >"$PAM_SVC"
+	if out=$(echo not-a-token | pamtester "${PAM_SVC##*/}" root authenticate 2>&1); then
+		fail "profile $field line accepted a password that is no token"
+	fi
+	grep -q 'Authentication failure' <<<"$out" || fail "profile $field line ($line): $out"
+done
+rm -f "$PAM_SVC"
+ok "libpam loads pam_oidc.so by name with the profile's arguments and the installed configuration"
 
 # The profile as pam-auth-update writes it; prerm must take it out again.
 pam-auth-update --enable oidc >"$WORK/pau.log" 2>&1 || { show "$WORK/pau.log"; fail "pam-auth-update --enable oidc"; }
