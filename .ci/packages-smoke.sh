@@ -38,14 +38,18 @@ cleanup() {
 	exit "$rc"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 [ "$(id -u)" = 0 ] || fail "packages smoke test needs root (dpkg -i)"
+left=()
 for p in "${PKGS[@]}"; do
-	if dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q installed; then
-		echo "# $p is installed from an earlier run: purging it first"
-		dpkg --purge "$p" >/dev/null
-	fi
+	st=$(dpkg-query -W -f '${db:Status-Status}' "$p" 2>/dev/null || true)
+	case "$st" in '' | not-installed) ;; *) left+=("$p") ;; esac
 done
+if [ ${#left[@]} -gt 0 ]; then
+	echo "# purging ${left[*]} left by an earlier run"
+	dpkg --purge "${left[@]}" >/dev/null
+fi
 [ ! -e /etc/oidc-auth ] ||
 	fail "/etc/oidc-auth exists and no package of ours owns it: not touching it"
 [ ! -e "$PAM_SVC" ] || fail "$PAM_SVC exists: not touching it"
