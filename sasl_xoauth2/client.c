@@ -273,6 +273,23 @@ static int step_start(struct xo_cconn *c, sasl_client_params_t *cp,
 	return SASL_CONTINUE;
 }
 
+/* The server's JSON into the error text (sasl_seterror has its own small
+ * format language: format here, printable ASCII only). */
+static void report_challenge(sasl_client_params_t *cp, const char *in, unsigned len)
+{
+	char json[513], msg[600];
+	size_t n = len < sizeof(json) - 1 ? len : sizeof(json) - 1;
+
+	memcpy(json, in, n);
+	json[n] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (json[i] < 0x20 || json[i] > 0x7e)
+			json[i] = '?';
+	}
+	snprintf(msg, sizeof(msg), "oidc-auth: server refused the token: %s", json);
+	cp->utils->seterror(cp->utils->conn, 0, "%s", msg);
+}
+
 static int client_step(void *conn_context, sasl_client_params_t *cp,
 		       const char *serverin, unsigned serverinlen,
 		       sasl_interact_t **prompt_need, const char **clientout,
@@ -299,8 +316,7 @@ static int client_step(void *conn_context, sasl_client_params_t *cp,
 		}
 		/* RFC 7628 3.2.3: an error challenge; answer %x01 and keep
 		 * the server's JSON for the caller */
-		cp->utils->seterror(cp->utils->conn, 0, "oidc-auth: server refused the token: %.*s",
-				    (int)(serverinlen > 512 ? 512 : serverinlen), serverin);
+		report_challenge(cp, serverin, serverinlen);
 		c->state = XO_C_DONE;
 		*clientout = c->mech == OIDC_WIRE_OAUTHBEARER ? "\x01" : "";
 		*clientoutlen = c->mech == OIDC_WIRE_OAUTHBEARER ? 1 : 0;

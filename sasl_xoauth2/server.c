@@ -46,7 +46,7 @@ static struct oidc_ctx *glob_ctx(struct xo_server_glob *g, const sasl_utils_t *u
 		st = xo_context_build(&g->opts, &g->ctx, &g->scope, &g->openid_default,
 				      &why);
 		if (st != OIDC_OK)
-			utils->log(NULL, SASL_LOG_ERR,
+			utils->log(utils->conn, SASL_LOG_ERR,
 				   "oidc-auth sasl: OAUTHBEARER and XOAUTH2 disabled: %s",
 				   why ? why : oidc_status_text(st));
 		free(why);
@@ -207,7 +207,8 @@ static int accept_user(struct xo_conn *c, sasl_server_params_t *sparams,
 	if (!(flags & SASL_CU_AUTHZID)) {
 		/* the host's proxy policy decides after we return */
 		rc = sparams->canon_user(sparams->utils->conn, authzid, 0,
-					 SASL_CU_AUTHZID, oparams);
+					 SASL_CU_AUTHZID | SASL_CU_EXTERNALLY_VERIFIED,
+					 oparams);
 		if (rc != SASL_OK)
 			return rc;
 	}
@@ -261,8 +262,15 @@ static int step_first(struct xo_conn *c, sasl_server_params_t *sparams,
 	case OIDC_CLASS_OK:
 		rc = accept_user(c, sparams, oidc_result_username(res), msg.authzid,
 				 oparams);
+		/* with another authzid the host's proxy policy has the last
+		 * word after we return: say so in the audit line */
 		audit_log(c, sparams, rc == SASL_OK ? "allow" : "deny",
-			  rc == SASL_OK ? "ok" : "canon_user", msg.authzid, &audit);
+			  rc != SASL_OK ? "canon_user"
+			  : (!msg.authzid[0] ||
+			     !strcmp(msg.authzid, oidc_result_username(res)))
+				  ? "ok"
+				  : "ok_authzid_to_proxy_policy",
+			  msg.authzid, &audit);
 		oidc_result_free(&res);
 		return rc;
 	case OIDC_CLASS_DENY:
