@@ -114,8 +114,15 @@ static void audit_log(const struct xo_conn *c, sasl_server_params_t *sparams,
 
 	xo_log_field(a->user, user, sizeof(user));
 	xo_log_field(authzid, az, sizeof(az));
-	sparams->utils->log(sparams->utils->conn,
-			    SASL_LOG_NOTE,
+	int level = SASL_LOG_NOTE;
+
+	/* hosts show failures by default (Postfix: "SASL authentication
+	 * failure: ..."), successes only when verbose */
+	if (!strcmp(result, "deny"))
+		level = SASL_LOG_FAIL;
+	else if (strcmp(result, "allow") != 0)
+		level = SASL_LOG_ERR;
+	sparams->utils->log(sparams->utils->conn, level,
 			    "oidc-auth sasl: mech=%s result=%s reason=%s user=\"%s\" "
 			    "authzid=\"%s\" iss=\"%s\" kid=\"%s\" token=sha256:%s",
 			    mech_name(c), result, reason, user, az, a->iss, a->kid,
