@@ -224,6 +224,7 @@ static int step_start(struct xo_cconn *c, sasl_client_params_t *cp,
 	sasl_interact_t *prompts = prompt_need ? *prompt_need : NULL;
 	bool need_user = false, need_pass = false;
 	const char *authzid = "", *tok = NULL;
+	char why[OIDC_DETAIL_MAX + 64];
 	char *owned = NULL;
 	size_t toklen = 0;
 	int rc;
@@ -232,27 +233,30 @@ static int step_start(struct xo_cconn *c, sasl_client_params_t *cp,
 	if (rc == SASL_OK) {
 		/* a configured source wins over the password callback */
 		rc = xo_token_source_get(c->glob->source, &c->glob->opts, &owned,
-					 &toklen);
+					 &toklen, why, sizeof(why));
 		if (rc == SASL_OK && owned)
 			tok = owned;
 		else if (rc == SASL_OK)
 			rc = get_pass(cp, prompts, &tok, &toklen, &need_pass);
 		else
-			cp->utils->seterror(cp->utils->conn, 0,
-					    "oidc-auth: no token from the configured source");
+			cp->utils->seterror(cp->utils->conn, 0, "oidc-auth: no token: %s",
+					    why);
 	}
 	if (rc == SASL_OK && (need_user || need_pass)) {
 		if (prompts) {
 			cp->utils->free(prompts);
 			*prompt_need = NULL;
 		}
-		free(owned);
+		if (owned) {
+			explicit_bzero(owned, strlen(owned));
+			free(owned);
+		}
 		return ask(cp, prompt_need, need_user, need_pass);
 	}
 	if (rc == SASL_OK)
 		rc = make_message(c, cp, authzid, tok, toklen);
 	if (owned) {
-		explicit_bzero(owned, toklen);
+		explicit_bzero(owned, strlen(owned));
 		free(owned);
 	}
 	if (prompts) {
@@ -357,7 +361,8 @@ int xo_client_plug_init(const sasl_utils_t *utils, int maxversion, int *out_vers
 		free(g);
 		return SASL_FAIL;
 	}
-	rc = xo_options_read(utils, &g->opts);
+	/* reading the environment changes nothing in the host */
+	rc = xo_options_read(utils, getenv(XO_CLIENT_CONF_ENV), &g->opts);
 	if (rc == SASL_OK)
 		rc = xo_token_source_new(utils, &g->opts, &g->source);
 	if (rc != SASL_OK) {

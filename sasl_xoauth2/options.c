@@ -44,20 +44,74 @@ int xo_parse_bool(const char *v)
 	return -1;
 }
 
-/* getopt one option; *out is a malloc'd copy or NULL when unset. */
-static int opt_get(const sasl_utils_t *utils, const char *name, char **out)
+/* The value of "name: value" in a SASL-style conf text, or NULL. */
+static char *conf_lookup(const char *text, const char *name)
+{
+	size_t nlen = strlen(name);
+
+	for (const char *line = text; line && *line;) {
+		const char *eol = strchr(line, '\n');
+		size_t len = eol ? (size_t)(eol - line) : strlen(line);
+
+		if (len > nlen && !strncmp(line, name, nlen) && line[nlen] == ':') {
+			const char *v = line + nlen + 1;
+			size_t vlen = len - nlen - 1;
+
+			while (vlen && (*v == ' ' || *v == '\t')) {
+				v++;
+				vlen--;
+			}
+			while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t' ||
+					v[vlen - 1] == '\r'))
+				vlen--;
+			return strndup(v, vlen);
+		}
+		line = eol ? eol + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* getopt one option (then the conf text); *out a malloc'd copy or NULL. */
+static int opt_get(const sasl_utils_t *utils, const char *conf, const char *name,
+		   char **out)
 {
 	const char *v = NULL;
 	unsigned len = 0;
 
 	*out = NULL;
-	if (!utils->getopt ||
-	    utils->getopt(utils->getopt_context, XO_PLUGIN_NAME, name, &v, &len) !=
-		    SASL_OK ||
-	    !v)
-		return SASL_OK;
-	*out = strndup(v, len ? len : strlen(v));
-	return *out ? SASL_OK : SASL_NOMEM;
+	if (utils->getopt &&
+	    utils->getopt(utils->getopt_context, XO_PLUGIN_NAME, name, &v, &len) ==
+		    SASL_OK &&
+	    v) {
+		*out = strndup(v, len ? len : strlen(v));
+		return *out ? SASL_OK : SASL_NOMEM;
+	}
+	if (conf) {
+		*out = conf_lookup(conf, name);
+		/* strndup failing and "not set" look alike: accept that */
+	}
+	return SASL_OK;
+}
+
+/* The whole conf file (bounded), or NULL. */
+static char *conf_read(const char *path)
+{
+	FILE *f;
+	char *buf;
+	size_t n;
+
+	if (!path || !*path)
+		return NULL;
+	f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	buf = malloc(XO_CONF_FILE_MAX + 1);
+	if (buf) {
+		n = fread(buf, 1, XO_CONF_FILE_MAX, f);
+		buf[n] = '\0';
+	}
+	fclose(f);
+	return buf;
 }
 
 static int set_error(struct xo_options *opts, const char *name, const char *why)
@@ -71,20 +125,24 @@ static int set_error(struct xo_options *opts, const char *name, const char *why)
 	return opts->error ? SASL_OK : SASL_NOMEM;
 }
 
-static int read_plugin_options(const sasl_utils_t *utils, struct xo_options *opts)
+static int read_plugin_options(const sasl_utils_t *utils, const char *conf,
+			       struct xo_options *opts)
 {
 	char *v = NULL;
 	int rc, b;
 
-	if ((rc = opt_get(utils, "oidc_config", &opts->config_path)) != SASL_OK ||
-	    (rc = opt_get(utils, "oidc_openid_configuration", &opts->openid_config)) !=
+	if ((rc = opt_get(utils, conf, "oidc_config", &opts->config_path)) != SASL_OK ||
+	    (rc = opt_get(utils, conf, "oidc_openid_configuration", &opts->openid_config)) !=
 		    SASL_OK ||
-	    (rc = opt_get(utils, "oidc_openid_configuration_map",
+	    (rc = opt_get(utils, conf, "oidc_openid_configuration_map",
 			  &opts->openid_config_map)) != SASL_OK ||
-	    (rc = opt_get(utils, "oidc_sasl_hosts", &opts->hosts)) != SASL_OK ||
-	    (rc = opt_get(utils, "oidc_token_file", &opts->token_file)) != SASL_OK)
+	    (rc = opt_get(utils, conf, "oidc_sasl_hosts", &opts->hosts)) != SASL_OK ||
+	    (rc = opt_get(utils, conf, "oidc_token_file", &opts->token_file)) != SASL_OK ||
+	    (rc = opt_get(utils, conf, "oidc_token_grant", &opts->token_grant)) != SASL_OK ||
+	    (rc = opt_get(utils, conf, "oidc_refresh_token_file",
+			  &opts->refresh_token_file)) != SASL_OK)
 		return rc;
-	if ((rc = opt_get(utils, "oidc_sasl_noplaintext", &v)) != SASL_OK)
+	if ((rc = opt_get(utils, conf, "oidc_sasl_noplaintext", &v)) != SASL_OK)
 		return rc;
 	if (v) {
 		b = xo_parse_bool(v);
@@ -94,7 +152,7 @@ static int read_plugin_options(const sasl_utils_t *utils, struct xo_options *opt
 		free(v);
 		v = NULL;
 	}
-	if (rc == SASL_OK && (rc = opt_get(utils, "oidc_sasl_port", &v)) == SASL_OK && v) {
+	if (rc == SASL_OK && (rc = opt_get(utils, conf, "oidc_sasl_port", &v)) == SASL_OK && v) {
 		char *end = NULL;
 		long port = strtol(v, &end, 10);
 
@@ -107,34 +165,39 @@ static int read_plugin_options(const sasl_utils_t *utils, struct xo_options *opt
 	return rc;
 }
 
-int xo_options_read(const sasl_utils_t *utils, struct xo_options *opts)
+int xo_options_read(const sasl_utils_t *utils, const char *conf_file,
+		    struct xo_options *opts)
 {
 	char name[64];
+	char *conf = conf_read(conf_file);
 	int rc;
 
 	memset(opts, 0, sizeof(*opts));
 	opts->port = -1;
-	rc = read_plugin_options(utils, opts);
-	if (rc != SASL_OK)
-		return rc;
-	opts->settings = calloc(XO_N_CORE_KEYS, sizeof(*opts->settings));
-	if (!opts->settings)
-		return SASL_NOMEM;
-	for (size_t i = 0; i < XO_N_CORE_KEYS; i++) {
+	rc = read_plugin_options(utils, conf, opts);
+	if (rc == SASL_OK) {
+		opts->settings = calloc(XO_N_CORE_KEYS, sizeof(*opts->settings));
+		if (!opts->settings)
+			rc = SASL_NOMEM;
+	}
+	for (size_t i = 0; rc == SASL_OK && i < XO_N_CORE_KEYS; i++) {
 		struct xo_setting *s = &opts->settings[opts->n_settings];
 
 		snprintf(name, sizeof(name), "oidc_%s", xo_core_keys[i]);
-		rc = opt_get(utils, name, &s->value);
-		if (rc != SASL_OK)
-			return rc;
-		if (!s->value)
+		rc = opt_get(utils, conf, name, &s->value);
+		if (rc != SASL_OK || !s->value)
 			continue;
 		s->key = strdup(xo_core_keys[i]);
-		if (!s->key)
-			return SASL_NOMEM;
+		if (!s->key) {
+			free(s->value);
+			s->value = NULL;
+			rc = SASL_NOMEM;
+			break;
+		}
 		opts->n_settings++;
 	}
-	return SASL_OK;
+	free(conf);
+	return rc;
 }
 
 void xo_options_clear(struct xo_options *opts)
@@ -149,6 +212,8 @@ void xo_options_clear(struct xo_options *opts)
 	free(opts->openid_config_map);
 	free(opts->hosts);
 	free(opts->token_file);
+	free(opts->token_grant);
+	free(opts->refresh_token_file);
 	free(opts->error);
 	memset(opts, 0, sizeof(*opts));
 	opts->port = -1;

@@ -76,7 +76,7 @@ XO_EXPORT int sasl_server_plug_init(const sasl_utils_t *utils, int maxversion,
 		free(g);
 		return SASL_FAIL;
 	}
-	rc = xo_options_read(utils, &g->opts);
+	rc = xo_options_read(utils, NULL, &g->opts);
 	if (rc != SASL_OK) {
 		xo_options_clear(&g->opts);
 		pthread_mutex_destroy(&g->lock);

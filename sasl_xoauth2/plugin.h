@@ -36,6 +36,8 @@ struct xo_options {
 	int port;                     /* oidc_sasl_port, -1: not checked */
 	bool noplaintext;             /* oidc_sasl_noplaintext */
 	char *token_file;             /* client: oidc_token_file */
+	char *token_grant;            /* client: oidc_token_grant */
+	char *refresh_token_file;     /* client: oidc_refresh_token_file */
 	char *error;                  /* why the options are unusable, or NULL */
 };
 
@@ -44,7 +46,13 @@ struct xo_options {
  * option sets opts->error rather than failing: plug_init must succeed.
  * SASL_OK or SASL_NOMEM.
  */
-int xo_options_read(const sasl_utils_t *utils, struct xo_options *opts);
+int xo_options_read(const sasl_utils_t *utils, const char *conf_file,
+		    struct xo_options *opts);
+
+/* Client hosts rarely pass options: the file named by this variable, in
+ * the SASL "key: value" format, answers what getopt does not. */
+#define XO_CLIENT_CONF_ENV "OIDC_SASL_CLIENT_CONF"
+#define XO_CONF_FILE_MAX 65536
 void xo_options_clear(struct xo_options *opts);
 
 /*

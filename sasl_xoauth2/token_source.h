@@ -20,10 +20,10 @@ int xo_token_source_new(const sasl_utils_t *utils, const struct xo_options *opts
  * A token: SASL_OK with *tok_out a malloc'd NUL-terminated copy (the caller
  * wipes and frees it), or SASL_OK with *tok_out NULL when no source is
  * configured (use the password callback). Other codes: the source failed.
- * Thread-safe.
+ * Thread-safe. On failure why (why_cap bytes) says what went wrong.
  */
 int xo_token_source_get(struct xo_token_source *src, const struct xo_options *opts,
-			char **tok_out, size_t *len_out);
+			char **tok_out, size_t *len_out, char *why, size_t why_cap);
 
 void xo_token_source_free(struct xo_token_source **src);
 

@@ -57,10 +57,12 @@ def server(plugdir, confdir, mech, client_lines, timeout=20, wrap=()):
         return Exchange((e.stdout or b"").decode("utf-8", "replace"), "timeout")
 
 
-def client_server(plugdir, confdir, mech, authzid, token, timeout=20):
+def client_server(plugdir, confdir, mech, authzid, token, timeout=20, client_env=None):
     """sasl-sample-client (our client plugin, token typed at the password
-    prompt) against sasl-sample-server. Returns (client_out, Exchange)."""
+    prompt, if it asks) against sasl-sample-server. Returns (client_out,
+    Exchange)."""
     env = dict(os.environ, SASL_CONF_PATH=confdir, SASL_PATH=plugdir)
+    env.update(client_env or {})
     srv = subprocess.Popen(STDBUF + ["sasl-sample-server", "-p", plugdir, "-m", mech],
                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, env=env)
@@ -79,6 +81,9 @@ def client_server(plugdir, confdir, mech, authzid, token, timeout=20):
     open_fds = {fd, srv.stdout.fileno()}
     # the exchange is over once the server has gone; the client may wait
     while srv.stdout.fileno() in open_fds and time.monotonic() < deadline:
+        if fd not in open_fds:
+            # the client gave up: the server gets a moment to finish
+            deadline = min(deadline, time.monotonic() + 0.5)
         r, _, _ = select.select(list(open_fds), [], [], 0.2)
         for f in r:
             try:
