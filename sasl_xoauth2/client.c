@@ -40,19 +40,12 @@ struct xo_cconn {
 static void client_free(void *glob_context, const sasl_utils_t *utils)
 {
 	struct xo_client_glob *g = glob_context;
-	int refs;
 
 	(void)utils;
-	if (!g)
-		return;
-	pthread_mutex_lock(&g->lock);
-	refs = --g->refs;
-	pthread_mutex_unlock(&g->lock);
-	if (refs > 0)
+	if (!g || !xo_release(&g->lock, &g->refs))
 		return;
 	xo_token_source_free(&g->source);
 	xo_options_clear(&g->opts);
-	pthread_mutex_destroy(&g->lock);
 	free(g);
 }
 
