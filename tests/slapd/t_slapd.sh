@@ -14,6 +14,7 @@ fi
 ip link set lo up || { echo "not ok - slapd: ip link set lo up failed"; exit 1; }
 
 . tests/lib/testlib.sh
+. tests/lib/sanitize.sh
 t_init slapd "$@"
 SLAPD_PID=
 trap '[ -n "$SLAPD_PID" ] && kill "$SLAPD_PID" 2>/dev/null; wait 2>/dev/null; t_cleanup' EXIT
@@ -60,7 +61,7 @@ EOF
 # slapd reads its SASL config from /etc/ldap/sasl2: replace it in this mount namespace only
 mkdir -p /etc/ldap/sasl2 && mount --bind "$T_TMP/sasl" /etc/ldap/sasl2 ||
 	{ not_ok "slapd: bind-mount the SASL config"; t_done; exit 1; }
-SASL_PATH=$PLUG slapd -f "$T_TMP/slapd.conf" -h ldap://127.0.0.1:3890/ -d 256 \
+env "${SAN_ENV[@]}" SASL_PATH="$PLUG" slapd -f "$T_TMP/slapd.conf" -h ldap://127.0.0.1:3890/ -d 256 \
 	>"$T_TMP/slapd.log" 2>&1 &
 SLAPD_PID=$!
 for ((i = 0; i < 100; i++)); do
@@ -80,7 +81,7 @@ whoami_() {   # MECH TOKENFILE [ldapwhoami args...]
 	local mech=$1 tf=$2
 	shift 2
 	T_LAST=(ldapwhoami -Y "$mech" -w "<$(basename "$tf")>" "$@")
-	OIDC_SASL_CLIENT_CONF=$T_TMP/client.conf SASL_PATH=$PLUG \
+	env "${SAN_ENV[@]}" OIDC_SASL_CLIENT_CONF="$T_TMP/client.conf" SASL_PATH="$PLUG" \
 		ldapwhoami -H ldap://127.0.0.1:3890/ -Y "$mech" -Q -w "$(cat "$tf")" "$@" \
 		>"$OUT" 2>"$ERR" </dev/null
 	RC=$?
@@ -107,7 +108,7 @@ expect_exit "ldapwhoami: alice's token asking for bob: slapd's authz rules refus
 # a burst of parallel binds: slapd worker threads share one context
 pids=()
 for ((i = 0; i < 24; i++)); do
-	OIDC_SASL_CLIENT_CONF=$T_TMP/client.conf SASL_PATH=$PLUG ldapwhoami \
+	env "${SAN_ENV[@]}" OIDC_SASL_CLIENT_CONF="$T_TMP/client.conf" SASL_PATH="$PLUG" ldapwhoami \
 		-H ldap://127.0.0.1:3890/ -Y OAUTHBEARER -Q -w "$(cat "$T_TMP/alice.tok")" \
 		>"$T_TMP/par.$i" 2>&1 </dev/null &
 	pids+=($!)
