@@ -113,6 +113,13 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(TEST_HDRS) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(CORE_LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
 
+# Unit tests of the SASL wire parser link its object (no SASL dependency).
+SASL_WIRE_OBJ := $(BUILD)/obj/sasl_xoauth2/wire.o
+$(BUILD)/tests/test_sasl_%: tests/unit/test_sasl_%.c $(TEST_HDRS) $(SASL_WIRE_OBJ) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(SASL_WIRE_OBJ) $(CORE_LIB) $(PKG_LIBS) \
+		$(LDFLAGS_ALL)
+
 $(BUILD)/tests/vec_%: tests/vectors/vec_%.c $(TEST_HDRS) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(CORE_LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
@@ -122,6 +129,12 @@ $(BUILD)/tests/vec_%: tests/vectors/vec_%.c $(TEST_HDRS) $(CORE_LIB)
 $(BUILD)/tests/replay_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(TEST_HDRS) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< tests/fuzz/replay_main.c $(CORE_LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
+
+$(BUILD)/tests/replay_fuzz_sasl_%: tests/fuzz/fuzz_sasl_%.c tests/fuzz/replay_main.c $(TEST_HDRS) \
+		$(SASL_WIRE_OBJ) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< tests/fuzz/replay_main.c $(SASL_WIRE_OBJ) $(CORE_LIB) \
+		$(PKG_LIBS) $(LDFLAGS_ALL)
 
 check: all $(TEST_BINS)
 	@BUILD_DIR=$(BUILD) SANITIZE=$(SANITIZE) tests/run.sh
@@ -143,6 +156,11 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC) common/oidc.h common/internal.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC) $(PKG_LIBS) $(QR_LIBS)
+
+$(BUILD)/fuzz/fuzz_sasl_%: tests/fuzz/fuzz_sasl_%.c sasl_xoauth2/wire.c sasl_xoauth2/wire.h \
+		$(CORE_SRC) common/oidc.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< sasl_xoauth2/wire.c $(CORE_SRC) $(PKG_LIBS)
 
 fuzz: $(FUZZ_BIN)
 	@set -e; for f in $(FUZZ_BIN); do \

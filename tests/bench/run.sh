@@ -18,4 +18,6 @@ rc=${PIPESTATUS[0]}
 [ "$rc" -eq 0 ] || echo "bench: $BIN failed with status $rc" >&2
 # issue 3: one process per validation against a warm disk cache
 BUILD_DIR=$BUILD_DIR tests/bench/cold_process.sh || rc=1
+# issue 5: SMTP AUTH through real Postfix, OAUTHBEARER vs PLAIN/sasldb
+BUILD_DIR=$BUILD_DIR tests/bench/postfix_auth.sh || rc=1
 exit "$rc"
