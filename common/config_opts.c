@@ -81,6 +81,11 @@ const size_t oidc_options_count = sizeof(oidc_options) / sizeof(oidc_options[0])
 _Static_assert(sizeof(oidc_options) / sizeof(oidc_options[0]) <= 64,
 	       "set_bits holds at most 64 options");
 
+OIDC_EXPORT const char *oidc_config_key_name(size_t i)
+{
+	return i < oidc_options_count ? oidc_options[i].key : NULL;
+}
+
 const struct oidc_option *oidc_option_find(const char *key, size_t *index_out)
 {
 	for (size_t i = 0; i < oidc_options_count; i++) {

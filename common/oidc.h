@@ -171,6 +171,10 @@ enum oidc_status oidc_config_visit(const struct oidc_config *cfg,
 
 void oidc_config_free(struct oidc_config **cfg);
 
+/* Name of key i of oidc-auth.conf(5) (0, 1, ...); NULL past the last.
+ * For adapters that must look each key up in their host's settings. */
+const char *oidc_config_key_name(size_t i);
+
 /* ---------------------------------------------------------------------- */
 /* Validation                                                             */
 

@@ -13,25 +13,15 @@
 
 #include "plugin.h"
 
-/*
- * The keys of oidc-auth.conf(5). The adapters see only oidc.h, so the list
- * is repeated here; a key the core does not know (or reserves) is refused
- * by oidc_config_set() and the mechanisms are hidden with the reason.
- */
-static const char *const xo_core_keys[] = {
-	"issuer", "audience", "jwks_file", "hmac_secret_file", "hmac_kid",
-	"algorithms", "leeway", "max_token_size", "accept_typ", "username_claim",
-	"username_map", "required_scopes", "required_claims", "azp",
-	"allowed_tenants", "discovery_url", "jwks_uri", "ca_file", "proxy",
-	"http_timeout", "cache_dir", "cache_ttl_min", "cache_ttl_max",
-	"cache_stale_max", "jwks_refetch_interval", "token_types",
-	"introspection_endpoint", "client_id", "client_secret_file",
-	"client_auth", "userinfo_endpoint", "userinfo", "accept_id_tokens",
-	"token_endpoint", "device_authorization_endpoint", "request_scopes",
-	"request_resource", "device_timeout",
-};
+/* Number of keys of oidc-auth.conf(5), from the core's own table. */
+static size_t xo_n_core_keys(void)
+{
+	size_t n = 0;
 
-#define XO_N_CORE_KEYS (sizeof(xo_core_keys) / sizeof(xo_core_keys[0]))
+	while (oidc_config_key_name(n))
+		n++;
+	return n;
+}
 
 int xo_parse_bool(const char *v)
 {
@@ -176,18 +166,18 @@ int xo_options_read(const sasl_utils_t *utils, const char *conf_file,
 	opts->port = -1;
 	rc = read_plugin_options(utils, conf, opts);
 	if (rc == SASL_OK) {
-		opts->settings = calloc(XO_N_CORE_KEYS, sizeof(*opts->settings));
+		opts->settings = calloc(xo_n_core_keys(), sizeof(*opts->settings));
 		if (!opts->settings)
 			rc = SASL_NOMEM;
 	}
-	for (size_t i = 0; rc == SASL_OK && i < XO_N_CORE_KEYS; i++) {
+	for (size_t i = 0; rc == SASL_OK && oidc_config_key_name(i); i++) {
 		struct xo_setting *s = &opts->settings[opts->n_settings];
 
-		snprintf(name, sizeof(name), "oidc_%s", xo_core_keys[i]);
+		snprintf(name, sizeof(name), "oidc_%s", oidc_config_key_name(i));
 		rc = opt_get(utils, conf, name, &s->value);
 		if (rc != SASL_OK || !s->value)
 			continue;
-		s->key = strdup(xo_core_keys[i]);
+		s->key = strdup(oidc_config_key_name(i));
 		if (!s->key) {
 			free(s->value);
 			s->value = NULL;
