@@ -70,7 +70,7 @@ SASL_SO := $(BUILD)/sasl2/libsasl_xoauth2.so
 ADAPTERS := $(if $(PAM_SRC),$(PAM_SO)) $(if $(SASL_SRC),$(SASL_SO))
 SO_LDFLAGS := -shared -Wl,--no-undefined $(LDFLAGS_ALL)
 
-TEST_BINS := $(UNIT_BIN) $(VEC_BIN) $(REPLAY_BIN)
+TEST_BINS = $(UNIT_BIN) $(VEC_BIN) $(REPLAY_BIN) $(PAM_DRIVER)
 TEST_HDRS := $(wildcard tests/unit/*.h) $(wildcard common/*.h)
 
 .PHONY: all check bench fuzz clean format
@@ -92,6 +92,12 @@ $(CLI): $(CLI_OBJ) $(CORE_LIB)
 $(BUILD)/obj/pam_oidc/%.o: pam_oidc/%.c common/oidc.h $(wildcard pam_oidc/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(QR_CFLAGS) -MMD -MP -c $< -o $@
+
+# tests/pam driver: a real libpam transaction from a private service folder
+PAM_DRIVER := $(if $(PAM_SRC),$(BUILD)/tests/pam_driver)
+$(BUILD)/tests/pam_driver: tests/pam/pam_driver.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(PAM_LIBS) $(LDFLAGS_ALL)
 
 $(PAM_SO): $(PAM_OBJ) $(CORE_LIB) pam_oidc/pam_oidc.map
 	@mkdir -p $(dir $@)
