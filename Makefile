@@ -39,7 +39,7 @@ WARN += -Werror
 endif
 
 CFLAGS_ALL := $(CSTD) $(OPT) $(WARN) $(HARDEN) $(SAN) -fPIC -fvisibility=hidden \
-	-Icommon $(PKG_CFLAGS) $(CFLAGS)
+	-Icommon $(PKG_CFLAGS) $(QR_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL := $(SAN) -Wl,-z,relro,-z,now $(LDFLAGS)
 
 CORE_SRC := $(sort $(wildcard common/*.c))
@@ -86,7 +86,7 @@ $(CORE_LIB): $(CORE_OBJ)
 	ar rcs $@ $^
 
 $(CLI): $(CLI_OBJ) $(CORE_LIB)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(CORE_LIB) $(PKG_LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(CORE_LIB) $(PKG_LIBS) $(QR_LIBS)
 
 # ---- pam_oidc ------------------------------------------------------------
 $(BUILD)/obj/pam_oidc/%.o: pam_oidc/%.c common/oidc.h $(wildcard pam_oidc/*.h)
@@ -147,7 +147,7 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC) common/oidc.h common/internal.h
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC) $(PKG_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC) $(PKG_LIBS) $(QR_LIBS)
 
 fuzz: $(FUZZ_BIN)
 	@set -e; for f in $(FUZZ_BIN); do \

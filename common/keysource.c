@@ -349,6 +349,8 @@ static enum oidc_status ks_meta_from_config(struct oidc_keysource *src)
 		.jwks_uri = ic->jwks_uri,
 		.introspection_endpoint = ic->introspection_endpoint,
 		.userinfo_endpoint = ic->userinfo_endpoint,
+		.device_authorization_endpoint = ic->device_authorization_endpoint,
+		.token_endpoint = ic->token_endpoint,
 	};
 	struct oidc_provider_meta copy;
 

@@ -91,6 +91,12 @@ enum oidc_status oidc_keysource_meta(struct oidc_keysource *src, int64_t now,
 void oidc_keysource_http_opts(const struct oidc_issuer_cfg *ic,
 			      struct oidc_http_opts *out);
 
+/* The key source of the config section issuer_name ("default" for the top
+ * level); NULL issuer_name: the only one. NULL when there is no such
+ * section, or several and none was named (validate.c). */
+struct oidc_ctx;
+struct oidc_keysource *oidc_ctx_source(struct oidc_ctx *ctx, const char *issuer_name);
+
 /* Key set reference counting (jwks.c). unref frees at zero; NULL-safe. */
 struct oidc_keyset *oidc_keyset_ref(struct oidc_keyset *ks);
 void oidc_keyset_unref(struct oidc_keyset **ks);

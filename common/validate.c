@@ -128,6 +128,16 @@ struct oidc_tokencache *oidc_ctx_tokencache(struct oidc_ctx *ctx)
 	return ctx->tokens;
 }
 
+struct oidc_keysource *oidc_ctx_source(struct oidc_ctx *ctx, const char *issuer_name)
+{
+	if (!issuer_name)
+		return ctx->n_sources == 1 ? &ctx->sources[0] : NULL;
+	for (size_t i = 0; i < ctx->n_sources; i++)
+		if (strcmp(ctx->sources[i].ic->name, issuer_name) == 0)
+			return &ctx->sources[i];
+	return NULL;
+}
+
 OIDC_EXPORT void oidc_ctx_free(struct oidc_ctx **ctx)
 {
 	if (!ctx || !*ctx)
