@@ -19,7 +19,7 @@
 /* Module-owned keys, never passed to the core. */
 static const char *const module_keys[] = {
 	"config", "mode", "user_case", "password_users", "password_groups",
-	"account_unknown", "session_env",
+	"account_unknown", "session_env", "qr",
 };
 
 static int is_module_key(const char *arg, size_t keylen)
@@ -118,6 +118,15 @@ static int parse_one(pam_handle_t *pamh, const char *arg,
 			o->account_unknown_deny = 1;
 		else
 			return bad_arg(pamh, arg, "must be ignore or deny");
+	} else if (strncmp(arg, "qr=", 3) == 0) {
+		if (strcmp(v, "utf8") == 0)
+			o->qr = PAM_OIDC_QR_UTF8;
+		else if (strcmp(v, "ascii") == 0)
+			o->qr = PAM_OIDC_QR_ASCII;
+		else if (strcmp(v, "off") == 0)
+			o->qr = PAM_OIDC_QR_OFF;
+		else
+			return bad_arg(pamh, arg, "must be utf8, ascii or off");
 	} else if (strncmp(arg, "session_env=", 12) == 0) {
 		if (!valid_name_list(v, 1))
 			return bad_arg(pamh, arg, "claim names [A-Za-z0-9_]");

@@ -29,6 +29,12 @@ enum pam_oidc_mode {
 	PAM_OIDC_MODE_AUTO,
 };
 
+enum pam_oidc_qr {
+	PAM_OIDC_QR_UTF8,
+	PAM_OIDC_QR_ASCII,
+	PAM_OIDC_QR_OFF,
+};
+
 enum pam_oidc_user_case {
 	PAM_OIDC_CASE_EXACT,
 	PAM_OIDC_CASE_LOWER,
@@ -45,6 +51,7 @@ struct pam_oidc_opts {
 	enum pam_oidc_mode mode;
 	enum pam_oidc_user_case user_case;
 	int account_unknown_deny;
+	enum pam_oidc_qr qr;
 	const char *config_path;
 	const char *password_users;   /* list: "a,b" */
 	const char *password_groups;  /* list: "g1,g2" */

@@ -186,8 +186,9 @@ int pam_oidc_status_to_pam(enum oidc_status st, int account_phase)
 		return PAM_AUTHINFO_UNAVAIL;
 	case OIDC_CLASS_INTERNAL:
 		return PAM_SERVICE_ERR;
-	default:
-		/* not a decision (pending): never success */
+	case OIDC_CLASS_PENDING:
+		/* not a decision: never success */
 		return PAM_AUTH_ERR;
 	}
+	return PAM_SERVICE_ERR;
 }

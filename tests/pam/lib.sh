@@ -38,6 +38,7 @@ pam_devlog() {
 	SYSLOG=$dir/syslog
 	: >"$SYSLOG"
 	out=$dir/syslogd.out
+	: >"$out"
 	"$PY" "$ROOT/tests/pam/syslogd.py" /dev/log "$SYSLOG" >"$out" 2>&1 &
 	for ((i = 0; i < 100; i++)); do
 		read -r line <"$out" && [ "$line" = READY ] && return 0

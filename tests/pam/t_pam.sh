@@ -177,6 +177,122 @@ service badmode "auth required $PAM_SO $BASE mode=sometimes"
 pam_run badmode alice "$TOK" auth
 expect_out "bad mode: PAM_SERVICE_ERR" "auth=PAM_SERVICE_ERR"
 
+# ---- auto mode: a token given is a token --------------------------------------
+service auto-tok "auth required $PAM_SO $BASE mode=auto"
+pam_run auto-tok alice "$TOK" auth
+expect_out "mode=auto with a token: validated as a token" "auth=PAM_SUCCESS"
+
+# ---- the real OpenID provider: device flow, disk cache, IdP down ---------------
+D=$T_TMP/idp
+mkdir -p "$D" "$T_TMP/pcache" && chmod 700 "$T_TMP/pcache"
+if idp_make_ca "$D" >/dev/null 2>&1 && idp_make_keys "$D" >/dev/null 2>&1 &&
+	idp_start "$D" 8443; then
+	ok "provider: up at $IDP_ISSUER"
+else
+	not_ok "provider: start the OpenID provider (npm ci --prefix tests/idp?)"
+fi
+cat >"$T_TMP/idp.conf" <<EOF2
+issuer = $IDP_ISSUER
+audience = api://mail
+ca_file = $IDP_CA
+cache_dir = $T_TMP/pcache
+username_claim = preferred_username
+client_id = oidc-auth-device
+request_resource = api://mail
+request_scopes = openid mail.read
+EOF2
+chmod 644 "$T_TMP/idp.conf"
+IDPC="config=$T_TMP/idp.conf"
+service dev "auth required $PAM_SO $IDPC mode=device device_timeout=20 debug
+account required $PAM_SO $IDPC"
+service dev-short "auth required $PAM_SO $IDPC mode=device device_timeout=10"
+service dev-auto "auth required $PAM_SO $IDPC mode=auto device_timeout=20"
+
+# device_run SERVICE USER: start a device login in the background (DEV_PID),
+# wait for the prompt, set CODE to the user code it showed (empty: none).
+device_run() {
+	local i
+	: >"$T_TMP/prompts"
+	rm -f "$T_TMP/approved"
+	log_mark
+	PAM_DRIVER_SECRET=/dev/null PAM_DRIVER_ECHO_ON="" PAM_DRIVER_WAIT=$T_TMP/approved \
+		PAM_DRIVER_LOG=$T_TMP/prompts "$PAM_DRIVER" "$CONF" "$1" "$2" auth acct \
+		>"$OUT" 2>"$ERR" &
+	DEV_PID=$!
+	t_diag "t=$SECONDS device_run $1"
+	for ((i = 0; i < 100; i++)); do
+		CODE=$(sed -n 's/^and enter the code: \([A-Z0-9-]*\)$/\1/p' "$T_TMP/prompts")
+		[ -n "$CODE" ] && break
+		sleep 0.1
+	done
+}
+
+T0=$(date +%s.%N)
+device_run dev alice
+if [ -n "$CODE" ]; then ok "device: prompt shows a user code"; else
+	not_ok "device: prompt shows a user code" "$(head -c 600 "$T_TMP/prompts")"; fi
+if grep -qF "open $IDP_ISSUER/device" "$T_TMP/prompts"; then ok "device: prompt shows the verification URI"; else
+	not_ok "device: prompt shows the verification URI" "$(head -c 600 "$T_TMP/prompts")"; fi
+if [ "$(grep -c '█' "$T_TMP/prompts")" -ge 15 ] && grep -q '^\[2\] To log in as alice' "$T_TMP/prompts"; then
+	ok "device: QR code drawn inside the ECHO_ON prompt"
+else
+	not_ok "device: QR code drawn inside the ECHO_ON prompt" "$(head -c 600 "$T_TMP/prompts")"
+fi
+idp_device_approve "$CODE" alice || not_ok "device: approve $CODE at the provider"
+touch "$T_TMP/approved"
+wait "$DEV_PID"
+T1=$(date +%s.%N)
+expect_out "device: approved login succeeds" "auth=PAM_SUCCESS"
+expect_out "device: account succeeds" "acct=PAM_SUCCESS"
+expect_log "device: audit allow mode=device" 'result=allow reason=ok mode=device user="alice" mapped="alice"'
+t_diag "device flow login end to end: $(echo "$T1 - $T0" | bc) s (prompt, browser approval, polls, validation)"
+
+device_run dev alice
+idp_device_approve "$CODE" bob || not_ok "device: approve $CODE as bob"
+touch "$T_TMP/approved"
+wait "$DEV_PID"
+expect_out "device: approved by another user -> refused" "auth=PAM_AUTH_ERR"
+expect_log "device: reason user_mismatch" 'result=deny reason=user_mismatch mode=device'
+
+device_run dev alice
+idp_device_refuse "$CODE" || not_ok "device: refuse $CODE at the provider"
+touch "$T_TMP/approved"
+wait "$DEV_PID"
+expect_out "device: refused approval -> PAM_AUTH_ERR" "auth=PAM_AUTH_ERR"
+expect_log "device: reason access_denied" 'result=deny reason=access_denied mode=device'
+
+T0=$SECONDS
+device_run dev-short alice
+touch "$T_TMP/approved"
+wait "$DEV_PID"
+expect_out "device: nobody approves -> PAM_AUTH_ERR" "auth=PAM_AUTH_ERR"
+expect_log "device: reason device_code_expired" 'result=deny reason=device_code_expired mode=device'
+if [ $((SECONDS - T0)) -ge 9 ] && [ $((SECONDS - T0)) -le 20 ]; then
+	ok "device: gives up after device_timeout=10 ($((SECONDS - T0)) s)"
+else
+	not_ok "device: gives up after device_timeout=10" "took $((SECONDS - T0)) s"
+fi
+
+device_run dev-auto alice
+idp_device_approve "$CODE" alice || not_ok "device: approve $CODE (auto)"
+touch "$T_TMP/approved"
+wait "$DEV_PID"
+expect_out "mode=auto, Enter at the token prompt: device flow logs in" "auth=PAM_SUCCESS"
+
+# keys from the provider: warm disk cache survives the provider going away
+service net "auth required $PAM_SO $IDPC"
+PTOK=$(idp_token_cc api://mail "" alice)
+pam_run net alice "$PTOK" auth
+expect_out "provider keys: token validates (fills the disk cache)" "auth=PAM_SUCCESS"
+idp_stop
+pam_run net alice "$PTOK" auth
+expect_out "provider down, warm cache: still PAM_SUCCESS" "auth=PAM_SUCCESS"
+mkdir -p "$T_TMP/cold" && chmod 700 "$T_TMP/cold"
+service cold "auth required $PAM_SO $IDPC cache_dir=$T_TMP/cold http_timeout=2"
+pam_run cold alice "$PTOK" auth
+expect_out "provider down, cold cache: PAM_AUTHINFO_UNAVAIL" "auth=PAM_AUTHINFO_UNAVAIL"
+expect_log "provider down, cold cache: reason idp_unreachable" 'result=deny reason=(idp_unreachable|keys_unavailable)'
+
 # ---- the shared object --------------------------------------------------------
 if "$PY" -c 'import ctypes, os, sys; ctypes.CDLL(sys.argv[1], os.RTLD_NOW)' "$PAM_SO"; then
 	ok "dlopen RTLD_NOW resolves every symbol"
