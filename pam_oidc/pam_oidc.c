@@ -168,18 +168,19 @@ PAM_OIDC_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags,
 	return rc;
 }
 
+/*
+ * No credentials to establish. Success even for a login this process did
+ * not see: OpenSSH authenticates in a child and calls pam_setcred in the
+ * parent, and a lone PAM_IGNORE would turn into PAM_PERM_DENIED there.
+ */
 PAM_OIDC_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc,
 				   const char **argv)
 {
-	const void *data = NULL;
-
+	(void)pamh;
 	(void)flags;
 	(void)argc;
 	(void)argv;
-	if (pam_get_data(pamh, PAM_OIDC_DATA_LOGIN, &data) == PAM_SUCCESS &&
-	    data && ((const struct pam_oidc_login *)data)->status == OIDC_OK)
-		return PAM_SUCCESS;
-	return PAM_IGNORE;
+	return PAM_SUCCESS;
 }
 
 PAM_OIDC_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,

@@ -26,11 +26,14 @@ pam_devlog() {
 		return 1
 	fi
 	mkdir -p "$nd" && mount -t tmpfs -o mode=755 devtmp "$nd" || return 1
-	for n in null zero full random urandom tty ptmx; do
+	for n in null zero full random urandom tty; do
 		[ -e "/dev/$n" ] || continue
 		: >"$nd/$n" && mount --bind "/dev/$n" "$nd/$n" || return 1
 	done
-	mkdir -p "$nd/pts" "$nd/shm" && mount --bind /dev/pts "$nd/pts" &&
+	# a devpts instance of our own for ssh's pseudo-terminals
+	mkdir -p "$nd/pts" "$nd/shm" &&
+		mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts "$nd/pts" &&
+		ln -s pts/ptmx "$nd/ptmx" &&
 		mount -t tmpfs -o mode=1777 shm "$nd/shm" || return 1
 	ln -s /proc/self/fd "$nd/fd" && ln -s /proc/self/fd/0 "$nd/stdin" &&
 		ln -s /proc/self/fd/1 "$nd/stdout" && ln -s /proc/self/fd/2 "$nd/stderr" &&
