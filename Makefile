@@ -70,7 +70,7 @@ SASL_SO := $(BUILD)/sasl2/libsasl_xoauth2.so
 ADAPTERS := $(if $(PAM_SRC),$(PAM_SO)) $(if $(SASL_SRC),$(SASL_SO))
 SO_LDFLAGS := -shared -Wl,--no-undefined $(LDFLAGS_ALL)
 
-TEST_BINS := $(UNIT_BIN) $(VEC_BIN) $(REPLAY_BIN)
+TEST_BINS = $(UNIT_BIN) $(VEC_BIN) $(REPLAY_BIN) $(PAM_DRIVER)
 TEST_HDRS := $(wildcard tests/unit/*.h) $(wildcard common/*.h)
 
 .PHONY: all check bench fuzz clean format
@@ -93,6 +93,12 @@ $(BUILD)/obj/pam_oidc/%.o: pam_oidc/%.c common/oidc.h $(wildcard pam_oidc/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(QR_CFLAGS) -MMD -MP -c $< -o $@
 
+# tests/pam driver: a real libpam transaction from a private service folder
+PAM_DRIVER := $(if $(PAM_SRC),$(BUILD)/tests/pam_driver)
+$(BUILD)/tests/pam_driver: tests/pam/pam_driver.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(PAM_LIBS) $(LDFLAGS_ALL)
+
 $(PAM_SO): $(PAM_OBJ) $(CORE_LIB) pam_oidc/pam_oidc.map
 	@mkdir -p $(dir $@)
 	$(CC) $(SO_LDFLAGS) -Wl,--version-script=pam_oidc/pam_oidc.map -o $@ \
@@ -112,6 +118,13 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(TEST_HDRS) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(CORE_LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
 
+# Unit tests of the SASL wire parser link its object (no SASL dependency).
+SASL_WIRE_OBJ := $(BUILD)/obj/sasl_xoauth2/wire.o
+$(BUILD)/tests/test_sasl_%: tests/unit/test_sasl_%.c $(TEST_HDRS) $(SASL_WIRE_OBJ) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(SASL_WIRE_OBJ) $(CORE_LIB) $(PKG_LIBS) \
+		$(LDFLAGS_ALL)
+
 $(BUILD)/tests/vec_%: tests/vectors/vec_%.c $(TEST_HDRS) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(CORE_LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
@@ -121,6 +134,12 @@ $(BUILD)/tests/vec_%: tests/vectors/vec_%.c $(TEST_HDRS) $(CORE_LIB)
 $(BUILD)/tests/replay_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(TEST_HDRS) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< tests/fuzz/replay_main.c $(CORE_LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
+
+$(BUILD)/tests/replay_fuzz_sasl_%: tests/fuzz/fuzz_sasl_%.c tests/fuzz/replay_main.c $(TEST_HDRS) \
+		$(SASL_WIRE_OBJ) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< tests/fuzz/replay_main.c $(SASL_WIRE_OBJ) $(CORE_LIB) \
+		$(PKG_LIBS) $(LDFLAGS_ALL)
 
 check: all $(TEST_BINS)
 	@BUILD_DIR=$(BUILD) SANITIZE=$(SANITIZE) tests/run.sh
@@ -142,6 +161,11 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC) common/oidc.h common/internal.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC) $(PKG_LIBS) $(QR_LIBS)
+
+$(BUILD)/fuzz/fuzz_sasl_%: tests/fuzz/fuzz_sasl_%.c sasl_xoauth2/wire.c sasl_xoauth2/wire.h \
+		$(CORE_SRC) common/oidc.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< sasl_xoauth2/wire.c $(CORE_SRC) $(PKG_LIBS)
 
 fuzz: $(FUZZ_BIN)
 	@set -e; for f in $(FUZZ_BIN); do \

@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * options.c - the plugin's options from the host's SASL configuration
+ * (smtpd.conf, imapd.conf, slapd.conf): "oidc_config: PATH" and every key of
+ * oidc-auth.conf(5) as "oidc_<key>: value", plus the plugin's own options.
+ * Cyrus SASL looks options up by name only (the plugin name is ignored by
+ * most hosts), hence the unique "oidc_" prefix.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "plugin.h"
+
+/*
+ * The keys of oidc-auth.conf(5). The adapters see only oidc.h, so the list
+ * is repeated here; a key the core does not know (or reserves) is refused
+ * by oidc_config_set() and the mechanisms are hidden with the reason.
+ */
+static const char *const xo_core_keys[] = {
+	"issuer", "audience", "jwks_file", "hmac_secret_file", "hmac_kid",
+	"algorithms", "leeway", "max_token_size", "accept_typ", "username_claim",
+	"username_map", "required_scopes", "required_claims", "azp",
+	"allowed_tenants", "discovery_url", "jwks_uri", "ca_file", "proxy",
+	"http_timeout", "cache_dir", "cache_ttl_min", "cache_ttl_max",
+	"cache_stale_max", "jwks_refetch_interval", "token_types",
+	"introspection_endpoint", "client_id", "client_secret_file",
+	"client_auth", "userinfo_endpoint", "userinfo", "accept_id_tokens",
+	"token_endpoint", "device_authorization_endpoint", "request_scopes",
+	"request_resource", "device_timeout",
+};
+
+#define XO_N_CORE_KEYS (sizeof(xo_core_keys) / sizeof(xo_core_keys[0]))
+
+int xo_parse_bool(const char *v)
+{
+	if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcasecmp(v, "on") ||
+	    !strcmp(v, "1"))
+		return 1;
+	if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcasecmp(v, "off") ||
+	    !strcmp(v, "0"))
+		return 0;
+	return -1;
+}
+
+/* The value of "name: value" in a SASL-style conf text, or NULL. */
+static char *conf_lookup(const char *text, const char *name)
+{
+	size_t nlen = strlen(name);
+
+	for (const char *line = text; line && *line;) {
+		const char *eol = strchr(line, '\n');
+		size_t len = eol ? (size_t)(eol - line) : strlen(line);
+
+		if (len > nlen && !strncmp(line, name, nlen) && line[nlen] == ':') {
+			const char *v = line + nlen + 1;
+			size_t vlen = len - nlen - 1;
+
+			while (vlen && (*v == ' ' || *v == '\t')) {
+				v++;
+				vlen--;
+			}
+			while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t' ||
+					v[vlen - 1] == '\r'))
+				vlen--;
+			return strndup(v, vlen);
+		}
+		line = eol ? eol + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* getopt one option (then the conf text); *out a malloc'd copy or NULL. */
+static int opt_get(const sasl_utils_t *utils, const char *conf, const char *name,
+		   char **out)
+{
+	const char *v = NULL;
+	unsigned len = 0;
+
+	*out = NULL;
+	if (utils->getopt &&
+	    utils->getopt(utils->getopt_context, XO_PLUGIN_NAME, name, &v, &len) ==
+		    SASL_OK &&
+	    v) {
+		*out = strndup(v, len ? len : strlen(v));
+		return *out ? SASL_OK : SASL_NOMEM;
+	}
+	if (conf) {
+		*out = conf_lookup(conf, name);
+		/* strndup failing and "not set" look alike: accept that */
+	}
+	return SASL_OK;
+}
+
+/* The whole conf file (bounded), or NULL. */
+static char *conf_read(const char *path)
+{
+	FILE *f;
+	char *buf;
+	size_t n;
+
+	if (!path || !*path)
+		return NULL;
+	f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	buf = malloc(XO_CONF_FILE_MAX + 1);
+	if (buf) {
+		n = fread(buf, 1, XO_CONF_FILE_MAX, f);
+		buf[n] = '\0';
+	}
+	fclose(f);
+	return buf;
+}
+
+static int set_error(struct xo_options *opts, const char *name, const char *why)
+{
+	char buf[160];
+
+	if (opts->error)
+		return SASL_OK;
+	snprintf(buf, sizeof(buf), "%s: %s", name, why);
+	opts->error = strdup(buf);
+	return opts->error ? SASL_OK : SASL_NOMEM;
+}
+
+static int read_plugin_options(const sasl_utils_t *utils, const char *conf,
+			       struct xo_options *opts)
+{
+	char *v = NULL;
+	int rc, b;
+
+	if ((rc = opt_get(utils, conf, "oidc_config", &opts->config_path)) != SASL_OK ||
+	    (rc = opt_get(utils, conf, "oidc_openid_configuration", &opts->openid_config)) !=
+		    SASL_OK ||
+	    (rc = opt_get(utils, conf, "oidc_openid_configuration_map",
+			  &opts->openid_config_map)) != SASL_OK ||
+	    (rc = opt_get(utils, conf, "oidc_sasl_hosts", &opts->hosts)) != SASL_OK ||
+	    (rc = opt_get(utils, conf, "oidc_token_file", &opts->token_file)) != SASL_OK ||
+	    (rc = opt_get(utils, conf, "oidc_token_grant", &opts->token_grant)) != SASL_OK ||
+	    (rc = opt_get(utils, conf, "oidc_refresh_token_file",
+			  &opts->refresh_token_file)) != SASL_OK)
+		return rc;
+	if ((rc = opt_get(utils, conf, "oidc_sasl_noplaintext", &v)) != SASL_OK)
+		return rc;
+	if (v) {
+		b = xo_parse_bool(v);
+		if (b < 0)
+			rc = set_error(opts, "oidc_sasl_noplaintext", "must be yes or no");
+		opts->noplaintext = b == 1;
+		free(v);
+		v = NULL;
+	}
+	if (rc == SASL_OK && (rc = opt_get(utils, conf, "oidc_sasl_port", &v)) == SASL_OK && v) {
+		char *end = NULL;
+		long port = strtol(v, &end, 10);
+
+		if (end == v || *end || port < 1 || port > 65535)
+			rc = set_error(opts, "oidc_sasl_port", "must be a port number");
+		else
+			opts->port = (int)port;
+		free(v);
+	}
+	return rc;
+}
+
+int xo_options_read(const sasl_utils_t *utils, const char *conf_file,
+		    struct xo_options *opts)
+{
+	char name[64];
+	char *conf = conf_read(conf_file);
+	int rc;
+
+	memset(opts, 0, sizeof(*opts));
+	opts->port = -1;
+	rc = read_plugin_options(utils, conf, opts);
+	if (rc == SASL_OK) {
+		opts->settings = calloc(XO_N_CORE_KEYS, sizeof(*opts->settings));
+		if (!opts->settings)
+			rc = SASL_NOMEM;
+	}
+	for (size_t i = 0; rc == SASL_OK && i < XO_N_CORE_KEYS; i++) {
+		struct xo_setting *s = &opts->settings[opts->n_settings];
+
+		snprintf(name, sizeof(name), "oidc_%s", xo_core_keys[i]);
+		rc = opt_get(utils, conf, name, &s->value);
+		if (rc != SASL_OK || !s->value)
+			continue;
+		s->key = strdup(xo_core_keys[i]);
+		if (!s->key) {
+			free(s->value);
+			s->value = NULL;
+			rc = SASL_NOMEM;
+			break;
+		}
+		opts->n_settings++;
+	}
+	free(conf);
+	return rc;
+}
+
+void xo_options_clear(struct xo_options *opts)
+{
+	for (size_t i = 0; i < opts->n_settings; i++) {
+		free(opts->settings[i].key);
+		free(opts->settings[i].value);
+	}
+	free(opts->settings);
+	free(opts->config_path);
+	free(opts->openid_config);
+	free(opts->openid_config_map);
+	free(opts->hosts);
+	free(opts->token_file);
+	free(opts->token_grant);
+	free(opts->refresh_token_file);
+	free(opts->error);
+	memset(opts, 0, sizeof(*opts));
+	opts->port = -1;
+}
+
+void xo_log_field(const char *s, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	if (!cap)
+		return;
+	for (; s && *s && n + 1 < cap; s++)
+		out[n++] = (*s >= 0x20 && *s <= 0x7e && *s != '"' && *s != '\\') ? *s : '?';
+	out[n] = '\0';
+}
+
+/* What the challenge needs from the finished configuration. */
+struct visit_state {
+	int n_issuers;
+	char *issuer;
+	char *discovery;
+	char *scope;
+	bool nomem;
+};
+
+static void visit_fn(void *arg, const char *section, const char *key,
+		     const char *value)
+{
+	struct visit_state *vs = arg;
+	char **dst = NULL;
+
+	(void)section;
+	if (!strcmp(key, "issuer")) {
+		vs->n_issuers++;
+		dst = &vs->issuer;
+	} else if (!strcmp(key, "discovery_url")) {
+		dst = &vs->discovery;
+	} else if (!strcmp(key, "required_scopes")) {
+		dst = &vs->scope;
+	}
+	if (!dst || *dst)
+		return;
+	*dst = strdup(value);
+	if (!*dst)
+		vs->nomem = true;
+}
+
+/* "a, b c" -> "a b c": RFC 6749 3.3 scope strings are space separated. */
+static void scope_spaces(char *s)
+{
+	char *w = s;
+	bool gap = false;
+
+	for (char *r = s; *r; r++) {
+		if (*r == ',' || *r == ' ' || *r == '\t') {
+			gap = w != s;
+			continue;
+		}
+		if (gap)
+			*w++ = ' ';
+		gap = false;
+		*w++ = *r;
+	}
+	*w = '\0';
+}
+
+static char *derive_openid(struct visit_state *vs)
+{
+	static const char suffix[] = "/.well-known/openid-configuration";
+	size_t n;
+	char *url;
+
+	/* several issuers: no single document to point at */
+	if (vs->n_issuers != 1)
+		return NULL;
+	if (vs->discovery) {
+		url = vs->discovery;
+		vs->discovery = NULL;
+		return url;
+	}
+	if (!vs->issuer || strstr(vs->issuer, "{tenantid}"))
+		return NULL;
+	n = strlen(vs->issuer);
+	if (n && vs->issuer[n - 1] == '/')
+		n--;
+	url = malloc(n + sizeof(suffix));
+	if (url) {
+		memcpy(url, vs->issuer, n);
+		memcpy(url + n, suffix, sizeof(suffix));
+	}
+	return url;
+}
+
+static char *why_dup(const char *prefix, const struct oidc_error *err,
+		     enum oidc_status st)
+{
+	char buf[OIDC_DETAIL_MAX + 96];
+
+	snprintf(buf, sizeof(buf), "%s: %s (%s)", prefix,
+		 err->detail[0] ? err->detail : oidc_status_text(st),
+		 oidc_status_name(st));
+	return strdup(buf);
+}
+
+enum oidc_status xo_context_build(const struct xo_options *opts,
+				  struct oidc_ctx **ctx_out, char **scope_out,
+				  char **openid_out, char **why_out)
+{
+	struct oidc_config *cfg = NULL;
+	struct oidc_error err = { 0 };
+	struct visit_state vs = { 0 };
+	enum oidc_status st;
+
+	*why_out = NULL;
+	if (opts->error) {
+		*why_out = strdup(opts->error);
+		return OIDC_E_CONFIG;
+	}
+	st = oidc_config_new(&cfg, &err);
+	if (st != OIDC_OK)
+		goto fail;
+	if (opts->config_path) {
+		st = oidc_config_load_file(cfg, opts->config_path, &err);
+		if (st != OIDC_OK)
+			goto fail;
+	}
+	for (size_t i = 0; i < opts->n_settings; i++) {
+		st = oidc_config_set(cfg, NULL, opts->settings[i].key,
+				     opts->settings[i].value, &err);
+		if (st != OIDC_OK)
+			goto fail;
+	}
+	st = oidc_config_finish(cfg, &err);
+	if (st != OIDC_OK)
+		goto fail;
+	st = oidc_config_visit(cfg, visit_fn, &vs);
+	if (st == OIDC_OK && vs.nomem)
+		st = OIDC_E_NOMEM;
+	if (st != OIDC_OK)
+		goto fail;
+	st = oidc_ctx_new(ctx_out, cfg, &err);
+	cfg = NULL; /* owned by the context, also on failure */
+	if (st != OIDC_OK)
+		goto fail;
+	if (vs.scope)
+		scope_spaces(vs.scope);
+	*scope_out = vs.scope;
+	*openid_out = derive_openid(&vs);
+	free(vs.issuer);
+	free(vs.discovery);
+	return OIDC_OK;
+fail:
+	*why_out = why_dup("configuration refused", &err, st);
+	oidc_config_free(&cfg);
+	free(vs.issuer);
+	free(vs.discovery);
+	free(vs.scope);
+	return st;
+}

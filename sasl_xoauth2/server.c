@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * server.c - the OAUTHBEARER (RFC 7628) and XOAUTH2 server mechanisms.
+ *
+ * The token decides who authenticated (oidc_validate and the username
+ * mapping); the identity the client asks for (a= or user=) is only an
+ * authorization identity, canonicalised by the host and checked by its
+ * proxy policy after we return SASL_OK. A failed token gets the JSON error
+ * challenge, and whatever the client answers ends the exchange.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "server.h"
+
+enum xo_state {
+	XO_START,      /* waiting for the client's message */
+	XO_ERROR_SENT, /* RFC 7628 3.2.2: error challenge sent */
+};
+
+struct xo_conn {
+	struct xo_server_glob *glob;
+	enum oidc_wire_mech mech;
+	enum xo_state state;
+	bool asked;           /* empty challenge sent for the initial response */
+	int fail_rc;          /* result once the client acknowledges the error */
+	char first_fp[17];    /* fingerprint of the first message */
+	size_t first_len;
+	char challenge[OIDC_WIRE_CHALLENGE_MAX];
+};
+
+/* Lazy init under the lock: the config may name files readable only by the
+ * user the host drops to, and slapd calls us from several threads. */
+static struct oidc_ctx *glob_ctx(struct xo_server_glob *g, const sasl_utils_t *utils)
+{
+	struct oidc_ctx *ctx;
+
+	pthread_mutex_lock(&g->lock);
+	if (!g->tried) {
+		char *why = NULL;
+		enum oidc_status st;
+
+		g->tried = true;
+		st = xo_context_build(&g->opts, &g->ctx, &g->scope, &g->openid_default,
+				      &why);
+		if (st != OIDC_OK)
+			utils->log(utils->conn, SASL_LOG_ERR,
+				   "oidc-auth sasl: OAUTHBEARER and XOAUTH2 disabled: %s",
+				   why ? why : oidc_status_text(st));
+		free(why);
+	}
+	ctx = g->ctx;
+	pthread_mutex_unlock(&g->lock);
+	return ctx;
+}
+
+int xo_server_avail(void *glob_context, sasl_server_params_t *sparams,
+		    void **conn_context)
+{
+	(void)conn_context;
+	return glob_ctx(glob_context, sparams->utils) ? SASL_OK : SASL_NOMECH;
+}
+
+static int server_new(void *glob_context, sasl_server_params_t *sparams,
+		      enum oidc_wire_mech mech, void **conn_context)
+{
+	struct xo_conn *c = sparams->utils->malloc(sizeof(*c));
+
+	if (!c)
+		return SASL_NOMEM;
+	memset(c, 0, sizeof(*c));
+	c->glob = glob_context;
+	c->mech = mech;
+	*conn_context = c;
+	return SASL_OK;
+}
+
+int xo_server_new_oauthbearer(void *glob_context, sasl_server_params_t *sparams,
+			      const char *challenge, unsigned challen,
+			      void **conn_context)
+{
+	(void)challenge;
+	(void)challen;
+	return server_new(glob_context, sparams, OIDC_WIRE_OAUTHBEARER, conn_context);
+}
+
+int xo_server_new_xoauth2(void *glob_context, sasl_server_params_t *sparams,
+			  const char *challenge, unsigned challen, void **conn_context)
+{
+	(void)challenge;
+	(void)challen;
+	return server_new(glob_context, sparams, OIDC_WIRE_XOAUTH2, conn_context);
+}
+
+void xo_server_dispose(void *conn_context, const sasl_utils_t *utils)
+{
+	if (conn_context)
+		utils->free(conn_context);
+}
+
+static const char *mech_name(const struct xo_conn *c)
+{
+	return c->mech == OIDC_WIRE_OAUTHBEARER ? "OAUTHBEARER" : "XOAUTH2";
+}
+
+/* One audit line per decision; every field sanitised and truncated. */
+static void audit_log(const struct xo_conn *c, sasl_server_params_t *sparams,
+		      const char *result, const char *reason, const char *authzid,
+		      const struct oidc_audit *a)
+{
+	char user[XO_LOG_FIELD_MAX], az[XO_LOG_FIELD_MAX];
+
+	xo_log_field(a->user, user, sizeof(user));
+	xo_log_field(authzid, az, sizeof(az));
+	int level = SASL_LOG_NOTE;
+
+	/* hosts show failures by default (Postfix: "SASL authentication
+	 * failure: ..."), successes only when verbose */
+	if (!strcmp(result, "deny"))
+		level = SASL_LOG_FAIL;
+	else if (strcmp(result, "allow") != 0)
+		level = SASL_LOG_ERR;
+	sparams->utils->log(sparams->utils->conn, level,
+			    "oidc-auth sasl: mech=%s result=%s reason=%s user=\"%s\" "
+			    "authzid=\"%s\" iss=\"%s\" kid=\"%s\" token=sha256:%s",
+			    mech_name(c), result, reason, user, az, a->iss, a->kid,
+			    a->token_sha256[0] ? a->token_sha256 : "-");
+}
+
+/* oidc_openid_configuration_map: "domain=URL ..." chosen by the domain of
+ * the requested identity; then oidc_openid_configuration; then derived. */
+static const char *openid_for(const struct xo_server_glob *g, const char *authzid,
+			      char *buf, size_t cap)
+{
+	const char *at = strrchr(authzid, '@');
+	const char *p = g->opts.openid_config_map;
+
+	if (at && at[1] && p) {
+		size_t dlen = strlen(at + 1);
+
+		while (*p) {
+			size_t n = strcspn(p, " \t,");
+
+			if (n > dlen + 1 && p[dlen] == '=' &&
+			    strncasecmp(p, at + 1, dlen) == 0 && n - dlen - 1 < cap) {
+				memcpy(buf, p + dlen + 1, n - dlen - 1);
+				buf[n - dlen - 1] = '\0';
+				return buf;
+			}
+			p += n;
+			p += strspn(p, " \t,");
+		}
+	}
+	return g->opts.openid_config ? g->opts.openid_config : g->openid_default;
+}
+
+/* Send the error challenge; the exchange fails with rc once answered. */
+static int send_error(struct xo_conn *c, sasl_server_params_t *sparams,
+		      enum oidc_wire_error e, int rc, const char *authzid,
+		      const char **out, unsigned *outlen)
+{
+	char url[512];
+	size_t n;
+
+	n = oidc_wire_challenge(c->mech, e, c->glob->scope,
+				openid_for(c->glob, authzid, url, sizeof(url)),
+				c->challenge, sizeof(c->challenge));
+	if (n == 0)
+		n = oidc_wire_challenge(c->mech, e, NULL, NULL, c->challenge,
+					sizeof(c->challenge));
+	if (n == 0)
+		return SASL_FAIL;
+	c->state = XO_ERROR_SENT;
+	c->fail_rc = rc;
+	*out = c->challenge;
+	*outlen = (unsigned)n;
+	(void)sparams;
+	return SASL_CONTINUE;
+}
+
+static bool host_allowed(const struct xo_server_glob *g, const char *host)
+{
+	const char *p = g->opts.hosts;
+	size_t hlen = strlen(host);
+
+	if (!p || !*host)
+		return true;
+	while (*p) {
+		size_t n = strcspn(p, " \t,");
+
+		if (n == hlen && strncasecmp(p, host, n) == 0)
+			return true;
+		p += n;
+		p += strspn(p, " \t,");
+	}
+	return false;
+}
+
+/* The token said who it is: hand both identities to the host. */
+static int accept_user(struct xo_conn *c, sasl_server_params_t *sparams,
+		       const char *user, const char *authzid, sasl_out_params_t *oparams)
+{
+	unsigned flags = SASL_CU_AUTHID | SASL_CU_EXTERNALLY_VERIFIED;
+	int rc;
+
+	(void)c;
+	if (!*authzid || strcmp(authzid, user) == 0)
+		flags |= SASL_CU_AUTHZID;
+	rc = sparams->canon_user(sparams->utils->conn, user, 0, flags, oparams);
+	if (rc != SASL_OK)
+		return rc;
+	if (!(flags & SASL_CU_AUTHZID)) {
+		/* the host's proxy policy decides after we return */
+		rc = sparams->canon_user(sparams->utils->conn, authzid, 0,
+					 SASL_CU_AUTHZID | SASL_CU_EXTERNALLY_VERIFIED,
+					 oparams);
+		if (rc != SASL_OK)
+			return rc;
+	}
+	oparams->doneflag = 1;
+	oparams->mech_ssf = 0;
+	oparams->maxoutbuf = 0;
+	oparams->encode_context = NULL;
+	oparams->encode = NULL;
+	oparams->decode_context = NULL;
+	oparams->decode = NULL;
+	oparams->param_version = 0;
+	return SASL_OK;
+}
+
+static int step_first(struct xo_conn *c, sasl_server_params_t *sparams,
+		      const char *in, unsigned inlen, const char **out,
+		      unsigned *outlen, sasl_out_params_t *oparams)
+{
+	struct oidc_audit audit = { 0 };
+	struct oidc_error err = { 0 };
+	struct oidc_result *res = NULL;
+	struct oidc_wire_msg msg;
+	struct oidc_ctx *ctx;
+	enum oidc_status st;
+	int rc;
+
+	ctx = glob_ctx(c->glob, sparams->utils);
+	if (!ctx)
+		return SASL_NOMECH;
+	oidc_token_fingerprint(in, inlen, c->first_fp);
+	c->first_len = inlen;
+	if (oidc_wire_parse(c->mech, in, inlen, &msg) != OIDC_OK) {
+		audit_log(c, sparams, "deny", "bad_request", "", &audit);
+		return send_error(c, sparams, OIDC_WIRE_INVALID_REQUEST, SASL_BADPROT, "",
+				  out, outlen);
+	}
+	if (!host_allowed(c->glob, msg.host) ||
+	    (c->glob->opts.port >= 0 && msg.port >= 0 && msg.port != c->glob->opts.port)) {
+		audit_log(c, sparams, "deny", "wrong_host", msg.authzid, &audit);
+		return send_error(c, sparams, OIDC_WIRE_INVALID_REQUEST, SASL_BADPROT,
+				  msg.authzid, out, outlen);
+	}
+	if (msg.probe) {
+		/* RFC 7628 4.3: discovery, nothing to validate */
+		audit_log(c, sparams, "deny", "discovery", msg.authzid, &audit);
+		return send_error(c, sparams, OIDC_WIRE_INVALID_TOKEN, SASL_BADAUTH,
+				  msg.authzid, out, outlen);
+	}
+	st = oidc_validate(ctx, msg.token, msg.token_len, NULL, &res, &audit, &err);
+	switch (oidc_status_class(st)) {
+	case OIDC_CLASS_OK:
+		rc = accept_user(c, sparams, oidc_result_username(res), msg.authzid,
+				 oparams);
+		/* with another authzid the host's proxy policy has the last
+		 * word after we return: say so in the audit line */
+		audit_log(c, sparams, rc == SASL_OK ? "allow" : "deny",
+			  rc != SASL_OK ? "canon_user"
+			  : (!msg.authzid[0] ||
+			     !strcmp(msg.authzid, oidc_result_username(res)))
+				  ? "ok"
+				  : "ok_authzid_to_proxy_policy",
+			  msg.authzid, &audit);
+		oidc_result_free(&res);
+		return rc;
+	case OIDC_CLASS_DENY:
+		audit_log(c, sparams, "deny", oidc_status_name(st), msg.authzid, &audit);
+		return send_error(c, sparams, OIDC_WIRE_INVALID_TOKEN, SASL_BADAUTH,
+				  msg.authzid, out, outlen);
+	case OIDC_CLASS_FORBIDDEN:
+		audit_log(c, sparams, "deny", oidc_status_name(st), msg.authzid, &audit);
+		return send_error(c, sparams, OIDC_WIRE_INSUFFICIENT_SCOPE, SASL_BADAUTH,
+				  msg.authzid, out, outlen);
+	case OIDC_CLASS_BADREQ:
+		audit_log(c, sparams, "deny", oidc_status_name(st), msg.authzid, &audit);
+		return send_error(c, sparams, OIDC_WIRE_INVALID_REQUEST, SASL_BADPROT,
+				  msg.authzid, out, outlen);
+	case OIDC_CLASS_UNAVAILABLE:
+		/* a temporary failure: Postfix answers 454, the client retries */
+		audit_log(c, sparams, "tempfail", oidc_status_name(st), msg.authzid,
+			  &audit);
+		sparams->utils->seterror(sparams->utils->conn, 0,
+					 "identity provider unavailable");
+		return SASL_TRYAGAIN;
+	default:
+		audit_log(c, sparams, "error", oidc_status_name(st), msg.authzid, &audit);
+		return SASL_FAIL;
+	}
+}
+
+int xo_server_step(void *conn_context, sasl_server_params_t *sparams,
+		   const char *clientin, unsigned clientinlen, const char **serverout,
+		   unsigned *serveroutlen, sasl_out_params_t *oparams)
+{
+	struct xo_conn *c = conn_context;
+	char fp[17];
+
+	*serverout = NULL;
+	*serveroutlen = 0;
+	if (c->state == XO_ERROR_SENT) {
+		/* RFC 7628 3.2.3: whatever comes now, this exchange has failed;
+		 * never a second attempt inside one exchange */
+		if (clientin && clientinlen) {
+			oidc_token_fingerprint(clientin, clientinlen, fp);
+			if (clientinlen == c->first_len && !strcmp(fp, c->first_fp))
+				return c->fail_rc;
+		}
+		if (oidc_wire_is_error_ack(c->mech, clientin ? clientin : "",
+					   clientin ? clientinlen : 0, NULL, 0))
+			return c->fail_rc;
+		return SASL_BADPROT;
+	}
+	if (!clientin || clientinlen == 0) {
+		/* no initial response: ask for it once with an empty challenge */
+		if (c->asked)
+			return SASL_BADPROT;
+		c->asked = true;
+		*serverout = "";
+		return SASL_CONTINUE;
+	}
+	return step_first(c, sparams, clientin, clientinlen, serverout, serveroutlen,
+			  oparams);
+}

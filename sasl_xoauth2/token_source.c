@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * token_source.c - tokens for the client plugin when the application does
+ * not hand one over: oidc_token_file (read at each use: an agent may
+ * rewrite it), or oidc_token_grant = client_credentials | refresh_token
+ * through the core's token endpoint client, cached in memory and renewed
+ * XO_RENEW_BEFORE seconds before it expires. A refresh token the provider
+ * rotates is kept in memory only (the file is never written).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "token_source.h"
+
+#define XO_TOKEN_FILE_MAX 65536
+#define XO_RENEW_BEFORE 30   /* seconds before exp */
+#define XO_NO_EXP_REUSE 60   /* reuse a token without expires_in this long */
+
+enum xo_grant {
+	XO_GRANT_CLIENT_CREDENTIALS,
+	XO_GRANT_REFRESH_TOKEN,
+};
+
+struct xo_token_source {
+	pthread_mutex_t lock;
+	enum xo_grant grant;
+	bool tried;             /* lazy context build attempted */
+	struct oidc_ctx *ctx;
+	char why[OIDC_DETAIL_MAX + 64];
+	char *refresh;          /* current refresh token */
+	char *access;           /* cached access token */
+	int64_t renew_at;       /* ctx clock: get a new one from then on */
+};
+
+static void wipe_free(char **p)
+{
+	if (*p) {
+		explicit_bzero(*p, strlen(*p));
+		free(*p);
+		*p = NULL;
+	}
+}
+
+/* The whole file, refusing anything but a small regular file. */
+static int read_token_file(const char *path, char **tok_out, size_t *len_out)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+	if (fd < 0)
+		return SASL_FAIL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    st.st_size > XO_TOKEN_FILE_MAX)
+		goto fail;
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		goto fail;
+	while (len < (size_t)st.st_size) {
+		n = read(fd, buf + len, (size_t)st.st_size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' '))
+		len--;
+	if (len == 0)
+		goto fail;
+	buf[len] = '\0';
+	close(fd);
+	*tok_out = buf;
+	*len_out = len;
+	return SASL_OK;
+fail:
+	if (buf) {
+		explicit_bzero(buf, (size_t)st.st_size + 1);
+		free(buf);
+	}
+	close(fd);
+	return SASL_FAIL;
+}
+
+int xo_token_source_new(const sasl_utils_t *utils, const struct xo_options *opts,
+			struct xo_token_source **src_out)
+{
+	struct xo_token_source *src;
+
+	(void)utils;
+	*src_out = NULL;
+	if (!opts->token_grant)
+		return SASL_OK;
+	src = calloc(1, sizeof(*src));
+	if (!src)
+		return SASL_NOMEM;
+	if (pthread_mutex_init(&src->lock, NULL) != 0) {
+		free(src);
+		return SASL_FAIL;
+	}
+	if (!strcmp(opts->token_grant, "refresh_token")) {
+		src->grant = XO_GRANT_REFRESH_TOKEN;
+	} else if (!strcmp(opts->token_grant, "client_credentials")) {
+		src->grant = XO_GRANT_CLIENT_CREDENTIALS;
+	} else {
+		/* reported at first use: plug_init must not fail */
+		src->tried = true;
+		snprintf(src->why, sizeof(src->why),
+			 "oidc_token_grant: must be client_credentials or refresh_token");
+	}
+	*src_out = src;
+	return SASL_OK;
+}
+
+void xo_token_source_free(struct xo_token_source **src)
+{
+	if (!src || !*src)
+		return;
+	oidc_ctx_free(&(*src)->ctx);
+	wipe_free(&(*src)->refresh);
+	wipe_free(&(*src)->access);
+	pthread_mutex_destroy(&(*src)->lock);
+	free(*src);
+	*src = NULL;
+}
+
+/* Under the lock: the context and, for refresh_token, the first token. */
+static void source_init(struct xo_token_source *src, const struct xo_options *opts)
+{
+	char *scope = NULL, *openid = NULL, *why = NULL;
+	size_t len;
+
+	src->tried = true;
+	if (xo_context_build(opts, &src->ctx, &scope, &openid, &why) != OIDC_OK) {
+		snprintf(src->why, sizeof(src->why), "%s", why ? why : "configuration refused");
+		free(why);
+		return;
+	}
+	free(scope);
+	free(openid);
+	if (src->grant == XO_GRANT_REFRESH_TOKEN &&
+	    (!opts->refresh_token_file ||
+	     read_token_file(opts->refresh_token_file, &src->refresh, &len) != SASL_OK)) {
+		snprintf(src->why, sizeof(src->why),
+			 "oidc_refresh_token_file: missing or unreadable");
+		oidc_ctx_free(&src->ctx);
+	}
+}
+
+/* Under the lock: one request to the token endpoint. */
+static int source_fetch(struct xo_token_source *src)
+{
+	struct oidc_tokens *t = NULL;
+	struct oidc_error err = { 0 };
+	enum oidc_status st;
+	int64_t now = oidc_ctx_now(src->ctx);
+
+	if (src->grant == XO_GRANT_REFRESH_TOKEN)
+		st = oidc_token_refresh(src->ctx, NULL, src->refresh, &t, &err);
+	else
+		st = oidc_token_client_credentials(src->ctx, NULL, &t, &err);
+	if (st != OIDC_OK) {
+		snprintf(src->why, sizeof(src->why), "token endpoint: %s (%s)",
+			 err.detail[0] ? err.detail : oidc_status_text(st),
+			 oidc_status_name(st));
+		return oidc_status_class(st) == OIDC_CLASS_UNAVAILABLE ? SASL_TRYAGAIN
+								       : SASL_FAIL;
+	}
+	wipe_free(&src->access);
+	src->access = t->access_token;
+	t->access_token = NULL;
+	if (t->refresh_token) {
+		/* RFC 6749 6: the provider may rotate the refresh token */
+		wipe_free(&src->refresh);
+		src->refresh = t->refresh_token;
+		t->refresh_token = NULL;
+	}
+	if (t->expires_at > 0)
+		src->renew_at = t->expires_at - XO_RENEW_BEFORE;
+	else
+		src->renew_at = now + XO_NO_EXP_REUSE;
+	oidc_tokens_free(&t);
+	return SASL_OK;
+}
+
+static int source_get(struct xo_token_source *src, const struct xo_options *opts,
+		      char **tok_out, size_t *len_out, char *why, size_t why_cap)
+{
+	int rc = SASL_OK;
+
+	pthread_mutex_lock(&src->lock);
+	if (!src->tried)
+		source_init(src, opts);
+	if (!src->ctx) {
+		rc = SASL_FAIL;
+	} else if (!src->access || oidc_ctx_now(src->ctx) >= src->renew_at) {
+		rc = source_fetch(src);
+	}
+	if (rc == SASL_OK) {
+		*tok_out = strdup(src->access);
+		*len_out = *tok_out ? strlen(*tok_out) : 0;
+		if (!*tok_out)
+			rc = SASL_NOMEM;
+	} else {
+		snprintf(why, why_cap, "%s", src->why);
+	}
+	pthread_mutex_unlock(&src->lock);
+	return rc;
+}
+
+int xo_token_source_get(struct xo_token_source *src, const struct xo_options *opts,
+			char **tok_out, size_t *len_out, char *why, size_t why_cap)
+{
+	*tok_out = NULL;
+	*len_out = 0;
+	if (why_cap)
+		why[0] = '\0';
+	if (opts->token_file) {
+		if (read_token_file(opts->token_file, tok_out, len_out) == SASL_OK)
+			return SASL_OK;
+		snprintf(why, why_cap, "oidc_token_file: missing or unreadable");
+		return SASL_FAIL;
+	}
+	if (src)
+		return source_get(src, opts, tok_out, len_out, why, why_cap);
+	return SASL_OK;
+}

@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# tests/postfix/t_postfix.sh - the SASL plugin inside a real Postfix smtpd (Cyrus SASL,
+# smtpd_sasl_type = cyrus, plugin from build/sasl2), driven by real clients: curl
+# --oauth2-bearer and Python's smtplib. Tokens: JWTs made here by PyJWT (jwks_file
+# config), and access tokens from the real OpenID provider (tests/idp) for the network
+# cases (keys from the provider; provider down with a cold cache gives 454).
+# Runs in private network and PID namespaces: every daemon dies with it.
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT" || exit 1
+if [ "${OIDC_PF_IN_NS:-}" != 1 ]; then
+	OIDC_PF_IN_NS=1 exec unshare -n -p -f --mount-proc bash "${BASH_SOURCE[0]}" "$@"
+fi
+ip link set lo up || { echo "not ok - postfix: ip link set lo up failed"; exit 1; }
+
+. tests/lib/testlib.sh
+. tests/idp/lib.sh
+. tests/postfix/lib.sh
+t_init postfix "$@"
+trap 'pf_stop; idp_cleanup; t_cleanup' EXIT
+chmod 755 "$T_TMP"
+[ -f "$BUILD_DIR/sasl2/libsasl_xoauth2.so" ] ||
+	{ not_ok "postfix: $BUILD_DIR/sasl2/libsasl_xoauth2.so missing (run make)"; t_done; exit 1; }
+command -v postfix >/dev/null || { not_ok "postfix: postfix is not installed"; t_done; exit 1; }
+
+# ---- keys and tokens made by PyJWT (not by our code) ------------------------------
+K=$T_TMP/keys
+mkdir -p "$K" && chmod 755 "$K"
+"$PY" - "$K" <<'PYEOF' || not_ok "postfix: make keys"
+import json, sys
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+d = sys.argv[1]
+key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+open(d + "/key.pem", "wb").write(key.private_bytes(serialization.Encoding.PEM,
+    serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+pub = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+pub.update(kid="pf1", alg="RS256", use="sig")
+open(d + "/jwks.json", "w").write(json.dumps({"keys": [pub]}))
+PYEOF
+chmod 644 "$K/jwks.json"
+# mint SUB EXP_SECONDS [PAD_BYTES] > file
+mint() {
+	"$PY" - "$K/key.pem" "$@" <<'PYEOF'
+import sys, time
+import jwt
+key = open(sys.argv[1], "rb").read()
+now = int(time.time())
+claims = {"iss": "https://jwt.example.test", "aud": "smtp", "sub": sys.argv[2],
+          "iat": now, "exp": now + int(sys.argv[3]), "scope": "mail.send"}
+if len(sys.argv) > 4:
+    claims["pad"] = "p" * int(sys.argv[4])
+print(jwt.encode(claims, key, algorithm="RS256", headers={"kid": "pf1", "typ": "at+jwt"}))
+PYEOF
+}
+mint alice 600 >"$T_TMP/alice.tok"
+mint bob 600 >"$T_TMP/bob.tok"
+mint alice -3600 >"$T_TMP/expired.tok"
+mint alice 600 5800 >"$T_TMP/big.tok"
+chmod 644 "$T_TMP"/*.tok
+
+# ---- the real provider (network key source) --------------------------------------
+D=$T_TMP/idp
+mkdir -p "$D"
+if idp_make_ca "$D" >/dev/null 2>&1 && idp_make_keys "$D" >/dev/null 2>&1 && idp_start "$D" 8443
+then
+	ok "postfix: OpenID provider up"
+	chmod 755 "$D"; chmod 644 "$D/ca.pem"
+	idp_token_cc api://mail mail.send alice >"$T_TMP/idp_alice.tok" ||
+		not_ok "postfix: provider token"
+	chmod 644 "$T_TMP/idp_alice.tok"
+else
+	not_ok "postfix: start the OpenID provider"
+fi
+
+# ---- Postfix: one smtpd per SASL configuration -------------------------------------
+P=$T_TMP/pf
+pf_setup "$P" || not_ok "postfix: set up the instance"
+jwt_conf() {   # extra lines
+	printf '%s\n' "oidc_issuer: https://jwt.example.test" "oidc_audience: smtp" \
+		"oidc_jwks_file: $K/jwks.json" "oidc_required_scopes: mail.send" "$@"
+}
+jwt_conf "mech_list: OAUTHBEARER XOAUTH2" "oidc_sasl_hosts: 127.0.0.1" "oidc_sasl_port: 2525" \
+	>"$P/etc/sasl/smtpd.conf"
+jwt_conf "mech_list: XOAUTH2" >"$P/etc/sasl/smtpd-xo.conf"
+mkdir -p "$T_TMP/cache-net" "$T_TMP/cache-cold"
+chown postfix: "$T_TMP/cache-net" "$T_TMP/cache-cold"
+chmod 700 "$T_TMP/cache-net" "$T_TMP/cache-cold"
+net_conf() {   # CACHE_DIR
+	printf '%s\n' "mech_list: OAUTHBEARER XOAUTH2" "oidc_issuer: ${IDP_ISSUER:-https://127.0.0.1:8443}" \
+		"oidc_audience: api://mail" "oidc_ca_file: $D/ca.pem" "oidc_cache_dir: $1" \
+		"oidc_username_claim: preferred_username" "oidc_http_timeout: 3"
+}
+net_conf "$T_TMP/cache-net" >"$P/etc/sasl/smtpd-net.conf"
+net_conf "$T_TMP/cache-cold" >"$P/etc/sasl/smtpd-cold.conf"
+chmod 644 "$P"/etc/sasl/*.conf
+pf_service 2525 smtpd
+pf_service 2526 smtpd-xo
+pf_service 2527 smtpd-net
+pf_service 2528 smtpd-cold
+if pf_start && pf_wait_port 2525; then
+	ok "postfix: started with smtpd_sasl_type = cyrus and the plugin"
+else
+	not_ok "postfix: start" "$(tail -n 20 "$P/maillog" 2>/dev/null)"
+	t_done
+	exit 1
+fi
+
+# ---- curl --oauth2-bearer ----------------------------------------------------------
+printf 'Subject: t\r\n\r\nhello\r\n' >"$T_TMP/msg"
+curl_send() {   # PORT USER TOKENFILE
+	T_LAST=(curl smtp://127.0.0.1:"$1" --user "$2:" --oauth2-bearer "<$3>")
+	curl -sS --max-time 20 "smtp://127.0.0.1:$1" --mail-from a@example.test \
+		--mail-rcpt b@example.test --upload-file "$T_TMP/msg" --user "$2:" \
+		--oauth2-bearer "$(cat "$3")" >"$OUT" 2>"$ERR"
+	RC=$?
+}
+curl_send 2525 alice "$T_TMP/alice.tok"
+expect_exit "curl OAUTHBEARER (host/port kvpairs checked): mail accepted" 0
+check "curl OAUTHBEARER: Postfix logs sasl_method=OAUTHBEARER, sasl_username=alice" \
+	grep -q 'sasl_method=OAUTHBEARER, sasl_username=alice' "$P/maillog"
+curl_send 2526 alice "$T_TMP/alice.tok"
+expect_exit "curl XOAUTH2 (only XOAUTH2 offered): mail accepted" 0
+check "curl XOAUTH2: Postfix logs sasl_method=XOAUTH2, sasl_username=alice" \
+	grep -q 'sasl_method=XOAUTH2, sasl_username=alice' "$P/maillog"
+curl_send 2525 alice "$T_TMP/bob.tok"
+expect_exit "curl with bob's token as alice: login denied (curl 67)" 67
+
+# ---- smtplib ------------------------------------------------------------------------
+smtp() {   # NAME PORT MECH TOKFILE AUTHZID MODE PYEXPR
+	local name=$1
+	T_LAST=(smtp_auth.py "$2" "$3" "$4" "$5" "$6")
+	"$PY" tests/postfix/smtp_auth.py "$2" "$3" "$4" "$5" "$6" >"$OUT" 2>"$ERR"
+	RC=$?
+	if "$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["challenge"] or {}
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$OUT" "$7" 2>/dev/null; then
+		ok "$name"
+	else
+		not_ok "$name" "not true: $7" "$(t_last_run)"
+	fi
+}
+smtp "smtplib OAUTHBEARER: 235" 2525 OAUTHBEARER "$T_TMP/alice.tok" alice ack \
+	'd["code"] == 235 and d["challenge"] is None'
+smtp "smtplib XOAUTH2: 235" 2525 XOAUTH2 "$T_TMP/alice.tok" alice ack 'd["code"] == 235'
+smtp "smtplib OAUTHBEARER expired: invalid_token challenge, %x01, 535" 2525 OAUTHBEARER \
+	"$T_TMP/expired.tok" alice ack \
+	'c.get("status") == "invalid_token" and c.get("scope") == "mail.send" and d["code"] == 535'
+check "expired token: audit reason token_expired" \
+	grep -q 'result=deny reason=token_expired' "$P/maillog"
+smtp "smtplib XOAUTH2 expired: 401 challenge, empty answer, 535" 2525 XOAUTH2 \
+	"$T_TMP/expired.tok" alice ack 'c.get("status") == "401" and d["code"] == 535'
+smtp "smtplib OAUTHBEARER: original message again after the challenge: 535" 2525 \
+	OAUTHBEARER "$T_TMP/expired.tok" alice resend \
+	'c.get("status") == "invalid_token" and d["code"] == 535'
+smtp "smtplib OAUTHBEARER: abort after the challenge: 501" 2525 OAUTHBEARER \
+	"$T_TMP/expired.tok" alice abort 'c.get("status") == "invalid_token" and d["code"] == 501'
+smtp "smtplib: bob's token with a=alice refused (535)" 2525 OAUTHBEARER "$T_TMP/bob.tok" \
+	alice ack 'd["code"] == 535'
+smtp "smtplib XOAUTH2: bob's token with user=alice refused (535)" 2525 XOAUTH2 \
+	"$T_TMP/bob.tok" alice ack 'd["code"] == 535'
+smtp "smtplib: an 8 KB token passes ($(wc -c <"$T_TMP/big.tok") bytes)" 2525 OAUTHBEARER \
+	"$T_TMP/big.tok" alice ack 'd["code"] == 235'
+if [ -n "$IDP_PID" ]; then
+	smtp "provider token, keys from the provider: 235" 2527 OAUTHBEARER \
+		"$T_TMP/idp_alice.tok" alice ack 'd["code"] == 235'
+	idp_stop
+	smtp "provider down, cold cache: temporary failure 454" 2528 OAUTHBEARER \
+		"$T_TMP/idp_alice.tok" alice ack 'd["code"] == 454 and d["challenge"] is None'
+	smtp "provider down, warm cache in the running smtpd: still 235" 2527 XOAUTH2 \
+		"$T_TMP/idp_alice.tok" alice ack 'd["code"] == 235'
+	check "provider down: audit reason idp_unreachable" \
+		grep -q 'result=tempfail reason=idp_unreachable' "$P/maillog"
+fi
+if grep -qF "$(cut -d. -f3 "$T_TMP/alice.tok")" "$P/maillog"; then
+	not_ok "maillog never holds a token signature"
+else
+	ok "maillog never holds a token signature"
+fi
+[ "$T_FAIL" -eq 0 ] || t_diag "maillog tail:" "$(tail -n 30 "$P/maillog")"
+t_done
