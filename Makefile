@@ -6,6 +6,7 @@
 #   make bench           benchmarks (BENCH lines)
 #   make fuzz            libFuzzer harnesses (clang), FUZZ_SECONDS each
 #   make WERROR=1        warnings are errors (CI)
+#   make demo            end-to-end demo: provider, Dovecot, Postfix (root)
 
 PKGS := openssl jansson libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
@@ -73,7 +74,7 @@ SO_LDFLAGS := -shared -Wl,--no-undefined $(LDFLAGS_ALL)
 TEST_BINS = $(UNIT_BIN) $(VEC_BIN) $(REPLAY_BIN) $(PAM_DRIVER)
 TEST_HDRS := $(wildcard tests/unit/*.h) $(wildcard common/*.h)
 
-.PHONY: all check bench fuzz clean format
+.PHONY: all check bench fuzz clean format demo
 all: $(CORE_LIB) $(CLI) $(ADAPTERS)
 
 $(BUILD)/obj/%.o: %.c common/oidc.h common/internal.h
@@ -175,6 +176,10 @@ fuzz: $(FUZZ_BIN)
 			-artifact_prefix=$(BUILD)/fuzz/$$n- \
 			$(BUILD)/fuzz/corpus-$$n tests/fuzz/corpus/$${n#fuzz_}; \
 	done
+
+# ---- demo: installs what is missing (root), builds, runs the flow --------
+demo:
+	@MAKE="$(MAKE)" examples/demo/demo.sh
 
 format:
 	clang-format -i common/*.c common/*.h tools/*.c tests/unit/*.c tests/unit/*.h
