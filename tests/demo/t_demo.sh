@@ -18,13 +18,15 @@ if [ "$(id -u)" != 0 ]; then
 	t_done
 	exit 1
 fi
+# the host's files the demo replaces in its namespace (other tests may add
+# and remove their own /etc/pam.d files meanwhile: files present before and
+# after must be unchanged)
 host_state() {
 	sha256sum /etc/passwd /etc/shadow
-	ls -la --time-style=+%s /etc/pam.d
-	stat -c '%n %F %t:%T' /dev/null /dev/zero /dev/urandom
-	grep -c . /proc/self/mountinfo
+	stat -c '%n %F %t:%T' /dev/null /dev/zero /dev/urandom /dev/tty
 }
 host_state >"$T_TMP/host.before"
+(cd /etc/pam.d && sha256sum -- *) >"$T_TMP/pam.before" 2>/dev/null
 
 t0=$SECONDS
 DEMO_SKIP_INSTALL=1 timeout 170 examples/demo/demo.sh >"$OUT" 2>"$ERR" </dev/null
@@ -138,12 +140,17 @@ if [ -n "$WD" ] && pgrep -f -- "$WD" >/dev/null; then
 else
 	ok "demo: no process of the demo survives"
 fi
-host_state >"$T_TMP/host.after"
-if cmp -s "$T_TMP/host.before" "$T_TMP/host.after"; then
-	ok "demo: host /etc/passwd, /etc/shadow, /etc/pam.d, /dev and mounts unchanged"
+host_state >"$T_TMP/host.after" 2>&1
+(cd /etc/pam.d && sha256sum -- *) >"$T_TMP/pam.after" 2>/dev/null
+awk 'NR == FNR { a[$2] = $1; next } ($2 in a) && a[$2] != $1 { print "changed: /etc/pam.d/" $2 }' \
+	"$T_TMP/pam.before" "$T_TMP/pam.after" >>"$T_TMP/host.after"
+if cmp -s "$T_TMP/host.before" "$T_TMP/host.after" && [ ! -e /etc/pam.d/oidc-demo ] &&
+	! grep -q oidc-demo /proc/self/mountinfo; then
+	ok "demo: host /etc/passwd, /etc/shadow, /etc/pam.d, /dev unchanged, no mount left"
 else
-	not_ok "demo: host /etc/passwd, /etc/shadow, /etc/pam.d, /dev and mounts unchanged" \
-		"$(diff "$T_TMP/host.before" "$T_TMP/host.after" | head -n 10)"
+	not_ok "demo: host /etc/passwd, /etc/shadow, /etc/pam.d, /dev unchanged, no mount left" \
+		"$(diff "$T_TMP/host.before" "$T_TMP/host.after" | head -n 10)" \
+		"$(ls -l /etc/pam.d/oidc-demo 2>&1; grep oidc-demo /proc/self/mountinfo | head -n 3)"
 fi
 t_diag "the demo took $took s (goal: under 60 s; not a check: the machine may be loaded)"
 [ "$T_FAIL" -eq 0 ] || t_diag "demo output:" "$(cat "$OUT")"
