@@ -43,7 +43,7 @@ demo_install() {
 		if [ ${#missing[@]} -gt 0 ]; then
 			echo "Install what is missing, as root:"
 			echo "  echo 'postfix postfix/main_mailer_type select Local only' | debconf-set-selections"
-			echo "  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
+			echo "  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
 		fi
 		[ -f tests/idp/node_modules/oidc-provider/package.json ] ||
 			echo "  npm ci --prefix tests/idp --no-audit --no-fund"
@@ -117,7 +117,13 @@ die() {
 	printf '\ndemo: stopped after a failed setup step (%d ok, %d failed)\n' "$N_OK" "$N_FAIL"
 	exit 1
 }
-fp() { printf '%s' "$1" | sha256sum | cut -c1-16; }   # the audit lines' token=sha256:...
+fp() { printf '%s' "$1" | sha256sum | cut -c1-16; }
+# jget FILE KEY...: a member of the JSON object in FILE (strings raw)
+jget() { "$PY" -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+for k in sys.argv[2:]:
+    d = d.get(k) if isinstance(d, dict) else None
+print(d if isinstance(d, (str, int)) else json.dumps(d))' "$@" 2>/dev/null; }   # the audit lines' token=sha256:...
 # audit_syslog PATTERN / audit_maillog PATTERN: wait for the audit line, print it
 audit_syslog() {
 	log_wait "$1" || return 1
@@ -239,11 +245,6 @@ printf 'From: alice@example.test\r\nTo: bob@example.test\r\nSubject: hello\r\n\r
 # ---- 1-2: the client names its user; the server says where to sign in -------
 step 1 "the client names its user (alice), with no token yet"
 "$PY" examples/demo/smtp_probe.py "$SMTP_PORT" alice >"$T/probe.json" 2>"$T/probe.err"
-jget() { "$PY" -c 'import json,sys
-d = json.load(open(sys.argv[1]))
-for k in sys.argv[2:]:
-    d = d.get(k) if isinstance(d, dict) else None
-print(d if isinstance(d, (str, int)) else json.dumps(d))' "$@" 2>/dev/null; }
 say "S: 250-AUTH $(jget "$T/probe.json" mechanisms | xargs)"
 say "C: AUTH OAUTHBEARER $(jget "$T/probe.json" client_message)    (base64 on the wire; auth= empty)"
 [ "$(jget "$T/probe.json" client_message)" = 'n,a=alice,^Aauth=^A^A' ] &&
@@ -370,7 +371,7 @@ step 7 "the SMTP session is authenticated"
 	fail "SMTP AUTH with the token" "curl exit $SMTP_RC" "$(tail -n 3 "$T/smtp.err")"
 
 # ---- refused: another user's token --------------------------------------------
-step refused "bob signs in too; his token is presented as alice's"
+step refused "refused: another user's token (IMAP), an expired token (SMTP)"
 if idp_device_login bob api://mail "openid profile mail.read"; then
 	BOB=$IDP_ACCESS_TOKEN
 	pass "bob's token from the provider (device flow, approved by the demo): sha256:$(fp "$BOB")"
