@@ -20,17 +20,13 @@
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT" || exit 1
-if [ "${OIDC_BENCH_IN_NS:-}" != 1 ]; then
-	OIDC_OUTER_MNTNS=$(readlink /proc/self/ns/mnt) OIDC_BENCH_IN_NS=1 \
-		exec unshare -n -p -f --mount-proc bash "${BASH_SOURCE[0]}" "$@"
-fi
-ip link set lo up || { echo "dovecot_imap: ip link set lo up failed" >&2; exit 1; }
 BUILD_DIR=${BUILD_DIR:-build}
 PY=/usr/bin/python3
+. tests/pam/lib.sh
+pam_enter_ns dovecot_imap "${BASH_SOURCE[0]}" "$@"
 SECS=${BENCH_IMAP_SECONDS:-2}
 ROUNDS=${BENCH_IMAP_ROUNDS:-3}
 CONNS=${BENCH_IMAP_CONNS:-8}
-. tests/pam/lib.sh
 . tests/idp/lib.sh
 . tests/dovecot/lib.sh
 T=$(mktemp -d /tmp/oidc-bench-imap-XXXXXX) || exit 1
@@ -40,7 +36,7 @@ fail() { echo "dovecot_imap: $*" >&2; exit 1; }
 
 [ -f "$PAM_SO" ] || fail "$PAM_SO not built (make)"
 pam_private_etc "$T/pam.d" || fail "private /etc/pam.d"
-mkdir -p "$T/etc" "$T/cache" && chmod 700 "$T/cache"
+mkdir -p "$T/etc"
 cp /etc/passwd /etc/shadow /etc/group "$T/etc/"
 HASH=$("$PY" -W ignore -c 'import crypt, secrets, string
 a = "./" + string.digits + string.ascii_letters
@@ -53,16 +49,8 @@ for f in passwd shadow group; do
 	mount --bind "$T/etc/$f" "/etc/$f" || fail "private /etc/$f"
 done
 
-idp_make_ca "$T/idp" >/dev/null 2>&1 && idp_make_keys "$T/idp" >/dev/null 2>&1 &&
-	idp_start "$T/idp" 8443 || fail "start the OpenID provider"
-cat >"$T/oidc.conf" <<EOF
-issuer = $IDP_ISSUER
-audience = api://mail
-ca_file = $IDP_CA
-cache_dir = $T/cache
-username_claim = preferred_username
-EOF
-chmod 644 "$T/oidc.conf"
+pam_idp_up "$T/idp" || fail "start the OpenID provider"
+pam_idp_conf "$T/oidc.conf" "$T/cache"
 echo "auth required $PAM_SO config=$T/oidc.conf
 account required $PAM_SO config=$T/oidc.conf" >"$T/pam.d/bench-oidc"
 echo "auth required pam_permit.so
