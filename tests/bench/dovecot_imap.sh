@@ -34,7 +34,7 @@ chmod 755 "$T"
 trap 'dovecot_stop; idp_cleanup; rm -rf --one-file-system "$T"' EXIT
 fail() { echo "dovecot_imap: $*" >&2; exit 1; }
 
-[ -f "$PAM_SO" ] || fail "$PAM_SO not built (make)"
+[ -f "$PAM_SO_HOST" ] || fail "$PAM_SO_HOST not built (make)"
 pam_private_etc "$T/pam.d" || fail "private /etc/pam.d"
 mkdir -p "$T/etc"
 cp /etc/passwd /etc/shadow /etc/group "$T/etc/"
@@ -51,8 +51,8 @@ done
 
 pam_idp_up "$T/idp" || fail "start the OpenID provider"
 pam_idp_conf "$T/oidc.conf" "$T/cache"
-echo "auth required $PAM_SO config=$T/oidc.conf
-account required $PAM_SO config=$T/oidc.conf" >"$T/pam.d/bench-oidc"
+echo "auth required $PAM_SO_HOST config=$T/oidc.conf
+account required $PAM_SO_HOST config=$T/oidc.conf" >"$T/pam.d/bench-oidc"
 echo "auth required pam_permit.so
 account required pam_permit.so" >"$T/pam.d/bench-permit"
 echo "auth required pam_unix.so

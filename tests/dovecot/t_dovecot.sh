@@ -16,7 +16,7 @@ trap 'dovecot_stop; idp_cleanup; t_cleanup' EXIT
 chmod 755 "$T_TMP"
 
 command -v dovecot >/dev/null || { not_ok "dovecot: dovecot is not installed"; t_done; exit 1; }
-[ -f "$PAM_SO" ] || { not_ok "dovecot: $PAM_SO is built"; t_done; exit 1; }
+[ -f "$PAM_SO_HOST" ] || { not_ok "dovecot: $PAM_SO_HOST is built"; t_done; exit 1; }
 pam_devlog "$T_TMP" || { not_ok "dovecot: private /dev/log"; t_done; exit 1; }
 pam_private_etc "$T_TMP/pam.d" || { not_ok "dovecot: private /etc/pam.d"; t_done; exit 1; }
 
@@ -24,8 +24,8 @@ pam_idp_up "$T_TMP/idp" || { not_ok "dovecot: start the OpenID provider"; t_done
 pam_idp_conf "$T_TMP/oidc.conf" "$T_TMP/cache"
 SVC=oidc-dovecot-test
 cat >"$T_TMP/pam.d/$SVC" <<EOF
-auth required $PAM_SO config=$T_TMP/oidc.conf
-account required $PAM_SO config=$T_TMP/oidc.conf
+auth required $PAM_SO_HOST config=$T_TMP/oidc.conf
+account required $PAM_SO_HOST config=$T_TMP/oidc.conf
 EOF
 
 dovecot_start "$T_TMP/dovecot" 1143 "passdb {

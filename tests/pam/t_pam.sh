@@ -278,12 +278,12 @@ expect_out "provider down, cold cache: PAM_AUTHINFO_UNAVAIL" "auth=PAM_AUTHINFO_
 expect_log "provider down, cold cache: reason idp_unreachable" 'result=deny reason=(idp_unreachable|keys_unavailable)'
 
 # ---- the shared object --------------------------------------------------------
-if "$PY" -c 'import ctypes, os, sys; ctypes.CDLL(sys.argv[1], os.RTLD_NOW)' "$PAM_SO"; then
+if "$PY" -c 'import ctypes, os, sys; ctypes.CDLL(sys.argv[1], os.RTLD_NOW)' "$PAM_SO_HOST"; then
 	ok "dlopen RTLD_NOW resolves every symbol"
 else
 	not_ok "dlopen RTLD_NOW resolves every symbol"
 fi
-EXPORTS=$(nm -D --defined-only "$PAM_SO" | awk '{print $3}' | sort | tr '\n' ' ')
+EXPORTS=$(nm -D --defined-only "$PAM_SO_HOST" | awk '{print $3}' | sort | tr '\n' ' ')
 if [ "$EXPORTS" = "pam_sm_acct_mgmt pam_sm_authenticate pam_sm_close_session pam_sm_open_session pam_sm_setcred " ]; then
 	ok "only pam_sm_* exported"
 else

@@ -28,7 +28,7 @@ chmod 755 "$T_TMP"
 
 [ -x /usr/sbin/sshd ] && command -v ssh >/dev/null ||
 	{ not_ok "sshd: openssh-server and openssh-client are installed"; t_done; exit 1; }
-[ -f "$PAM_SO" ] || { not_ok "sshd: $PAM_SO is built"; t_done; exit 1; }
+[ -f "$PAM_SO_HOST" ] || { not_ok "sshd: $PAM_SO_HOST is built"; t_done; exit 1; }
 pam_devlog "$T_TMP" || { not_ok "sshd: private /dev/log"; t_done; exit 1; }
 pam_private_etc "$T_TMP/pam.d" || { not_ok "sshd: private /etc/pam.d"; t_done; exit 1; }
 
@@ -52,8 +52,8 @@ pam_idp_conf "$T_TMP/oidc.conf" "$T_TMP/cache" "client_id = oidc-auth-device" \
 
 SVC=sshd-oidctest
 cat >"$T_TMP/pam.d/$SVC" <<EOF
-auth required $PAM_SO config=$T_TMP/oidc.conf mode=device
-account required $PAM_SO config=$T_TMP/oidc.conf
+auth required $PAM_SO_HOST config=$T_TMP/oidc.conf mode=device
+account required $PAM_SO_HOST config=$T_TMP/oidc.conf
 session required pam_permit.so
 EOF
 ln -s /usr/sbin/sshd "$T_TMP/$SVC"
