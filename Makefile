@@ -102,7 +102,7 @@ $(BUILD)/tests/pam_driver: tests/pam/pam_driver.c
 
 $(PAM_SO): $(PAM_OBJ) $(CORE_LIB) pam_oidc/pam_oidc.map
 	@mkdir -p $(dir $@)
-	$(CC) $(SO_LDFLAGS) -Wl,--version-script=pam_oidc/pam_oidc.map -o $@ \
+	$(CC) $(SO_LDFLAGS) -Wl,-z,nodelete -Wl,--version-script=pam_oidc/pam_oidc.map -o $@ \
 		$(PAM_OBJ) $(CORE_LIB) $(PKG_LIBS) $(QR_LIBS) $(PAM_LIBS)
 
 # ---- sasl_xoauth2 --------------------------------------------------------

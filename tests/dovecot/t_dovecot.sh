@@ -6,18 +6,9 @@
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT" || exit 1
-if [ ! -f tests/idp/node_modules/oidc-provider/package.json ]; then
-	echo "not ok - dovecot: oidc-provider missing: run npm ci --prefix tests/idp (or .ci/run)"
-	exit 1
-fi
-if [ "${OIDC_DOVECOT_IN_NS:-}" != 1 ]; then
-	OIDC_OUTER_MNTNS=$(readlink /proc/self/ns/mnt) OIDC_DOVECOT_IN_NS=1 \
-		exec unshare -n -p -f --mount-proc bash "${BASH_SOURCE[0]}" "$@"
-fi
-ip link set lo up || { echo "not ok - dovecot: ip link set lo up failed"; exit 1; }
-
 . tests/lib/testlib.sh
 . tests/pam/lib.sh
+pam_enter_ns dovecot "${BASH_SOURCE[0]}" "$@"
 . tests/idp/lib.sh
 . tests/dovecot/lib.sh
 t_init dovecot "$@"
@@ -25,26 +16,16 @@ trap 'dovecot_stop; idp_cleanup; t_cleanup' EXIT
 chmod 755 "$T_TMP"
 
 command -v dovecot >/dev/null || { not_ok "dovecot: dovecot is not installed"; t_done; exit 1; }
-[ -f "$PAM_SO" ] || { not_ok "dovecot: $PAM_SO is built"; t_done; exit 1; }
+[ -f "$PAM_SO_HOST" ] || { not_ok "dovecot: $PAM_SO_HOST is built"; t_done; exit 1; }
 pam_devlog "$T_TMP" || { not_ok "dovecot: private /dev/log"; t_done; exit 1; }
 pam_private_etc "$T_TMP/pam.d" || { not_ok "dovecot: private /etc/pam.d"; t_done; exit 1; }
 
-D=$T_TMP/idp
-mkdir -p "$D" "$T_TMP/cache" && chmod 700 "$T_TMP/cache"
-idp_make_ca "$D" >/dev/null 2>&1 && idp_make_keys "$D" >/dev/null 2>&1 &&
-	idp_start "$D" 8443 || { not_ok "dovecot: start the OpenID provider"; t_done; exit 1; }
-cat >"$T_TMP/oidc.conf" <<EOF
-issuer = $IDP_ISSUER
-audience = api://mail
-ca_file = $IDP_CA
-cache_dir = $T_TMP/cache
-username_claim = preferred_username
-EOF
-chmod 644 "$T_TMP/oidc.conf"
+pam_idp_up "$T_TMP/idp" || { not_ok "dovecot: start the OpenID provider"; t_done; exit 1; }
+pam_idp_conf "$T_TMP/oidc.conf" "$T_TMP/cache"
 SVC=oidc-dovecot-test
 cat >"$T_TMP/pam.d/$SVC" <<EOF
-auth required $PAM_SO config=$T_TMP/oidc.conf
-account required $PAM_SO config=$T_TMP/oidc.conf
+auth required $PAM_SO_HOST config=$T_TMP/oidc.conf
+account required $PAM_SO_HOST config=$T_TMP/oidc.conf
 EOF
 
 dovecot_start "$T_TMP/dovecot" 1143 "passdb {

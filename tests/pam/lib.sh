@@ -5,7 +5,13 @@
 # private mount namespace (unshare -n -p -f --mount-proc): pam_devlog
 # replaces /dev there, so nothing here touches the host's /dev.
 
+BUILD_DIR=${BUILD_DIR:-build}
 PAM_SO=$ROOT/$BUILD_DIR/pam_oidc.so
+# Real daemons (Dovecot, sshd) are not built with the sanitizers, and an
+# ASan module cannot be loaded into them: they get the normal build, and
+# tests/pam/t_pam.sh (its driver is sanitized too) covers the ASan build.
+PAM_SO_HOST=$PAM_SO
+[ "${SANITIZE:-}" = 1 ] && PAM_SO_HOST=$ROOT/build/pam_oidc.so
 PAM_DRIVER=$ROOT/$BUILD_DIR/tests/pam_driver
 SYSLOG=
 SYSLOG_MARK=0
@@ -79,11 +85,52 @@ expect_log() {
 	fi
 }
 
-# expect_out NAME LINE: the last driver run printed exactly LINE.
+# expect_out NAME LINE: the last run printed exactly LINE and exited 0
+# (under SANITIZE=1 a sanitizer report makes the driver exit non-zero).
 expect_out() {
-	if grep -qxF -- "$2" "$OUT"; then
+	if [ "$RC" = 0 ] && grep -qxF -- "$2" "$OUT"; then
 		ok "$1"
 	else
 		not_ok "$1" "expected '$2'" "$(t_last_run)"
 	fi
+}
+
+# pam_enter_ns NAME SCRIPT ARGS...: run SCRIPT again in private network, PID
+# and mount namespaces (once; OIDC_OUTER_MNTNS tells pam_devlog and
+# pam_private_etc that they are in a private mount namespace), then bring
+# up its loopback. With NAME=provider the npm provider must be installed.
+pam_enter_ns() {
+	local name=$1 script=$2
+	shift 2
+	if [ ! -f "$ROOT/tests/idp/node_modules/oidc-provider/package.json" ]; then
+		echo "not ok - $name: oidc-provider missing: run npm ci --prefix tests/idp (or .ci/run)"
+		exit 1
+	fi
+	if [ "${OIDC_PAM_NS:-}" != "$name" ]; then
+		OIDC_OUTER_MNTNS=$(readlink /proc/self/ns/mnt) OIDC_PAM_NS=$name \
+			exec unshare -n -p -f --mount-proc bash "$script" "$@"
+	fi
+	ip link set lo up || { echo "not ok - $name: ip link set lo up failed"; exit 1; }
+}
+
+# pam_idp_up DIR [PORT]: CA, keys and the OpenID provider (tests/idp).
+pam_idp_up() {
+	mkdir -p "$1" && idp_make_ca "$1" >/dev/null 2>&1 &&
+		idp_make_keys "$1" >/dev/null 2>&1 && idp_start "$1" "${2:-8443}"
+}
+
+# pam_idp_conf FILE CACHE_DIR [LINES...]: an oidc-auth.conf trusting the
+# provider for api://mail tokens, user names from preferred_username.
+pam_idp_conf() {
+	local file=$1 cache=$2
+	shift 2
+	mkdir -p "$cache" && chmod 700 "$cache" || return 1
+	{
+		echo "issuer = $IDP_ISSUER"
+		echo "audience = api://mail"
+		echo "ca_file = $IDP_CA"
+		echo "cache_dir = $cache"
+		echo "username_claim = preferred_username"
+		printf '%s\n' "$@"
+	} >"$file" && chmod 644 "$file"
 }

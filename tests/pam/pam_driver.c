@@ -13,7 +13,10 @@
  *   PAM_DRIVER_ECHO_ON answer to PAM_PROMPT_ECHO_ON ("" = just Enter);
  *   PAM_DRIVER_WAIT    a file: ECHO_ON is answered once it exists (the test
  *                      creates it after approving a device login);
- *   PAM_DRIVER_LOG     file receiving every message and prompt.
+ *   PAM_DRIVER_LOG     file receiving every message and prompt;
+ *   PAM_DRIVER_REPEAT  run the whole transaction N times in this process
+ *                      (profiling a long-lived host); prints the mean
+ *                      "us_per_transaction=" on stderr.
  *
  * Prints one line per step, "auth=PAM_SUCCESS", and with "env" the PAM
  * environment as "env NAME=VALUE" lines. Exit 0 unless it could not run.
@@ -123,14 +126,64 @@ static const char *rc_name(int rc)
 	}
 }
 
+static int atoi_bounded(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return (*end || v < 1 || v > 1000000) ? 1 : (int)v;
+}
+
+/* One pam_start .. pam_end; prints the step results when show. */
+static int run_transaction(struct pam_conv *pc, int argc, char **argv,
+			   int show)
+{
+	pam_handle_t *pamh = NULL;
+	char **env;
+	int rc, i;
+
+	rc = pam_start_confdir(argv[2], argv[3], pc, argv[1], &pamh);
+	if (rc != PAM_SUCCESS) {
+		fprintf(stderr, "pam_start_confdir: %s\n", rc_name(rc));
+		return -1;
+	}
+	for (i = 4; i < argc; i++) {
+		if (strcmp(argv[i], "auth") == 0) {
+			rc = pam_authenticate(pamh, 0);
+		} else if (strcmp(argv[i], "acct") == 0) {
+			rc = pam_acct_mgmt(pamh, 0);
+		} else if (strcmp(argv[i], "open") == 0) {
+			rc = pam_open_session(pamh, 0);
+		} else if (strcmp(argv[i], "close") == 0) {
+			rc = pam_close_session(pamh, 0);
+		} else if (strcmp(argv[i], "env") == 0) {
+			env = pam_getenvlist(pamh);
+			for (int j = 0; env && env[j]; j++) {
+				if (show)
+					printf("env %s\n", env[j]);
+				free(env[j]);
+			}
+			free(env);
+			continue;
+		} else {
+			fprintf(stderr, "unknown step %s\n", argv[i]);
+			rc = PAM_ABORT;
+		}
+		if (show)
+			printf("%s=%s\n", argv[i], rc_name(rc));
+	}
+	fflush(stdout);
+	pam_end(pamh, rc);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct driver d = { NULL, NULL, NULL, NULL };
 	struct pam_conv pc = { conv, &d };
-	pam_handle_t *pamh = NULL;
+	struct timespec t0, t1;
 	const char *p;
-	char **env;
-	int rc, i;
+	int repeat, r;
 
 	if (argc < 4) {
 		fprintf(stderr, "usage: %s CONFDIR SERVICE USER [steps]\n",
@@ -147,36 +200,17 @@ int main(int argc, char **argv)
 	p = getenv("PAM_DRIVER_LOG");
 	if (p)
 		d.log = fopen(p, "a");
-	rc = pam_start_confdir(argv[2], argv[3], &pc, argv[1], &pamh);
-	if (rc != PAM_SUCCESS) {
-		fprintf(stderr, "pam_start_confdir: %s\n", rc_name(rc));
-		return 2;
+	repeat = getenv("PAM_DRIVER_REPEAT") ? atoi_bounded(getenv("PAM_DRIVER_REPEAT")) : 1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (r = 0; r < repeat; r++) {
+		if (run_transaction(&pc, argc, argv, r == repeat - 1) != 0)
+			return 2;
 	}
-	for (i = 4; i < argc; i++) {
-		if (strcmp(argv[i], "auth") == 0) {
-			rc = pam_authenticate(pamh, 0);
-		} else if (strcmp(argv[i], "acct") == 0) {
-			rc = pam_acct_mgmt(pamh, 0);
-		} else if (strcmp(argv[i], "open") == 0) {
-			rc = pam_open_session(pamh, 0);
-		} else if (strcmp(argv[i], "close") == 0) {
-			rc = pam_close_session(pamh, 0);
-		} else if (strcmp(argv[i], "env") == 0) {
-			env = pam_getenvlist(pamh);
-			for (int j = 0; env && env[j]; j++) {
-				printf("env %s\n", env[j]);
-				free(env[j]);
-			}
-			free(env);
-			continue;
-		} else {
-			fprintf(stderr, "unknown step %s\n", argv[i]);
-			rc = PAM_ABORT;
-		}
-		printf("%s=%s\n", argv[i], rc_name(rc));
-		fflush(stdout);
-	}
-	pam_end(pamh, rc);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (repeat > 1)
+		fprintf(stderr, "us_per_transaction=%.1f\n",
+			((double)(t1.tv_sec - t0.tv_sec) * 1e6 +
+			 (double)(t1.tv_nsec - t0.tv_nsec) / 1e3) / repeat);
 	if (d.secret) {
 		memset(d.secret, 0, strlen(d.secret));
 		free(d.secret);

@@ -11,13 +11,9 @@
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT" || exit 1
-if [ "${OIDC_PAM_IN_NS:-}" != 1 ]; then
-	OIDC_OUTER_MNTNS=$(readlink /proc/self/ns/mnt) OIDC_PAM_IN_NS=1 exec unshare -n -p -f --mount-proc bash "${BASH_SOURCE[0]}" "$@"
-fi
-ip link set lo up || { echo "not ok - pam: ip link set lo up failed"; exit 1; }
-
 . tests/lib/testlib.sh
 . tests/pam/lib.sh
+pam_enter_ns pam "${BASH_SOURCE[0]}" "$@"
 . tests/idp/lib.sh
 t_init pam "$@"
 trap 'idp_cleanup; t_cleanup' EXIT
@@ -183,25 +179,13 @@ pam_run auto-tok alice "$TOK" auth
 expect_out "mode=auto with a token: validated as a token" "auth=PAM_SUCCESS"
 
 # ---- the real OpenID provider: device flow, disk cache, IdP down ---------------
-D=$T_TMP/idp
-mkdir -p "$D" "$T_TMP/pcache" && chmod 700 "$T_TMP/pcache"
-if idp_make_ca "$D" >/dev/null 2>&1 && idp_make_keys "$D" >/dev/null 2>&1 &&
-	idp_start "$D" 8443; then
+if pam_idp_up "$T_TMP/idp"; then
 	ok "provider: up at $IDP_ISSUER"
 else
 	not_ok "provider: start the OpenID provider (npm ci --prefix tests/idp?)"
 fi
-cat >"$T_TMP/idp.conf" <<EOF2
-issuer = $IDP_ISSUER
-audience = api://mail
-ca_file = $IDP_CA
-cache_dir = $T_TMP/pcache
-username_claim = preferred_username
-client_id = oidc-auth-device
-request_resource = api://mail
-request_scopes = openid mail.read
-EOF2
-chmod 644 "$T_TMP/idp.conf"
+pam_idp_conf "$T_TMP/idp.conf" "$T_TMP/pcache" "client_id = oidc-auth-device" \
+	"request_resource = api://mail" "request_scopes = openid mail.read"
 IDPC="config=$T_TMP/idp.conf"
 service dev "auth required $PAM_SO $IDPC mode=device device_timeout=20 debug
 account required $PAM_SO $IDPC"
@@ -294,12 +278,12 @@ expect_out "provider down, cold cache: PAM_AUTHINFO_UNAVAIL" "auth=PAM_AUTHINFO_
 expect_log "provider down, cold cache: reason idp_unreachable" 'result=deny reason=(idp_unreachable|keys_unavailable)'
 
 # ---- the shared object --------------------------------------------------------
-if "$PY" -c 'import ctypes, os, sys; ctypes.CDLL(sys.argv[1], os.RTLD_NOW)' "$PAM_SO"; then
+if "$PY" -c 'import ctypes, os, sys; ctypes.CDLL(sys.argv[1], os.RTLD_NOW)' "$PAM_SO_HOST"; then
 	ok "dlopen RTLD_NOW resolves every symbol"
 else
 	not_ok "dlopen RTLD_NOW resolves every symbol"
 fi
-EXPORTS=$(nm -D --defined-only "$PAM_SO" | awk '{print $3}' | sort | tr '\n' ' ')
+EXPORTS=$(nm -D --defined-only "$PAM_SO_HOST" | awk '{print $3}' | sort | tr '\n' ' ')
 if [ "$EXPORTS" = "pam_sm_acct_mgmt pam_sm_authenticate pam_sm_close_session pam_sm_open_session pam_sm_setcred " ]; then
 	ok "only pam_sm_* exported"
 else

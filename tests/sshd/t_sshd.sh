@@ -12,18 +12,9 @@
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT" || exit 1
-if [ ! -f tests/idp/node_modules/oidc-provider/package.json ]; then
-	echo "not ok - sshd: oidc-provider missing: run npm ci --prefix tests/idp (or .ci/run)"
-	exit 1
-fi
-if [ "${OIDC_SSHD_IN_NS:-}" != 1 ]; then
-	OIDC_OUTER_MNTNS=$(readlink /proc/self/ns/mnt) OIDC_SSHD_IN_NS=1 \
-		exec unshare -n -p -f --mount-proc bash "${BASH_SOURCE[0]}" "$@"
-fi
-ip link set lo up || { echo "not ok - sshd: ip link set lo up failed"; exit 1; }
-
 . tests/lib/testlib.sh
 . tests/pam/lib.sh
+pam_enter_ns sshd "${BASH_SOURCE[0]}" "$@"
 . tests/idp/lib.sh
 . tests/dovecot/lib.sh
 t_init sshd "$@"
@@ -37,7 +28,7 @@ chmod 755 "$T_TMP"
 
 [ -x /usr/sbin/sshd ] && command -v ssh >/dev/null ||
 	{ not_ok "sshd: openssh-server and openssh-client are installed"; t_done; exit 1; }
-[ -f "$PAM_SO" ] || { not_ok "sshd: $PAM_SO is built"; t_done; exit 1; }
+[ -f "$PAM_SO_HOST" ] || { not_ok "sshd: $PAM_SO_HOST is built"; t_done; exit 1; }
 pam_devlog "$T_TMP" || { not_ok "sshd: private /dev/log"; t_done; exit 1; }
 pam_private_etc "$T_TMP/pam.d" || { not_ok "sshd: private /etc/pam.d"; t_done; exit 1; }
 
@@ -55,27 +46,14 @@ done
 mount -t tmpfs -o mode=755 run /run && mkdir -m 755 /run/sshd ||
 	{ not_ok "sshd: private /run"; t_done; exit 1; }
 
-D=$T_TMP/idp
-mkdir -p "$D" "$T_TMP/cache" && chmod 700 "$T_TMP/cache"
-idp_make_ca "$D" >/dev/null 2>&1 && idp_make_keys "$D" >/dev/null 2>&1 &&
-	idp_start "$D" 8443 || { not_ok "sshd: start the OpenID provider"; t_done; exit 1; }
-cat >"$T_TMP/oidc.conf" <<EOF
-issuer = $IDP_ISSUER
-audience = api://mail
-ca_file = $IDP_CA
-cache_dir = $T_TMP/cache
-username_claim = preferred_username
-client_id = oidc-auth-device
-request_resource = api://mail
-request_scopes = openid mail.read
-device_timeout = 10
-EOF
-chmod 644 "$T_TMP/oidc.conf"
+pam_idp_up "$T_TMP/idp" || { not_ok "sshd: start the OpenID provider"; t_done; exit 1; }
+pam_idp_conf "$T_TMP/oidc.conf" "$T_TMP/cache" "client_id = oidc-auth-device" \
+	"request_resource = api://mail" "request_scopes = openid mail.read" "device_timeout = 10"
 
 SVC=sshd-oidctest
 cat >"$T_TMP/pam.d/$SVC" <<EOF
-auth required $PAM_SO config=$T_TMP/oidc.conf mode=device
-account required $PAM_SO config=$T_TMP/oidc.conf
+auth required $PAM_SO_HOST config=$T_TMP/oidc.conf mode=device
+account required $PAM_SO_HOST config=$T_TMP/oidc.conf
 session required pam_permit.so
 EOF
 ln -s /usr/sbin/sshd "$T_TMP/$SVC"
