@@ -40,19 +40,12 @@ struct xo_cconn {
 static void client_free(void *glob_context, const sasl_utils_t *utils)
 {
 	struct xo_client_glob *g = glob_context;
-	int refs;
 
 	(void)utils;
-	if (!g)
-		return;
-	pthread_mutex_lock(&g->lock);
-	refs = --g->refs;
-	pthread_mutex_unlock(&g->lock);
-	if (refs > 0)
+	if (!g || !xo_release(&g->lock, &g->refs))
 		return;
 	xo_token_source_free(&g->source);
 	xo_options_clear(&g->opts);
-	pthread_mutex_destroy(&g->lock);
 	free(g);
 }
 
@@ -164,6 +157,21 @@ static int get_pass(sasl_client_params_t *cp, sasl_interact_t *prompts,
 	return SASL_OK;
 }
 
+/* SASL_CB_AUTHNAME when the host offers it without prompting, else "-". */
+static const char *local_name(sasl_client_params_t *cp)
+{
+	sasl_getsimple_t *cb = NULL;
+	const char *name = NULL;
+	void *ctx = NULL;
+	unsigned len = 0;
+
+	if (cp->utils->getcallback(cp->utils->conn, SASL_CB_AUTHNAME,
+				   (sasl_callback_ft *)&cb, &ctx) == SASL_OK &&
+	    cb && cb(ctx, SASL_CB_AUTHNAME, &name, &len) == SASL_OK && name && *name)
+		return name;
+	return "-";
+}
+
 static int ask(sasl_client_params_t *cp, sasl_interact_t **prompt_need, bool user,
 	       bool pass)
 {
@@ -265,12 +273,13 @@ static int step_start(struct xo_cconn *c, sasl_client_params_t *cp,
 	}
 	if (rc != SASL_OK)
 		return rc;
-	if (*authzid) {
-		rc = cp->canon_user(cp->utils->conn, authzid, 0,
-				    SASL_CU_AUTHID | SASL_CU_AUTHZID, oparams);
-		if (rc != SASL_OK)
-			return rc;
-	}
+	/* libsasl wants both identities set by the mechanism; the real
+	 * authentication identity is in the token, unknown to the client:
+	 * report the requested one, else the host's authname, else "-" */
+	rc = cp->canon_user(cp->utils->conn, *authzid ? authzid : local_name(cp), 0,
+			    SASL_CU_AUTHID | SASL_CU_AUTHZID, oparams);
+	if (rc != SASL_OK)
+		return rc;
 	*out = c->msg;
 	*outlen = (unsigned)strlen(c->msg);
 	c->state = XO_C_SENT;

@@ -219,6 +219,19 @@ void xo_options_clear(struct xo_options *opts)
 	opts->port = -1;
 }
 
+bool xo_release(pthread_mutex_t *lock, int *refs)
+{
+	int left;
+
+	pthread_mutex_lock(lock);
+	left = --*refs;
+	pthread_mutex_unlock(lock);
+	if (left > 0)
+		return false;
+	pthread_mutex_destroy(lock);
+	return true;
+}
+
 void xo_log_field(const char *s, char *out, size_t cap)
 {
 	size_t n = 0;

@@ -22,21 +22,14 @@ int sasl_client_plug_init(const sasl_utils_t *utils, int maxversion, int *out_ve
 static void server_free(void *glob_context, const sasl_utils_t *utils)
 {
 	struct xo_server_glob *g = glob_context;
-	int refs;
 
 	(void)utils;
-	if (!g)
-		return;
-	pthread_mutex_lock(&g->lock);
-	refs = --g->refs;
-	pthread_mutex_unlock(&g->lock);
-	if (refs > 0)
+	if (!g || !xo_release(&g->lock, &g->refs))
 		return;
 	oidc_ctx_free(&g->ctx);
 	free(g->scope);
 	free(g->openid_default);
 	xo_options_clear(&g->opts);
-	pthread_mutex_destroy(&g->lock);
 	free(g);
 }
 

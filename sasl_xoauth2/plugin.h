@@ -69,6 +69,13 @@ enum oidc_status xo_context_build(const struct xo_options *opts,
  * '"' and '\\' replaced, truncated. */
 void xo_log_field(const char *s, char *out, size_t cap);
 
+/*
+ * The host calls mech_free once per mechanism, and both mechanisms of one
+ * plug_init share a global context: drop one reference; true when it was
+ * the last (the lock is then destroyed and the caller frees the rest).
+ */
+bool xo_release(pthread_mutex_t *lock, int *refs);
+
 /* true for yes/true/on/1, false for no/false/off/0; -1 otherwise. */
 int xo_parse_bool(const char *v);
 

@@ -20,4 +20,6 @@ rc=${PIPESTATUS[0]}
 BUILD_DIR=$BUILD_DIR tests/bench/cold_process.sh || rc=1
 # issue 4: IMAP logins through a real Dovecot, pam_oidc vs pam_permit
 BUILD_DIR=$BUILD_DIR tests/bench/dovecot_imap.sh || rc=1
+# issue 5: SMTP AUTH through real Postfix, OAUTHBEARER vs PLAIN/sasldb
+BUILD_DIR=$BUILD_DIR tests/bench/postfix_auth.sh || rc=1
 exit "$rc"

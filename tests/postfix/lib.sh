@@ -7,6 +7,7 @@
 # smtpd runs as "postfix": everything it reads must be readable by that user.
 
 PF_DIR=
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/sanitize.sh"
 
 pf_setup() {
 	PF_DIR=$1
@@ -25,7 +26,7 @@ pf_setup() {
 	inet_protocols = ipv4
 	maillog_file = $PF_DIR/maillog
 	maillog_file_prefixes = $PF_DIR
-	import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C SASL_PATH=$plug
+	import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C SASL_PATH=$plug ${SAN_ENV[*]}
 	smtpd_sasl_auth_enable = yes
 	smtpd_sasl_type = cyrus
 	smtpd_sasl_path = smtpd

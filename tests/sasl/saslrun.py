@@ -17,6 +17,19 @@ import time
 STDBUF = ["stdbuf", "-o0", "-e0"]
 
 
+def host_env(env):
+    """Under SANITIZE=1 the plugin is built with ASan/UBSan: the sample
+    programs need the runtimes loaded first (see tests/lib/sanitize.sh)."""
+    if os.environ.get("SANITIZE") == "1":
+        libs = [subprocess.run(["gcc", "-print-file-name=" + n], stdout=subprocess.PIPE,
+                               universal_newlines=True).stdout.strip()
+                for n in ("libasan.so", "libubsan.so")]
+        env = dict(env, LD_PRELOAD=":".join(libs),
+                   ASAN_OPTIONS="detect_leaks=0:abort_on_error=0",
+                   UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1")
+    return env
+
+
 def b64(data):
     return base64.b64encode(data).decode()
 
@@ -46,6 +59,8 @@ def server(plugdir, confdir, mech, client_lines, timeout=20, wrap=()):
     is MECH\\0initial-response) already queued on stdin."""
     data = "".join("C: %s\n" % b64(m) for m in client_lines).encode()
     env = dict(os.environ, SASL_CONF_PATH=confdir)
+    if not wrap:
+        env = host_env(env)
     argv = list(wrap) + STDBUF + ["sasl-sample-server", "-p", plugdir]
     if mech:
         argv += ["-m", mech]
@@ -63,6 +78,7 @@ def client_server(plugdir, confdir, mech, authzid, token, timeout=20, client_env
     Exchange)."""
     env = dict(os.environ, SASL_CONF_PATH=confdir, SASL_PATH=plugdir)
     env.update(client_env or {})
+    env = host_env(env)
     srv = subprocess.Popen(STDBUF + ["sasl-sample-server", "-p", plugdir, "-m", mech],
                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, env=env)

@@ -197,11 +197,9 @@ t.ok("bad configuration: mechanisms hidden, reason logged",
      not ex.success and "disabled" in ex.out and "leeway" in ex.out, diag(ex))
 pv = subprocess.run(["saslpluginviewer", "-s", "-p", PLUG], stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT, universal_newlines=True,
-                    env=dict(os.environ, SASL_CONF_PATH=badconf))
+                    env=saslrun.host_env(dict(os.environ, SASL_CONF_PATH=badconf)))
 t.ok("bad configuration: plug_init still succeeds (pluginviewer lists the plugin)",
      pv.returncode == 0 and "OAUTHBEARER" in pv.stdout, pv.stdout[-800:])
-ex = saslrun.server(PLUG, MAIN, "OAUTHBEARER", [b"OAUTHBEARER\0" + ob(good)],
-                    wrap=())
 noplain = conf("noplain", "oidc_sasl_noplaintext: yes\n")
 argv_np = ["sasl-sample-server", "-p", PLUG, "-f", "noplain"]
 
@@ -210,7 +208,8 @@ def noplain_run(confdir):
     data = ("C: %s\n" % saslrun.b64(b"OAUTHBEARER\0" + ob(good))).encode()
     p = subprocess.run(saslrun.STDBUF + argv_np + ["-m", "OAUTHBEARER"], input=data,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       env=dict(os.environ, SASL_CONF_PATH=confdir), timeout=20)
+                       env=saslrun.host_env(dict(os.environ, SASL_CONF_PATH=confdir)),
+                       timeout=20)
     return saslrun.Exchange(p.stdout.decode("utf-8", "replace"), p.returncode)
 
 
@@ -242,7 +241,9 @@ for mech in ("OAUTHBEARER", "XOAUTH2"):
 # ---- valgrind over the sample-server runs ---------------------------------------------
 VG = ["valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
       "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite"]
-for name, mech, msgs in (("success", "OAUTHBEARER", [ob(good)]),
+# (an ASan build cannot run under valgrind: SANITIZE=1 runs check memory instead)
+for name, mech, msgs in () if os.environ.get("SANITIZE") == "1" else (
+                        ("success", "OAUTHBEARER", [ob(good)]),
                          ("bad token", "OAUTHBEARER", [ob(bad), b"\x01"]),
                          ("xoauth2", "XOAUTH2", [xo(good)]),
                          ("malformed", "OAUTHBEARER", [b"n,,\x01", b"\x01"])):
