@@ -18,6 +18,7 @@ set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT" || exit 1
 BUILD_DIR=build
+unset SANITIZE   # the servers load the normal build, even from make check SANITIZE=1
 PY=/usr/bin/python3
 CLI=$ROOT/$BUILD_DIR/oidc-auth
 IDP_PORT=8443 IMAP_PORT=1143 SMTP_PORT=2525
@@ -178,28 +179,16 @@ chmod 755 "$T"
 ip link set lo up || die "loopback up"
 pam_devlog "$T" || die "a private /dev/log (syslog of pam_oidc) in the mount namespace"
 D=$T/idp
-mkdir -p "$D" && idp_make_ca "$D" >/dev/null 2>&1 && idp_make_keys "$D" >/dev/null 2>&1 ||
-	die "CA and signing keys for the provider"
+IDP_DEVICE_INTERVAL=1 pam_idp_up "$D" "$IDP_PORT" || die "start the OpenID provider"
 chmod 755 "$D" && chmod 644 "$D/ca.pem"
-IDP_DEVICE_INTERVAL=1 idp_start "$D" "$IDP_PORT" || die "start the OpenID provider"
 pass "OpenID provider (npm oidc-provider) at $IDP_ISSUER (HTTPS, throw-away CA)"
 
+# one configuration for pam_oidc, the SASL plugin and "oidc-auth login"
 CONF=$T/oidc-auth.conf
-cat >"$CONF" <<EOF
-# one configuration for pam_oidc, the SASL plugin and the oidc-auth CLI
-issuer = $IDP_ISSUER
-audience = api://mail
-ca_file = $IDP_CA
-cache_dir = $T/cache
-username_claim = preferred_username
-# for "oidc-auth login" (the device flow of the demo user)
-client_id = $IDP_DEVICE_CLIENT
-request_resource = api://mail
-request_scopes = openid profile offline_access mail.read
-EOF
-chmod 644 "$CONF"
-mkdir -p "$T/cache" "$T/cache-smtp" && chmod 700 "$T/cache" "$T/cache-smtp" &&
-	chown postfix: "$T/cache-smtp"
+pam_idp_conf "$CONF" "$T/cache" "client_id = $IDP_DEVICE_CLIENT" \
+	"request_resource = api://mail" "request_scopes = openid profile offline_access mail.read" ||
+	die "write $CONF"
+mkdir -p "$T/cache-smtp" && chmod 700 "$T/cache-smtp" && chown postfix: "$T/cache-smtp"
 
 # Private /etc/passwd, /etc/shadow and /etc/pam.d (bind mounts in this
 # namespace only): a service account with a password, and alice with one too
