@@ -92,7 +92,7 @@ if [ "${OIDC_DEMO_IN_NS:-}" != 1 ]; then
 	trap 'rm -rf --one-file-system "$DEMO_DIR"' EXIT
 	trap 'exit 130' INT TERM
 	OIDC_OUTER_MNTNS=$(readlink /proc/self/ns/mnt) OIDC_DEMO_IN_NS=1 DEMO_DIR=$DEMO_DIR \
-		unshare -n -p -f --mount-proc bash "${BASH_SOURCE[0]}" "$@"
+		unshare -n -p -f --mount-proc --kill-child bash "${BASH_SOURCE[0]}" "$@"
 	exit $?
 fi
 
@@ -104,6 +104,10 @@ T=$DEMO_DIR
 . tests/dovecot/lib.sh
 . tests/postfix/lib.sh
 trap 'dovecot_stop; pf_stop; idp_cleanup' EXIT
+# this shell is PID 1 of the namespace: without handlers it would ignore
+# Ctrl-C and SIGTERM (unshare passes them on); when it exits, the kernel
+# kills every process left in the namespace
+trap 'printf "\ndemo: interrupted\n"; exit 130' INT TERM
 T0=$SECONDS
 N_OK=0 N_FAIL=0
 
