@@ -7,6 +7,7 @@
 #   make fuzz            libFuzzer harnesses (clang), FUZZ_SECONDS each
 #   make WERROR=1        warnings are errors (CI)
 #   make install         DESTDIR, PREFIX (/usr) honoured; Debian multiarch paths
+#   make demo            end-to-end demo: provider, Dovecot, Postfix (root)
 
 PKGS := openssl jansson libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
@@ -71,10 +72,10 @@ SASL_SO := $(BUILD)/sasl2/libsasl_xoauth2.so
 ADAPTERS := $(if $(PAM_SRC),$(PAM_SO)) $(if $(SASL_SRC),$(SASL_SO))
 SO_LDFLAGS := -shared -Wl,--no-undefined $(LDFLAGS_ALL)
 
-TEST_BINS := $(UNIT_BIN) $(VEC_BIN) $(REPLAY_BIN)
+TEST_BINS = $(UNIT_BIN) $(VEC_BIN) $(REPLAY_BIN) $(PAM_DRIVER)
 TEST_HDRS := $(wildcard tests/unit/*.h) $(wildcard common/*.h)
 
-.PHONY: all check bench fuzz clean format install uninstall
+.PHONY: all check bench fuzz clean format install uninstall demo
 all: $(CORE_LIB) $(CLI) $(ADAPTERS)
 
 $(BUILD)/obj/%.o: %.c common/oidc.h common/internal.h
@@ -94,9 +95,15 @@ $(BUILD)/obj/pam_oidc/%.o: pam_oidc/%.c common/oidc.h $(wildcard pam_oidc/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(QR_CFLAGS) -MMD -MP -c $< -o $@
 
+# tests/pam driver: a real libpam transaction from a private service folder
+PAM_DRIVER := $(if $(PAM_SRC),$(BUILD)/tests/pam_driver)
+$(BUILD)/tests/pam_driver: tests/pam/pam_driver.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(PAM_LIBS) $(LDFLAGS_ALL)
+
 $(PAM_SO): $(PAM_OBJ) $(CORE_LIB) pam_oidc/pam_oidc.map
 	@mkdir -p $(dir $@)
-	$(CC) $(SO_LDFLAGS) -Wl,--version-script=pam_oidc/pam_oidc.map -o $@ \
+	$(CC) $(SO_LDFLAGS) -Wl,-z,nodelete -Wl,--version-script=pam_oidc/pam_oidc.map -o $@ \
 		$(PAM_OBJ) $(CORE_LIB) $(PKG_LIBS) $(QR_LIBS) $(PAM_LIBS)
 
 # ---- sasl_xoauth2 --------------------------------------------------------
@@ -233,6 +240,10 @@ uninstall:
 		rm -f $(DESTDIR)$(MANDIR)/man$${f##*.}/$$f; \
 	done
 	rm -rf $(DESTDIR)$(DOCDIR)
+
+# ---- demo: installs what is missing (root), builds, runs the flow --------
+demo:
+	@MAKE="$(MAKE)" examples/demo/demo.sh
 
 format:
 	clang-format -i common/*.c common/*.h tools/*.c tests/unit/*.c tests/unit/*.h

@@ -18,6 +18,8 @@ rc=${PIPESTATUS[0]}
 [ "$rc" -eq 0 ] || echo "bench: $BIN failed with status $rc" >&2
 # issue 3: one process per validation against a warm disk cache
 BUILD_DIR=$BUILD_DIR tests/bench/cold_process.sh || rc=1
+# issue 4: IMAP logins through a real Dovecot, pam_oidc vs pam_permit
+BUILD_DIR=$BUILD_DIR tests/bench/dovecot_imap.sh || rc=1
 # issue 5: SMTP AUTH through real Postfix, OAUTHBEARER vs PLAIN/sasldb
 BUILD_DIR=$BUILD_DIR tests/bench/postfix_auth.sh || rc=1
 exit "$rc"

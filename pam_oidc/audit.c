@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * audit.c - the one audit line per decision (design.md 6), through
+ * pam_syslog at LOG_AUTHPRIV. Values are quoted, printable and truncated:
+ * the PAM user and claims of a refused token are attacker-controlled.
+ * Never a token, only its fingerprint.
+ */
+#include <string.h>
+#include <syslog.h>
+
+#include <security/pam_ext.h>
+
+#include "pam_oidc.h"
+
+void pam_oidc_sanitize(char *dst, size_t dstlen, const char *src)
+{
+	size_t o = 0;
+
+	if (dstlen == 0)
+		return;
+	for (; src && *src && o + 1 < dstlen; src++) {
+		unsigned char c = (unsigned char)*src;
+
+		dst[o++] = (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') ?
+				   '?' : (char)c;
+	}
+	dst[o] = '\0';
+}
+
+void pam_oidc_audit(pam_handle_t *pamh, const char *result,
+		    const char *reason, const char *mode, const char *pam_user,
+		    const struct oidc_audit *a)
+{
+	char user[65];
+	static const struct oidc_audit none;
+
+	pam_oidc_sanitize(user, sizeof(user), pam_user ? pam_user : "");
+	if (!a)
+		a = &none;
+	pam_syslog(pamh, LOG_AUTHPRIV | LOG_NOTICE,
+		   "result=%s reason=%s mode=%s user=\"%s\" mapped=\"%s\" "
+		   "issuer_name=\"%s\" iss=\"%s\" kid=\"%s\" alg=\"%s\" "
+		   "jti=\"%s\" token=%s%s",
+		   result, reason, mode, user, a->user, a->issuer_name, a->iss,
+		   a->kid, a->alg, a->jti,
+		   a->token_sha256[0] ? "sha256:" : "-", a->token_sha256);
+}

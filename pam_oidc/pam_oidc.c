@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pam_oidc.c - the PAM entry points: auth (a token as the password, or the
+ * RFC 8628 device flow), account (authorization from this login's
+ * validated result), session (chosen claims into the PAM environment).
+ *
+ * Everything lives in the pam handle (pam_set_data): no globals, nothing
+ * that outlives pam_end, no output but pam_syslog and the conversation.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "pam_oidc.h"
+
+#define TOKEN_PROMPT "OIDC token: "
+#define AUTO_PROMPT "OIDC token (or Enter to log in with a browser): "
+#define ENV_VALUE_MAX 1024
+
+static const char *mode_name(enum pam_oidc_mode m)
+{
+	switch (m) {
+	case PAM_OIDC_MODE_TOKEN:
+		return "token";
+	case PAM_OIDC_MODE_DEVICE:
+		return "device";
+	case PAM_OIDC_MODE_AUTO:
+		return "auto";
+	}
+	return "?";
+}
+
+static void login_cleanup(pam_handle_t *pamh, void *data, int status)
+{
+	struct pam_oidc_login *login = data;
+
+	(void)pamh;
+	(void)status;
+	if (!login)
+		return;
+	oidc_result_free(&login->res);
+	free(login);
+}
+
+/* Keep the decision for account and session; takes res. */
+static void remember_login(pam_handle_t *pamh, enum oidc_status st,
+			   const char *user, struct oidc_result **res,
+			   const struct oidc_audit *audit)
+{
+	struct pam_oidc_login *login = calloc(1, sizeof(*login));
+
+	if (!login) {
+		oidc_result_free(res);
+		return;
+	}
+	login->status = st;
+	snprintf(login->user, sizeof(login->user), "%s", user);
+	login->audit = *audit;
+	login->res = *res;
+	*res = NULL;
+	if (pam_set_data(pamh, PAM_OIDC_DATA_LOGIN, login, login_cleanup) !=
+	    PAM_SUCCESS)
+		login_cleanup(pamh, login, 0);
+}
+
+static int can_converse(pam_handle_t *pamh)
+{
+	const void *item = NULL;
+	const struct pam_conv *conv;
+
+	if (pam_get_item(pamh, PAM_CONV, &item) != PAM_SUCCESS || !item)
+		return 0;
+	conv = item;
+	return conv->conv != NULL;
+}
+
+static void debug_detail(pam_handle_t *pamh, const struct pam_oidc_opts *o,
+			 const struct oidc_error *err)
+{
+	if (o->debug && err->status != OIDC_OK && err->detail[0])
+		pam_syslog(pamh, LOG_DEBUG, "%s: %s",
+			   oidc_status_name(err->status), err->detail);
+}
+
+PAM_OIDC_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags,
+					int argc, const char **argv)
+{
+	struct pam_oidc_opts opts;
+	struct pam_oidc_handle *h = NULL;
+	struct oidc_result *res = NULL;
+	struct oidc_audit audit;
+	struct oidc_error err = { OIDC_OK, "" };
+	enum oidc_status st;
+	enum pam_oidc_mode mode;
+	const char *user = NULL, *tok = NULL;
+	size_t len;
+	int rc;
+
+	(void)flags;
+	memset(&audit, 0, sizeof(audit));
+	rc = pam_oidc_parse_args(pamh, argc, argv, &opts);
+	if (rc != PAM_SUCCESS) {
+		pam_oidc_audit(pamh, "error", "config_error", "-", NULL, NULL);
+		return rc;
+	}
+	rc = pam_get_user(pamh, &user, NULL);
+	if (rc != PAM_SUCCESS || !user || !*user)
+		return rc == PAM_SUCCESS ? PAM_USER_UNKNOWN : rc;
+	/* a previous attempt on this handle must not authorize this one */
+	pam_set_data(pamh, PAM_OIDC_DATA_LOGIN, NULL, NULL);
+	rc = pam_oidc_get_handle(pamh, argc, argv, &opts, &h);
+	if (rc != PAM_SUCCESS) {
+		pam_oidc_audit(pamh, "error", "config_error",
+			       mode_name(opts.mode), user, NULL);
+		return rc;
+	}
+	mode = opts.mode;
+	if (mode != PAM_OIDC_MODE_DEVICE) {
+		rc = pam_get_authtok(pamh, PAM_AUTHTOK, &tok,
+				     mode == PAM_OIDC_MODE_AUTO ? AUTO_PROMPT :
+								  TOKEN_PROMPT);
+		if (rc != PAM_SUCCESS) {
+			pam_oidc_audit(pamh, "deny", "no_token", mode_name(mode),
+				       user, NULL);
+			return rc == PAM_CONV_AGAIN ? PAM_INCOMPLETE : rc;
+		}
+		if (mode == PAM_OIDC_MODE_AUTO)
+			mode = (tok && *tok) || !can_converse(pamh) ?
+				       PAM_OIDC_MODE_TOKEN : PAM_OIDC_MODE_DEVICE;
+	}
+	if (mode == PAM_OIDC_MODE_DEVICE) {
+		st = pam_oidc_device_login(pamh, &opts, h, user, &res, &audit);
+	} else {
+		len = tok ? strlen(tok) : 0;
+		if (!pam_oidc_looks_like_token(tok ? tok : "", len,
+					       h->opaque_tokens)) {
+			/* a password: only password-allowed users fall through */
+			if (pam_oidc_password_allowed(user, &opts)) {
+				pam_oidc_audit(pamh, "ignore",
+					       "password_fallthrough", "token",
+					       user, NULL);
+				return PAM_IGNORE;
+			}
+			pam_oidc_audit(pamh, "deny", "password_not_allowed",
+				       "token", user, NULL);
+			return PAM_AUTH_ERR;
+		}
+		st = oidc_validate(h->ctx, tok, len,
+				   opts.user_case == PAM_OIDC_CASE_EXACT ? user :
+									   NULL,
+				   &res, &audit, &err);
+		debug_detail(pamh, &opts, &err);
+	}
+	if (st == OIDC_OK &&
+	    !pam_oidc_user_matches(oidc_result_username(res), user,
+				   opts.user_case)) {
+		st = OIDC_E_USER_MISMATCH;
+		oidc_result_free(&res);
+	}
+	pam_oidc_audit(pamh, st == OIDC_OK ? "allow" : "deny",
+		       oidc_status_name(st), mode_name(mode), user, &audit);
+	rc = pam_oidc_status_to_pam(st, 0);
+	remember_login(pamh, st, user, &res, &audit);
+	return rc;
+}
+
+/*
+ * No credentials to establish. Success even for a login this process did
+ * not see: OpenSSH authenticates in a child and calls pam_setcred in the
+ * parent, and a lone PAM_IGNORE would turn into PAM_PERM_DENIED there.
+ */
+PAM_OIDC_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc,
+				   const char **argv)
+{
+	(void)pamh;
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	return PAM_SUCCESS;
+}
+
+PAM_OIDC_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
+				     const char **argv)
+{
+	struct pam_oidc_opts opts;
+	struct pam_oidc_handle *h = NULL;
+	const struct pam_oidc_login *login;
+	const void *data = NULL, *item = NULL;
+	enum oidc_status st;
+	const char *user = "";
+	int64_t exp;
+	int rc;
+
+	(void)flags;
+	rc = pam_oidc_parse_args(pamh, argc, argv, &opts);
+	if (rc != PAM_SUCCESS) {
+		pam_oidc_audit(pamh, "error", "config_error", "account", NULL,
+			       NULL);
+		return rc;
+	}
+	if (pam_get_item(pamh, PAM_USER, &item) == PAM_SUCCESS && item)
+		user = item;
+	if (pam_get_data(pamh, PAM_OIDC_DATA_LOGIN, &data) != PAM_SUCCESS ||
+	    !data) {
+		/* not our login (ssh keys, another auth module) */
+		if (!opts.account_unknown_deny) {
+			if (opts.debug)
+				pam_syslog(pamh, LOG_DEBUG,
+					   "no token login on this handle");
+			return PAM_IGNORE;
+		}
+		pam_oidc_audit(pamh, "deny", "not_authenticated_by_oidc",
+			       "account", user, NULL);
+		return PAM_PERM_DENIED;
+	}
+	login = data;
+	st = login->status;
+	if (st == OIDC_OK && strcmp(login->user, user) != 0)
+		st = OIDC_E_USER_MISMATCH; /* PAM_USER changed after auth */
+	if (st == OIDC_OK &&
+	    pam_oidc_get_handle(pamh, argc, argv, &opts, &h) != PAM_SUCCESS)
+		st = OIDC_E_CONFIG;
+	if (st == OIDC_OK &&
+	    oidc_result_claim_int(login->res, "exp", &exp) == 0 &&
+	    exp < oidc_ctx_now(h->ctx))
+		st = OIDC_E_EXPIRED;
+	pam_oidc_audit(pamh, st == OIDC_OK ? "allow" : "deny",
+		       oidc_status_name(st), "account", user, &login->audit);
+	if (st == OIDC_OK)
+		return PAM_SUCCESS;
+	return oidc_status_class(st) == OIDC_CLASS_INTERNAL ? PAM_SERVICE_ERR :
+							      PAM_PERM_DENIED;
+}
+
+/* OIDC_<CLAIM> from a validated string claim; others are skipped. */
+static int put_claim(pam_handle_t *pamh, const struct oidc_result *res,
+		     const char *claim, size_t n)
+{
+	char name[80], buf[sizeof(name) + ENV_VALUE_MAX + 2];
+	const char *v;
+	size_t i;
+
+	if (n + sizeof("OIDC_") >= sizeof(name))
+		return PAM_SUCCESS;
+	memcpy(name, claim, n);
+	name[n] = '\0';
+	v = oidc_result_claim_string(res, name);
+	if (!v || strlen(v) > ENV_VALUE_MAX)
+		return PAM_SUCCESS;
+	for (i = 0; v[i]; i++) {
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return PAM_SUCCESS;
+	}
+	snprintf(buf, sizeof(buf), "OIDC_");
+	for (i = 0; i < n; i++)
+		buf[5 + i] = (name[i] >= 'a' && name[i] <= 'z') ?
+				     (char)(name[i] - 'a' + 'A') : name[i];
+	snprintf(buf + 5 + n, sizeof(buf) - 5 - n, "=%s", v);
+	return pam_putenv(pamh, buf);
+}
+
+PAM_OIDC_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags,
+					int argc, const char **argv)
+{
+	struct pam_oidc_opts opts;
+	const struct pam_oidc_login *login;
+	const void *data = NULL;
+	const char *p, *end;
+	int rc;
+
+	(void)flags;
+	rc = pam_oidc_parse_args(pamh, argc, argv, &opts);
+	if (rc != PAM_SUCCESS)
+		return rc;
+	if (!opts.session_env ||
+	    pam_get_data(pamh, PAM_OIDC_DATA_LOGIN, &data) != PAM_SUCCESS ||
+	    !data)
+		return PAM_IGNORE;
+	login = data;
+	if (login->status != OIDC_OK || !login->res)
+		return PAM_IGNORE;
+	for (p = opts.session_env; *p; p = *end ? end + 1 : end) {
+		end = strchr(p, ',');
+		if (!end)
+			end = p + strlen(p);
+		rc = put_claim(pamh, login->res, p, (size_t)(end - p));
+		if (rc != PAM_SUCCESS)
+			return PAM_SESSION_ERR;
+	}
+	return PAM_SUCCESS;
+}
+
+PAM_OIDC_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags,
+					 int argc, const char **argv)
+{
+	(void)pamh;
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	return PAM_IGNORE;
+}

@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: MIT
+"""ssh_device.py PORT USER ACTION - a user at a terminal doing a device-flow
+ssh login (keyboard-interactive) against tests/sshd's private sshd.
+
+Runs the OpenSSH client on a pseudo-terminal, reads the prompt pam_oidc
+shows, takes the user code from it, then ACTION:
+  approve  run $APPROVE_CMD CODE (the "browser" approving at the provider)
+  refuse   run $REFUSE_CMD CODE
+  none     nobody approves (the module must give up)
+and presses Enter. Prints "code=..." and "login=ok" when the remote command
+ran, else "login=fail"; "prompt_s=" and "total_s=" timings. Run with
+/usr/bin/python3; exit 0 unless it could not run ssh at all.
+"""
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+import time
+
+MARK = "LOGGED-IN-OK"
+
+
+def read_until(fd, pattern, buf, timeout):
+    end = time.monotonic() + timeout
+    while not re.search(pattern, buf):
+        left = end - time.monotonic()
+        if left <= 0:
+            return buf, False
+        r, _, _ = select.select([fd], [], [], left)
+        if not r:
+            continue
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            return buf, False
+        if not data:
+            return buf, False
+        buf += data.decode("utf-8", "replace")
+    return buf, True
+
+
+def main():
+    port, user, action = sys.argv[1], sys.argv[2], sys.argv[3]
+    cmd = ["ssh", "-p", port, "-o", "StrictHostKeyChecking=no",
+           "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+           "-o", "PreferredAuthentications=keyboard-interactive",
+           "-o", "NumberOfPasswordPrompts=1", "-o", "BatchMode=no",
+           "-F", "/dev/null", user + "@127.0.0.1", "echo " + MARK]
+    t0 = time.monotonic()
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvp(cmd[0], cmd)
+    buf, found = read_until(fd, r"Press Enter once you have signed in: ", "", 30)
+    t_prompt = time.monotonic() - t0
+    m = re.search(r"enter the code: ([A-Z0-9-]+)", buf)
+    code = m.group(1) if m else ""
+    print("code=%s" % code)
+    print("prompt_s=%.2f" % t_prompt)
+    if found and code:
+        helper = {"approve": "APPROVE_CMD", "refuse": "REFUSE_CMD"}.get(action)
+        if helper:
+            rc = subprocess.call(os.environ[helper].split() + [code])
+            print("%s_rc=%d" % (action, rc))
+        os.write(fd, b"\r")
+        buf, _ = read_until(fd, MARK + r"\r?\n|Permission denied|closed", buf, 60)
+    else:
+        sys.stderr.write("no device prompt; output: %r\n" % buf[-800:])
+    ok = re.search(MARK + r"\r?\n", buf) is not None
+    print("login=%s" % ("ok" if ok else "fail"))
+    print("total_s=%.2f" % (time.monotonic() - t0))
+    print("qr_lines=%d" % sum(1 for line in buf.splitlines() if "\u2588" in line))
+    try:
+        os.kill(pid, 9)
+    except ProcessLookupError:
+        pass
+    os.waitpid(pid, 0)
+
+
+main()
