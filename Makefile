@@ -58,6 +58,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/replay_%)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 BENCH_BIN := $(BUILD)/bench/bench
+BENCH_IS_BIN := $(BUILD)/bench/introspect_cached
 
 # Adapters: thin shared objects around the core (only pam_sm_* and
 # sasl_*_plug_init exported, by version script and -fvisibility=hidden).
@@ -130,7 +131,11 @@ $(BENCH_BIN): tests/bench/bench.c $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(CORE_LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
 
-bench: all $(BENCH_BIN)
+$(BENCH_IS_BIN): tests/bench/introspect_cached.c $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(CORE_LIB) $(PKG_LIBS) -lpthread $(LDFLAGS_ALL)
+
+bench: all $(BENCH_BIN) $(BENCH_IS_BIN)
 	@BUILD_DIR=$(BUILD) tests/bench/run.sh
 
 # ---- fuzzing (clang + libFuzzer) -----------------------------------------
