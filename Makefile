@@ -127,11 +127,11 @@ check: all $(TEST_BINS)
 	@BUILD_DIR=$(BUILD) SANITIZE=$(SANITIZE) tests/run.sh
 
 # ---- benchmarks ----------------------------------------------------------
-$(BENCH_BIN): tests/bench/bench.c $(CORE_LIB)
+$(BENCH_BIN): tests/bench/bench.c tests/bench/benchutil.h $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(CORE_LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
 
-$(BENCH_IS_BIN): tests/bench/introspect_cached.c $(CORE_LIB)
+$(BENCH_IS_BIN): tests/bench/introspect_cached.c tests/bench/benchutil.h $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(CORE_LIB) $(PKG_LIBS) -lpthread $(LDFLAGS_ALL)
 

@@ -39,6 +39,7 @@
 #include <openssl/rand.h>
 
 #include "oidc.h"
+#include "benchutil.h"
 
 #define STUB_BUF 8192
 #define TOKEN_BYTES 32
@@ -63,29 +64,6 @@ static void cleanup_files(void)
 		unlink(S.secret_path);
 	if (S.dir[0])
 		rmdir(S.dir);
-}
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("introspect_cached: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	cleanup_files();
-	exit(1);
-}
-
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 /* ---- the stub provider --------------------------------------------------- */
@@ -214,17 +192,6 @@ static void stub_stop(pthread_t th)
 
 /* ---- the context ---------------------------------------------------------- */
 
-static void write_file(const char *path, const char *data, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	size_t len = strlen(data);
-
-	if (fd < 0)
-		die("create %s: %s", path, strerror(errno));
-	if (write(fd, data, len) != (ssize_t)len || close(fd) != 0)
-		die("write %s", path);
-}
-
 static int64_t fixed_clock(void *arg)
 {
 	return *(const int64_t *)arg;
@@ -249,7 +216,7 @@ static struct oidc_ctx *make_context(void)
 		die("RAND_bytes");
 	for (size_t i = 0; i < sizeof(secret); i++)
 		snprintf(hex + 2 * i, 3, "%02x", secret[i]);
-	write_file(S.secret_path, hex, 0600);
+	write_file(S.secret_path, hex, strlen(hex), 0600);
 	snprintf(conf, sizeof(conf),
 		 "# written by tests/bench/introspect_cached.c\n"
 		 "issuer = http://127.0.0.1:%d\n"
@@ -263,7 +230,7 @@ static struct oidc_ctx *make_context(void)
 		 "required_scopes = mail.read\n"
 		 "http_timeout = 2\n",
 		 S.port, S.port, S.secret_path);
-	write_file(S.conf_path, conf, 0600);
+	write_file(S.conf_path, conf, strlen(conf), 0600);
 	if (oidc_config_new(&cfg, &err) != OIDC_OK ||
 	    oidc_config_load_file(cfg, S.conf_path, &err) != OIDC_OK ||
 	    oidc_config_finish(cfg, &err) != OIDC_OK) {
@@ -303,6 +270,8 @@ int main(int argc, char **argv)
 	pthread_t th;
 	char *end = NULL;
 
+	bench_name = "introspect_cached";
+	bench_cleanup = cleanup_files;
 	if (argc > 1) {
 		errno = 0;
 		seconds = strtod(argv[1], &end);
