@@ -123,10 +123,63 @@ static enum oidc_status finish_err(struct oidc_error *err, enum oidc_status st,
 }
 
 /* Required keys and keys that contradict each other. */
+/* A single word out of choices ("a|b|c"); its index, or -1. */
+static int one_of(const struct oidc_strlist *l, const char *const *choices)
+{
+	if (l->n != 1)
+		return -1;
+	for (int i = 0; choices[i]; i++)
+		if (strcmp(l->v[0], choices[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* accept_id_tokens, userinfo, request_resource: the client-side keys. */
+static enum oidc_status finish_client_side(struct oidc_issuer_cfg *ic, const char *sec,
+					   struct oidc_error *err)
+{
+	static const char *const yes_no[] = { "no", "yes", NULL };
+	static const char *const modes[] = { "off", "validate", "enrich", NULL };
+	int v;
+
+	v = one_of(&ic->accept_id_tokens, yes_no);
+	if (v < 0)
+		return finish_err(err, OIDC_E_CONFIG, sec, "accept_id_tokens",
+				  "must be yes or no");
+	ic->id_tokens = v == 1;
+	/* OIDC Core 3.1.3.7 (3): an ID token's aud contains our client_id. */
+	if (ic->id_tokens && !ic->client_id)
+		return finish_err(err, OIDC_E_CONFIG, sec, "accept_id_tokens", "needs "
+				  "client_id (an ID token's audience)");
+	v = one_of(&ic->userinfo, modes);
+	if (v < 0)
+		return finish_err(err, OIDC_E_CONFIG, sec, "userinfo", "must be off, "
+				  "validate or enrich");
+	ic->userinfo_mode = (enum oidc_userinfo_mode)v;
+	if (ic->userinfo_mode == OIDC_USERINFO_OFF && ic->userinfo_endpoint)
+		return finish_err(err, OIDC_E_CONFIG, sec, "userinfo_endpoint", "set, but "
+				  "userinfo is off");
+	if (ic->userinfo_mode == OIDC_USERINFO_VALIDATE && !ic->accept_opaque)
+		return finish_err(err, OIDC_E_CONFIG, sec, "userinfo", "validate is for "
+				  "opaque tokens: add opaque to token_types");
+	if (ic->userinfo_mode != OIDC_USERINFO_OFF && !ic->network_keys &&
+	    !ic->userinfo_endpoint)
+		return finish_err(err, OIDC_E_CONFIG, sec, "userinfo_endpoint", "required "
+				  "when the keys are local (no discovery document to take "
+				  "it from)");
+	if (ic->request_resource.n > 1 ||
+	    (ic->request_resource.n == 1 && (!strchr(ic->request_resource.v[0], ':') ||
+					     strchr(ic->request_resource.v[0], '#'))))
+		return finish_err(err, OIDC_E_CONFIG, sec, "request_resource", "one "
+				  "absolute URI without a fragment (RFC 8707 2)");
+	return OIDC_OK;
+}
+
 static enum oidc_status check_issuer(struct oidc_issuer_cfg *ic, const char *sec,
 				     struct oidc_error *err)
 {
 	uint32_t hs = ic->algorithms & HS_MASK, asym = ic->algorithms & ~HS_MASK;
+	enum oidc_status st;
 	const char *t;
 
 	if (!ic->issuer)
@@ -173,8 +226,12 @@ static enum oidc_status check_issuer(struct oidc_issuer_cfg *ic, const char *sec
 		return finish_err(err, OIDC_E_CONFIG, sec, "client_auth", "must be basic "
 				  "or post");
 	ic->client_auth_post = strcmp(ic->client_auth.v[0], "post") == 0;
+	st = finish_client_side(ic, sec, err);
+	if (st != OIDC_OK)
+		return st;
 	/* RFC 7662 2.1: the protected resource authenticates to the endpoint. */
-	if (ic->accept_opaque && (!ic->client_id || !ic->client_secret_file))
+	if (ic->accept_opaque && ic->userinfo_mode != OIDC_USERINFO_VALIDATE &&
+	    (!ic->client_id || !ic->client_secret_file))
 		return finish_err(err, OIDC_E_CONFIG, sec, "token_types", "opaque needs "
 				  "client_id and client_secret_file (the introspection "
 				  "client credentials)");
@@ -182,10 +239,12 @@ static enum oidc_status check_issuer(struct oidc_issuer_cfg *ic, const char *sec
 		return finish_err(err, OIDC_E_CONFIG, sec, "introspection_endpoint",
 				  "required for opaque tokens when the keys are local "
 				  "(there is no discovery document to take it from)");
-	if (!ic->accept_opaque && (ic->introspection_endpoint || ic->client_secret_file))
-		return finish_err(err, OIDC_E_CONFIG, sec, ic->introspection_endpoint ?
-				  "introspection_endpoint" : "client_secret_file",
+	if (!ic->accept_opaque && ic->introspection_endpoint)
+		return finish_err(err, OIDC_E_CONFIG, sec, "introspection_endpoint",
 				  "set, but token_types does not list opaque");
+	if (ic->client_secret_file && !ic->client_id)
+		return finish_err(err, OIDC_E_CONFIG, sec, "client_secret_file",
+				  "set without client_id");
 	if (ic->cache_ttl_min > ic->cache_ttl_max)
 		return finish_err(err, OIDC_E_CONFIG, sec, "cache_ttl_min", "is larger than "
 				  "cache_ttl_max");

@@ -61,8 +61,18 @@ const struct oidc_option oidc_options[] = {
 	{ "client_id", OIDC_OPT_KID, OFF(client_id), NULL, 0, 0 },
 	{ "client_secret_file", OIDC_OPT_PATH, OFF(client_secret_file), NULL, 0, 0 },
 	{ "client_auth", OIDC_OPT_LIST, OFF(client_auth), "basic", 0, 0 },
-	RESERVED("userinfo_endpoint"),
-	RESERVED("accept_id_tokens"),
+	/* Userinfo (OIDC Core 5.3) as validation or enrichment. */
+	{ "userinfo_endpoint", OIDC_OPT_URL, OFF(userinfo_endpoint), NULL, 0, 0 },
+	{ "userinfo", OIDC_OPT_LIST, OFF(userinfo), "off", 0, 0 },
+	/* OIDC Core 3.1.3.7 ID tokens presented as bearer tokens. */
+	{ "accept_id_tokens", OIDC_OPT_LIST, OFF(accept_id_tokens), "no", 0, 0 },
+	/* OAuth client side: RFC 8628 device flow, RFC 6749 token endpoint. */
+	{ "token_endpoint", OIDC_OPT_URL, OFF(token_endpoint), NULL, 0, 0 },
+	{ "device_authorization_endpoint", OIDC_OPT_URL,
+	  OFF(device_authorization_endpoint), NULL, 0, 0 },
+	{ "request_scopes", OIDC_OPT_SCOPES, OFF(request_scopes), NULL, 0, 0 },
+	{ "request_resource", OIDC_OPT_LIST, OFF(request_resource), NULL, 0, 0 },
+	{ "device_timeout", OIDC_OPT_INT, OFF(device_timeout), "100", 10, 3600 },
 };
 
 const size_t oidc_options_count = sizeof(oidc_options) / sizeof(oidc_options[0]);
@@ -419,6 +429,12 @@ void oidc_issuer_cfg_clear(struct oidc_issuer_cfg *ic)
 	free(ic->hmac_kid);
 	oidc_strlist_clear(&ic->token_types);
 	oidc_strlist_clear(&ic->client_auth);
+	oidc_strlist_clear(&ic->request_scopes);
+	oidc_strlist_clear(&ic->request_resource);
+	oidc_strlist_clear(&ic->accept_id_tokens);
+	oidc_strlist_clear(&ic->userinfo);
+	free(ic->token_endpoint);
+	free(ic->device_authorization_endpoint);
 	oidc_free_secret(ic->client_secret, ic->client_secret_len + 1);
 	oidc_strlist_clear(&ic->audience);
 	oidc_strlist_clear(&ic->accept_typ);

@@ -302,9 +302,11 @@ static enum oidc_status ks_meta_from_doc(const struct oidc_issuer_cfg *ic,
 			 "introspection_endpoint", &m.introspection_endpoint) ||
 	    !ks_endpoint(ic->userinfo_endpoint, doc, "userinfo_endpoint",
 			 &m.userinfo_endpoint) ||
-	    !ks_endpoint(NULL, doc, "device_authorization_endpoint",
+	    !ks_endpoint(ic->device_authorization_endpoint, doc,
+			 "device_authorization_endpoint",
 			 &m.device_authorization_endpoint) ||
-	    !ks_endpoint(NULL, doc, "token_endpoint", &m.token_endpoint)) {
+	    !ks_endpoint(ic->token_endpoint, doc, "token_endpoint",
+			 &m.token_endpoint)) {
 		oidc_err(err, st, "discovery metadata");
 		goto out;
 	}

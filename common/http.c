@@ -638,3 +638,21 @@ void oidc_http_response_clear(struct oidc_http_response *resp)
 	memset(resp, 0, sizeof(*resp));
 	resp->max_age = -1;
 }
+
+char *oidc_http_form_add(char *body, const char *name, const char *value)
+{
+	char *esc = oidc_http_form_escape(value), *out = NULL;
+	size_t need;
+
+	if (esc && body) {
+		need = strlen(body) + strlen(name) + strlen(esc) + 3;
+		out = malloc(need);
+		if (out)
+			snprintf(out, need, "%s%s%s=%s", body, *body ? "&" : "", name, esc);
+	}
+	if (esc)
+		oidc_free_secret(esc, strlen(esc));
+	if (body)
+		oidc_free_secret(body, strlen(body));
+	return out;
+}

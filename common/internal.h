@@ -333,6 +333,14 @@ struct oidc_claim_req {
 };
 
 /* Everything that verifies tokens of one issuer. */
+enum oidc_userinfo_mode {
+	OIDC_USERINFO_OFF = 0,
+	OIDC_USERINFO_VALIDATE,       /* opaque tokens: the userinfo answer
+					 is the validation (no introspection) */
+	OIDC_USERINFO_ENRICH,         /* after a token validated: identity and
+					 required_claims from userinfo too */
+};
+
 struct oidc_issuer_cfg {
 	char *name;                   /* section name; "default" at top level */
 	char *issuer;                 /* exact, or a template with {tenantid} */
@@ -374,6 +382,14 @@ struct oidc_issuer_cfg {
 					  interval per issuer */
 	struct oidc_strlist token_types; /* "jwt", "opaque" */
 	struct oidc_strlist client_auth; /* "basic" or "post" */
+	/* OAuth client side: device flow, token endpoint (oauth_client.c). */
+	char *token_endpoint;         /* NULL: from discovery */
+	char *device_authorization_endpoint; /* NULL: from discovery */
+	struct oidc_strlist request_scopes;  /* scopes to ask for */
+	struct oidc_strlist request_resource; /* RFC 8707 resource, 0 or 1 */
+	int64_t device_timeout;       /* seconds the device flow waits */
+	struct oidc_strlist accept_id_tokens; /* "yes" or "no" */
+	struct oidc_strlist userinfo; /* "off", "validate" or "enrich" */
 
 	/* Loaded by oidc_config_finish(). */
 	struct oidc_keyset *keys;     /* jwks_file keys + the HMAC secret */
@@ -382,6 +398,8 @@ struct oidc_issuer_cfg {
 	bool accept_jwt;              /* token_types has jwt */
 	bool accept_opaque;           /* token_types has opaque */
 	bool client_auth_post;        /* client_auth = post (else basic) */
+	bool id_tokens;               /* accept_id_tokens = yes */
+	enum oidc_userinfo_mode userinfo_mode;
 	char *client_secret;          /* from client_secret_file (C string) */
 	size_t client_secret_len;     /* bytes read, for wiping on free */
 	bool is_template;
@@ -430,6 +448,10 @@ size_t oidc_config_issuers(const struct oidc_config *cfg,
 enum oidc_status oidc_claims_check(const struct oidc_issuer_cfg *ic,
 				   const struct oidc_jdoc *claims, const char *typ,
 				   int64_t now, struct oidc_error *err);
+/* required_claims alone (after userinfo = enrich merged its answer in). */
+enum oidc_status oidc_claims_required(const struct oidc_issuer_cfg *ic,
+				      const struct oidc_jdoc *claims,
+				      struct oidc_error *err);
 
 /*
  * Username from the first configured claim present (a string), then the

@@ -359,7 +359,7 @@ static enum oidc_status judge_introspection(const struct oidc_introspect_req *re
 	v = json_object_get(doc, "active");
 	if (!json_is_true(v)) {
 		*reason = "token_inactive";
-		return oidc_err(err, OIDC_E_EXPIRED, "introspection: %s",
+		return oidc_err(err, OIDC_E_TOKEN_INACTIVE, "introspection: %s",
 				json_is_false(v) ? "active is false"
 				: "active is not the JSON literal true");
 	}
@@ -450,25 +450,6 @@ static enum oidc_status answer_doc(const char *what,
 	return OIDC_OK;
 }
 
-/* Form-escaped value appended as "&name=value"; wiped when freed. */
-static char *form_add(char *body, const char *name, const char *value)
-{
-	char *esc = oidc_http_form_escape(value), *out = NULL;
-	size_t need;
-
-	if (esc && body) {
-		need = strlen(body) + strlen(name) + strlen(esc) + 3;
-		out = malloc(need);
-		if (out)
-			snprintf(out, need, "%s&%s=%s", body, name, esc);
-	}
-	if (esc)
-		oidc_free_secret(esc, strlen(esc));
-	if (body)
-		oidc_free_secret(body, strlen(body));
-	return out;
-}
-
 static enum oidc_status post_introspection(const struct oidc_introspect_req *req,
 					   const char *tok, json_t **doc_out,
 					   struct oidc_error *err)
@@ -478,10 +459,10 @@ static enum oidc_status post_introspection(const struct oidc_introspect_req *req
 	bool basic = req->auth == OIDC_CLIENT_AUTH_BASIC;
 	char *body = strdup("token_type_hint=access_token");
 
-	body = form_add(body, "token", tok);
+	body = oidc_http_form_add(body, "token", tok);
 	if (!basic) {
-		body = form_add(body, "client_id", req->client_id);
-		body = form_add(body, "client_secret", req->client_secret);
+		body = oidc_http_form_add(body, "client_id", req->client_id);
+		body = oidc_http_form_add(body, "client_secret", req->client_secret);
 	}
 	if (!body)
 		return oidc_err(err, OIDC_E_NOMEM, "introspection request");
@@ -613,7 +594,7 @@ static enum oidc_status get_userinfo(const struct oidc_userinfo_req *req,
 	/* RFC 6750 3.1: 401 invalid_token, 403 insufficient_scope */
 	if (resp.status == 401) {
 		*reason = "token_inactive";
-		st = oidc_err(err, OIDC_E_EXPIRED, "userinfo: HTTP 401");
+		st = oidc_err(err, OIDC_E_TOKEN_INACTIVE, "userinfo: HTTP 401");
 	} else if (resp.status == 403) {
 		*reason = "insufficient_scope";
 		st = oidc_err(err, OIDC_E_INSUFFICIENT_SCOPE, "userinfo: HTTP 403");

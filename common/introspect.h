@@ -14,9 +14,7 @@
  *                                  -> OIDC_E_CONFIG (never cached)
  *   inactive token: introspection "active" not the JSON literal true
  *   (false, "true", 1, absent), userinfo HTTP 401
- *                                  -> OIDC_E_EXPIRED, reason "token_inactive"
- *      (a dedicated OIDC_E_TOKEN_INACTIVE would be more honest; see the
- *      report to the lead: oidc.h is append-only and not ours to change)
+ *                                  -> OIDC_E_TOKEN_INACTIVE
  *   exp + leeway <= now            -> OIDC_E_EXPIRED, reason "token_expired"
  *   nbf > now + leeway             -> OIDC_E_NOT_YET_VALID
  *   iss != expected issuer         -> OIDC_E_WRONG_ISSUER

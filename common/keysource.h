@@ -41,6 +41,10 @@ struct oidc_keysource {
 	struct oidc_keyset *keys;          /* current set, or NULL */
 	struct oidc_provider_meta meta;    /* from discovery / config */
 	bool have_meta;
+	struct oidc_provider_meta *retired; /* earlier versions of meta, kept
+					       for borrowed pointers */
+	size_t n_retired;
+	int64_t meta_checked_at;           /* last discovery look-up (memory) */
 	int64_t keys_fetched_at;           /* when the provider served them */
 	int64_t keys_expires_at;           /* fetched_at + bounded max-age */
 	int64_t last_refetch_try;          /* unknown-kid rate limit (memory) */
@@ -90,6 +94,12 @@ enum oidc_status oidc_keysource_meta(struct oidc_keysource *src, int64_t now,
  */
 void oidc_keysource_http_opts(const struct oidc_issuer_cfg *ic,
 			      struct oidc_http_opts *out);
+
+/* The key source of the config section issuer_name ("default" for the top
+ * level); NULL issuer_name: the only one. NULL when there is no such
+ * section, or several and none was named (validate.c). */
+struct oidc_ctx;
+struct oidc_keysource *oidc_ctx_source(struct oidc_ctx *ctx, const char *issuer_name);
 
 /* Key set reference counting (jwks.c). unref frees at zero; NULL-safe. */
 struct oidc_keyset *oidc_keyset_ref(struct oidc_keyset *ks);

@@ -69,6 +69,14 @@ enum oidc_status oidc_http_post_form(const struct oidc_http_opts *opts,
 /* application/x-www-form-urlencoded escaping; malloc'd or NULL. */
 char *oidc_http_form_escape(const char *s);
 
+/*
+ * Append "name=value" (value form-escaped, '&' before it unless body is
+ * empty) to the malloc'd body, which is consumed and wiped (it may hold
+ * secrets). NULL when out of memory or when body was NULL, so calls chain
+ * and one NULL check at the end suffices.
+ */
+char *oidc_http_form_add(char *body, const char *name, const char *value);
+
 void oidc_http_response_clear(struct oidc_http_response *resp);
 
 /* ---- cache.c ------------------------------------------------------------ */

@@ -70,6 +70,14 @@ enum oidc_status {
 	OIDC_E_INTERNAL = 32,          /* internal_error */
 	OIDC_E_BAD_KEY = 33,           /* bad_key: a JWK that cannot be used */
 	OIDC_E_BAD_KEYSET = 34,        /* bad_keyset: a JWKS that is refused */
+	OIDC_E_TOKEN_INACTIVE = 35,    /* token_inactive (DENY): the provider
+					  says the token is not active */
+	OIDC_E_AUTH_PENDING = 36,      /* authorization_pending (PENDING) */
+	OIDC_E_ACCESS_DENIED = 37,     /* access_denied (DENY): the user
+					  refused at the provider */
+	OIDC_E_DEVICE_EXPIRED = 38,    /* device_code_expired (DENY) */
+	OIDC_E_GRANT_REFUSED = 39,     /* grant_refused (DENY): the token
+					  endpoint refused the grant */
 };
 
 enum oidc_status_class {
@@ -79,6 +87,7 @@ enum oidc_status_class {
 	OIDC_CLASS_UNAVAILABLE,
 	OIDC_CLASS_BADREQ,
 	OIDC_CLASS_INTERNAL,
+	OIDC_CLASS_PENDING,   /* no decision yet: poll again (device flow) */
 };
 
 /* Stable audit token, e.g. "token_expired". Never NULL ("unknown_status"). */
@@ -86,7 +95,8 @@ const char *oidc_status_name(enum oidc_status st);
 /* One sentence telling an administrator what happened / what to fix. */
 const char *oidc_status_text(enum oidc_status st);
 enum oidc_status_class oidc_status_class(enum oidc_status st);
-/* "ok", "deny", "forbidden", "unavailable", "badreq", "internal". */
+/* "ok", "deny", "forbidden", "unavailable", "badreq", "internal",
+ * "pending". */
 const char *oidc_class_name(enum oidc_status_class cls);
 
 #define OIDC_DETAIL_MAX 256
@@ -218,6 +228,72 @@ int oidc_result_claim_int(const struct oidc_result *res, const char *name,
 char *oidc_result_claims_json(const struct oidc_result *res);
 
 void oidc_result_free(struct oidc_result **res);
+
+/* ---------------------------------------------------------------------- */
+/* The core as an OAuth client: device flow (RFC 8628), token endpoint    */
+
+/* Tokens from the token endpoint. All strings owned; secrets wiped on free. */
+struct oidc_tokens {
+	char *access_token;      /* never NULL */
+	char *id_token;          /* NULL when not returned */
+	char *refresh_token;     /* NULL when not returned */
+	char *scope;             /* NULL when not returned */
+	int64_t expires_at;      /* absolute (context clock); 0: no expires_in */
+};
+void oidc_tokens_free(struct oidc_tokens **t);
+
+struct oidc_device_auth;
+
+/*
+ * RFC 8628 3.1/3.2: ask the provider of config section issuer_name (NULL:
+ * the only section) for a device code. Endpoints from the config or
+ * discovery; scope request_scopes (default "openid"), request_resource;
+ * client_id (+ client_secret_file when set). Everything a user will see is
+ * checked to be printable ASCII. OIDC_E_IDP_UNREACHABLE, OIDC_E_GRANT_REFUSED,
+ * OIDC_E_CONFIG, OIDC_E_NOMEM.
+ */
+enum oidc_status oidc_device_start(struct oidc_ctx *ctx, const char *issuer_name,
+				   struct oidc_device_auth **da_out,
+				   struct oidc_error *err);
+/* Borrowed, never NULL. */
+const char *oidc_device_user_code(const struct oidc_device_auth *da);
+const char *oidc_device_verification_uri(const struct oidc_device_auth *da);
+/* Borrowed; NULL when the provider sent none. */
+const char *oidc_device_verification_uri_complete(const struct oidc_device_auth *da);
+/* Absolute end: min(expires_in, device_timeout) after the start. */
+int64_t oidc_device_expires_at(const struct oidc_device_auth *da);
+/* Seconds to wait before the next poll (slow_down already applied). */
+int oidc_device_interval(const struct oidc_device_auth *da);
+/*
+ * One token request (RFC 8628 3.4/3.5); never sleeps. OIDC_OK and
+ * *tokens_out; OIDC_E_AUTH_PENDING (poll again after the interval);
+ * OIDC_E_ACCESS_DENIED; OIDC_E_DEVICE_EXPIRED (also without a request once
+ * the end passed); OIDC_E_IDP_UNREACHABLE; OIDC_E_GRANT_REFUSED.
+ */
+enum oidc_status oidc_device_poll(struct oidc_ctx *ctx, struct oidc_device_auth *da,
+				  struct oidc_tokens **tokens_out,
+				  struct oidc_error *err);
+void oidc_device_free(struct oidc_device_auth **da);
+
+/*
+ * A QR code of text (the verification_uri_complete) drawn for a terminal:
+ * UTF-8 half blocks, or "##" pairs when ascii is non-zero, light modules
+ * drawn, with a quiet zone; lines end in '\n'. malloc'd (caller frees);
+ * NULL when text is empty, longer than 1024 bytes, or out of memory.
+ * Links libqrencode.
+ */
+char *oidc_qr_text(const char *text, int ascii);
+
+/* RFC 6749 6 (refresh_token) and 4.4 (client_credentials, needs
+ * client_secret_file). Same statuses as oidc_device_start. */
+enum oidc_status oidc_token_refresh(struct oidc_ctx *ctx, const char *issuer_name,
+				    const char *refresh_token,
+				    struct oidc_tokens **tokens_out,
+				    struct oidc_error *err);
+enum oidc_status oidc_token_client_credentials(struct oidc_ctx *ctx,
+					       const char *issuer_name,
+					       struct oidc_tokens **tokens_out,
+					       struct oidc_error *err);
 
 /* ---------------------------------------------------------------------- */
 /* Keys and signatures alone (CLI jws-verify, tests)                      */

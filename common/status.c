@@ -51,6 +51,11 @@ OIDC_EXPORT const char *oidc_status_name(enum oidc_status st)
 	case OIDC_E_INTERNAL: return "internal_error";
 	case OIDC_E_BAD_KEY: return "bad_key";
 	case OIDC_E_BAD_KEYSET: return "bad_keyset";
+	case OIDC_E_TOKEN_INACTIVE: return "token_inactive";
+	case OIDC_E_AUTH_PENDING: return "authorization_pending";
+	case OIDC_E_ACCESS_DENIED: return "access_denied";
+	case OIDC_E_DEVICE_EXPIRED: return "device_code_expired";
+	case OIDC_E_GRANT_REFUSED: return "grant_refused";
 	}
 	return "unknown_status";
 }
@@ -128,6 +133,16 @@ OIDC_EXPORT const char *oidc_status_text(enum oidc_status st)
 		return "A key (JWK) is malformed, weak or of an unsupported type.";
 	case OIDC_E_BAD_KEYSET:
 		return "The key set (JWKS) was refused: malformed, too large, duplicate kids, private key material, or no usable key.";
+	case OIDC_E_TOKEN_INACTIVE:
+		return "The identity provider says the token is not active (revoked, expired or never issued): the user must sign in again.";
+	case OIDC_E_AUTH_PENDING:
+		return "The user has not finished signing in at the identity provider yet; poll again after the interval.";
+	case OIDC_E_ACCESS_DENIED:
+		return "The user refused the sign-in at the identity provider.";
+	case OIDC_E_DEVICE_EXPIRED:
+		return "The device code expired before the user signed in (expires_in or device_timeout passed): start again.";
+	case OIDC_E_GRANT_REFUSED:
+		return "The identity provider's token endpoint refused the request (invalid_grant, invalid_client...): check client_id, client_secret_file, the refresh token and the application registration.";
 	}
 	return "Unknown status.";
 }
@@ -168,6 +183,13 @@ OIDC_EXPORT enum oidc_status_class oidc_status_class(enum oidc_status st)
 	case OIDC_E_IDP_UNREACHABLE:
 	case OIDC_E_KEYS_UNAVAILABLE:
 		return OIDC_CLASS_UNAVAILABLE;
+	case OIDC_E_TOKEN_INACTIVE:
+	case OIDC_E_ACCESS_DENIED:
+	case OIDC_E_DEVICE_EXPIRED:
+	case OIDC_E_GRANT_REFUSED:
+		return OIDC_CLASS_DENY;
+	case OIDC_E_AUTH_PENDING:
+		return OIDC_CLASS_PENDING;
 	case OIDC_E_BAD_REQUEST:
 		return OIDC_CLASS_BADREQ;
 	case OIDC_E_CONFIG:
@@ -189,6 +211,7 @@ OIDC_EXPORT const char *oidc_class_name(enum oidc_status_class cls)
 	case OIDC_CLASS_UNAVAILABLE: return "unavailable";
 	case OIDC_CLASS_BADREQ: return "badreq";
 	case OIDC_CLASS_INTERNAL: return "internal";
+	case OIDC_CLASS_PENDING: return "pending";
 	}
 	return "internal";
 }

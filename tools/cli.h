@@ -30,6 +30,8 @@ enum oidc_status cli_load_config(const char *path, const char *issuer_url,
 int64_t cli_now(void);
 int cli_cmd_discover(int argc, char **argv);
 int cli_cmd_cache(int argc, char **argv);
+int cli_cmd_login(int argc, char **argv);
+int cli_cmd_token(int argc, char **argv);
 
 /* Token from argv or stdin, whitespace trimmed; NULL with err set. */
 char *cli_read_token(const char *arg, size_t *len_out, struct oidc_error *err);

@@ -36,6 +36,8 @@ static const char usage_main[] =
 	"  check-config  parse a configuration file and print its effective values\n"
 	"  discover      show a provider's metadata and the keys it would trust\n"
 	"  cache         show or clear the cache of discovery documents and keys\n"
+	"  login         sign in at the provider (device flow) and store the tokens\n"
+	"  token         print a fresh access token from the stored tokens\n"
 	"\n"
 	"Run 'oidc-auth COMMAND --help' for a command's options.\n"
 	"Exit status: 0 valid, 1 rejected, 2 usage or configuration error,\n"
@@ -103,6 +105,7 @@ int cli_exit_code(enum oidc_status st)
 	case OIDC_CLASS_BADREQ:
 		return EXIT_REJECTED;
 	case OIDC_CLASS_UNAVAILABLE:
+	case OIDC_CLASS_PENDING:
 		return EXIT_UNAVAILABLE;
 	case OIDC_CLASS_INTERNAL:
 		return EXIT_USAGE;
@@ -114,7 +117,8 @@ static const char *result_word(enum oidc_status st)
 {
 	switch (oidc_status_class(st)) {
 	case OIDC_CLASS_OK: return "valid";
-	case OIDC_CLASS_UNAVAILABLE: return "unavailable";
+	case OIDC_CLASS_UNAVAILABLE:
+	case OIDC_CLASS_PENDING: return "unavailable";
 	case OIDC_CLASS_INTERNAL: return "error";
 	case OIDC_CLASS_DENY:
 	case OIDC_CLASS_FORBIDDEN:
@@ -527,5 +531,9 @@ int main(int argc, char **argv)
 		return cli_cmd_discover(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "cache"))
 		return cli_cmd_cache(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "login"))
+		return cli_cmd_login(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "token"))
+		return cli_cmd_token(argc - 1, argv + 1);
 	return usage_error(usage_main, "unknown command '%s'", argv[1]);
 }

@@ -801,28 +801,69 @@ static void test_network_keys(void)
 			     "network keys: %s", cases[i].name);
 }
 
-static void test_reserved(void)
+/* Client-side keys: ID tokens, userinfo modes, device flow requests. */
+static void test_client_side_keys(void)
 {
-	static const char *const reserved[] = {
-		"userinfo_endpoint", "accept_id_tokens",
+#define NET "issuer = https://i.example\naudience = a\n"
+#define OPQ "token_types = opaque\n"
+	static const struct {
+		const char *text;
+		enum oidc_status want;
+		const char *name;
+	} cases[] = {
+		{ NET "accept_id_tokens = yes\nclient_id = c\n", OIDC_OK, "ID tokens with client_id" },
+		{ NET "accept_id_tokens = yes\n", OIDC_E_CONFIG, "ID tokens without client_id" },
+		{ NET "accept_id_tokens = maybe\nclient_id = c\n", OIDC_E_CONFIG,
+		  "accept_id_tokens neither yes nor no" },
+		{ NET "accept_id_tokens = yes, no\nclient_id = c\n", OIDC_E_CONFIG,
+		  "accept_id_tokens with two values" },
+		{ NET "accept_id_tokens = no\n", OIDC_OK, "accept_id_tokens = no" },
+		{ NET "userinfo = enrich\n", OIDC_OK, "userinfo enrich, endpoint from discovery" },
+		{ NET OPQ "userinfo = validate\n", OIDC_OK,
+		  "userinfo validate: opaque tokens need no introspection credentials" },
+		{ NET "userinfo = validate\n", OIDC_E_CONFIG,
+		  "userinfo validate without opaque token_types" },
+		{ NET "userinfo = sometimes\n", OIDC_E_CONFIG, "unknown userinfo mode" },
+		{ NET "userinfo_endpoint = https://i.example/me\n", OIDC_E_CONFIG,
+		  "userinfo_endpoint while userinfo is off" },
+		{ NET "userinfo = enrich\nuserinfo_endpoint = http://i.example/me\n",
+		  OIDC_E_CONFIG, "http userinfo_endpoint refused" },
+		{ "issuer = https://i.example\naudience = a\njwks_file = @JWKS@\n"
+		  "userinfo = enrich\n", OIDC_E_CONFIG,
+		  "userinfo with local keys needs userinfo_endpoint" },
+		{ "issuer = https://i.example\naudience = a\njwks_file = @JWKS@\n"
+		  "userinfo = enrich\nuserinfo_endpoint = https://i.example/me\n", OIDC_OK,
+		  "userinfo with local keys and an endpoint" },
+		{ NET "client_id = c\nclient_secret_file = @SECRET32@\n", OIDC_OK,
+		  "client credentials for the device flow without opaque tokens" },
+		{ NET "client_secret_file = @SECRET32@\n", OIDC_E_CONFIG,
+		  "client_secret_file without client_id" },
+		{ NET "request_scopes = openid email offline_access\n", OIDC_OK,
+		  "request_scopes" },
+		{ NET "request_scopes = open\"id\n", OIDC_E_CONFIG,
+		  "request_scopes with a quote refused" },
+		{ NET "request_resource = https://mail.example/\n", OIDC_OK, "request_resource" },
+		{ NET "request_resource = api://1234\n", OIDC_OK, "request_resource api: URI" },
+		{ NET "request_resource = mail\n", OIDC_E_CONFIG, "relative request_resource" },
+		{ NET "request_resource = https://m.example/#x\n", OIDC_E_CONFIG,
+		  "request_resource with a fragment" },
+		{ NET "request_resource = https://a.example/, https://b.example/\n",
+		  OIDC_E_CONFIG, "two request_resource values" },
+		{ NET "token_endpoint = https://i.example/token\n"
+		  "device_authorization_endpoint = https://i.example/device\n", OIDC_OK,
+		  "explicit token and device endpoints" },
+		{ NET "token_endpoint = http://i.example/token\n", OIDC_E_CONFIG,
+		  "http token_endpoint refused" },
+		{ NET "device_timeout = 9\n", OIDC_E_CONFIG, "device_timeout below 10" },
+		{ NET "device_timeout = 3601\n", OIDC_E_CONFIG, "device_timeout above 3600" },
+		{ NET "device_timeout = 110\n", OIDC_OK, "device_timeout 110" },
 	};
+#undef NET
+#undef OPQ
 
-	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
-		struct oidc_config *cfg = NULL;
-		struct oidc_error err = { OIDC_OK, "" };
-		char line[128];
-
-		if (oidc_config_new(&cfg, NULL) != OIDC_OK)
-			abort();
-		CHECK_STATUS(oidc_config_set(cfg, NULL, reserved[i], "x", &err),
-			     OIDC_E_CONFIG, "reserved key %s refused by set", reserved[i]);
-		CHECK(strstr(err.detail, "reserved") != NULL,
-		      "reserved key %s: detail says it is reserved", reserved[i]);
-		oidc_config_free(&cfg);
-		snprintf(line, sizeof(line), "%s = https://x.example/\n", reserved[i]);
-		CHECK_STATUS(parse_status(line, NULL), OIDC_E_CONFIG,
-			     "reserved key %s refused in a file", reserved[i]);
-	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK_STATUS(finish_status(cases[i].text, NULL), cases[i].want,
+			     "client side: %s", cases[i].name);
 }
 
 static void test_set_api(void)
@@ -1075,7 +1116,7 @@ int main(void)
 	test_templates();
 	test_secrets();
 	test_contradictions();
-	test_reserved();
+	test_client_side_keys();
 	test_network_keys();
 	test_set_api();
 	test_files();

@@ -194,7 +194,7 @@ static void test_provider(void)
 	base_req(&req, endpoint, NULL);
 	req.username_claims = &names;
 	CHECK_STATUS(oidc_introspect(&req, "not-a-token-we-issued", 21, now, &res, &err),
-		     OIDC_E_EXPIRED, "provider: unknown token is inactive");
+		     OIDC_E_TOKEN_INACTIVE, "provider: unknown token is inactive");
 	CHECK(res.reason && strcmp(res.reason, "token_inactive") == 0,
 	      "provider: reason token_inactive");
 
@@ -213,14 +213,14 @@ static void test_provider(void)
 	      "revoke: ... without a request");
 	oidc_introspect_result_clear(&res);
 	CHECK_STATUS(oidc_introspect(&req, opaque2, strlen(opaque2), now + 30, &res, &err),
-		     OIDC_E_EXPIRED, "revoke: after the TTL the revoked state is seen");
+		     OIDC_E_TOKEN_INACTIVE, "revoke: after the TTL the revoked state is seen");
 	CHECK(oidc_introspect_cache_misses(c) == m + 1 && res.reason &&
 	      strcmp(res.reason, "token_inactive") == 0, "revoke: one new request, inactive");
 	CHECK_STATUS(oidc_introspect(&req, opaque2, strlen(opaque2), now + 34, &res, &err),
-		     OIDC_E_EXPIRED, "revoke: inactive answer cached (negative TTL)");
+		     OIDC_E_TOKEN_INACTIVE, "revoke: inactive answer cached (negative TTL)");
 	CHECK(oidc_introspect_cache_misses(c) == m + 1, "revoke: ... without a request");
 	CHECK_STATUS(oidc_introspect(&req, opaque2, strlen(opaque2), now + 35, &res, &err),
-		     OIDC_E_EXPIRED, "revoke: negative entry expires, asks again");
+		     OIDC_E_TOKEN_INACTIVE, "revoke: negative entry expires, asks again");
 	CHECK(oidc_introspect_cache_misses(c) == m + 2, "revoke: ... with one request");
 
 	oidc_strlist_clear(&aud);
@@ -262,7 +262,7 @@ static void test_userinfo_provider(void)
 	CHECK_STATUS(oidc_userinfo(&req, tok, strlen(tok), now, &res, &err),
 		     OIDC_E_USER_MISMATCH, "userinfo: sub differs from the JWT's sub");
 	req.expected_sub = NULL;
-	CHECK_STATUS(oidc_userinfo(&req, "bogus-token", 11, now, &res, &err), OIDC_E_EXPIRED,
+	CHECK_STATUS(oidc_userinfo(&req, "bogus-token", 11, now, &res, &err), OIDC_E_TOKEN_INACTIVE,
 		     "userinfo: provider refuses a bogus token (401 -> inactive)");
 	oidc_strlist_clear(&names);
 	oidc_introspect_cache_free(&c);
@@ -297,9 +297,9 @@ static void test_stub(void)
 		enum oidc_status want;
 	} cases[] = {
 		{ "/good", OIDC_OK },
-		{ "/active-string", OIDC_E_EXPIRED },
-		{ "/active-one", OIDC_E_EXPIRED },
-		{ "/inactive", OIDC_E_EXPIRED },
+		{ "/active-string", OIDC_E_TOKEN_INACTIVE },
+		{ "/active-one", OIDC_E_TOKEN_INACTIVE },
+		{ "/inactive", OIDC_E_TOKEN_INACTIVE },
 		{ "/expired", OIDC_E_EXPIRED },
 		{ "/wrong-iss", OIDC_E_WRONG_ISSUER },
 		{ "/wrong-aud", OIDC_E_WRONG_AUDIENCE },
@@ -394,7 +394,7 @@ static void test_stub(void)
 	base_req(&req, url(stub, "/inactive"), c);
 	n = stub_count("/inactive");
 	oidc_introspect(&req, "tok-i", 5, now, &res, &err);
-	CHECK_STATUS(oidc_introspect(&req, "tok-i", 5, now + 4, &res, &err), OIDC_E_EXPIRED,
+	CHECK_STATUS(oidc_introspect(&req, "tok-i", 5, now + 4, &res, &err), OIDC_E_TOKEN_INACTIVE,
 		     "cache: inactive served from the negative cache");
 	CHECK(stub_count("/inactive") == n + 1, "cache: inactive asked once within 5 s");
 	oidc_introspect(&req, "tok-i", 5, now + 5, &res, &err);
@@ -449,7 +449,7 @@ static void test_stub(void)
 	CHECK_STATUS(oidc_userinfo(&ureq, "tok", 3, now, &ures, &err),
 		     OIDC_E_IDP_UNREACHABLE, "userinfo stub: 500");
 	ureq.endpoint = url(stub, "/401");
-	CHECK_STATUS(oidc_userinfo(&ureq, "tok", 3, now, &ures, &err), OIDC_E_EXPIRED,
+	CHECK_STATUS(oidc_userinfo(&ureq, "tok", 3, now, &ures, &err), OIDC_E_TOKEN_INACTIVE,
 		     "userinfo stub: 401 is an inactive token");
 	ureq.endpoint = url(stub, "/nowhere");
 	CHECK_STATUS(oidc_userinfo(&ureq, "tok", 3, now, &ures, &err), OIDC_E_CONFIG,
