@@ -60,6 +60,8 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/replay_%)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 BENCH_BIN := $(BUILD)/bench/bench
+BENCH_IS_BIN := $(BUILD)/bench/introspect_cached
+BENCH_FLOOR_BIN := $(BUILD)/bench/openssl_floor
 
 # Adapters: thin shared objects around the core (only pam_sm_* and
 # sasl_*_plug_init exported, by version script and -fvisibility=hidden).
@@ -147,11 +149,20 @@ check: all $(TEST_BINS)
 	@BUILD_DIR=$(BUILD) SANITIZE=$(SANITIZE) tests/run.sh
 
 # ---- benchmarks ----------------------------------------------------------
-$(BENCH_BIN): tests/bench/bench.c $(CORE_LIB)
+$(BENCH_BIN): tests/bench/bench.c tests/bench/benchutil.h $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(CORE_LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
 
-bench: all $(BENCH_BIN)
+$(BENCH_IS_BIN): tests/bench/introspect_cached.c tests/bench/benchutil.h $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(CORE_LIB) $(PKG_LIBS) -lpthread $(LDFLAGS_ALL)
+
+# Linked like the CLI (same libraries), for cold_process.sh.
+$(BENCH_FLOOR_BIN): tests/bench/openssl_floor.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< -Wl,--no-as-needed $(PKG_LIBS) $(LDFLAGS_ALL)
+
+bench: all $(BENCH_BIN) $(BENCH_IS_BIN) $(BENCH_FLOOR_BIN)
 	@BUILD_DIR=$(BUILD) tests/bench/run.sh
 
 # ---- fuzzing (clang + libFuzzer) -----------------------------------------

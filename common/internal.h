@@ -182,9 +182,11 @@ struct oidc_key {
 				      where the secret is too short */
 	char *issuer;              /* Entra's per-key "issuer" member, or NULL */
 	/* Asymmetric keys: one DigestVerify context per algorithm the key
-	 * fits, initialised once at import (key, digest, padding, salt
-	 * length) and copied per verification, so no algorithm or digest is
-	 * fetched per token. NULL where the key does not fit the algorithm. */
+	 * fits (key, digest, padding, salt length), made on the first
+	 * verification with that algorithm (oidc_key_verify_ctx) and copied
+	 * per verification, so no algorithm or digest is fetched per token.
+	 * NULL until then: a provider's set has keys a short-lived process
+	 * never uses, and an unpinned RSA key fits six algorithms. */
 	EVP_MD_CTX *verify_tmpl[OIDC_ALG_HS256];
 };
 
@@ -207,6 +209,15 @@ enum oidc_status oidc_key_from_secret(const unsigned char *secret, size_t len,
 				      struct oidc_error *err);
 /* true when key may verify alg: family, curve, pin and secret length. */
 bool oidc_key_fits_alg(const struct oidc_key *key, enum oidc_alg alg);
+/*
+ * The DigestVerify context of an asymmetric key for alg (borrowed; copy it
+ * per verification), made on first use and kept for the key's life. Keys
+ * are shared read-only between threads: the first context published wins
+ * and a racing thread frees its own. NULL when the key does not fit alg or
+ * OpenSSL cannot set the context up.
+ */
+const EVP_MD_CTX *oidc_key_verify_ctx(const struct oidc_key *key,
+				     enum oidc_alg alg);
 void oidc_key_free(struct oidc_key **key);
 const char *oidc_kty_name(enum oidc_kty kty);
 

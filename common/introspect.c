@@ -29,6 +29,8 @@ struct oidc_introspect_cache {
 	size_t n;
 	int64_t ttl, neg_ttl;
 	unsigned long misses;    /* HTTP requests made */
+	EVP_MD *sha256;          /* for keys, fetched once (EVP_sha256()
+				    would fetch on every hit) */
 };
 
 /* ---- cache -------------------------------------------------------------- */
@@ -43,7 +45,9 @@ struct oidc_introspect_cache *oidc_introspect_cache_new(size_t entries,
 		return NULL;
 	c->n = entries ? entries : OIDC_INTROSPECT_CACHE_ENTRIES_DEFAULT;
 	c->slot = calloc(c->n, sizeof(*c->slot));
-	if (!c->slot || pthread_mutex_init(&c->lock, NULL) != 0) {
+	c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (!c->slot || !c->sha256 || pthread_mutex_init(&c->lock, NULL) != 0) {
+		EVP_MD_free(c->sha256);
 		free(c->slot);
 		free(c);
 		return NULL;
@@ -79,6 +83,7 @@ void oidc_introspect_cache_free(struct oidc_introspect_cache **cache)
 		return;
 	oidc_introspect_cache_flush(c);
 	pthread_mutex_destroy(&c->lock);
+	EVP_MD_free(c->sha256);
 	free(c->slot);
 	free(c);
 	*cache = NULL;
@@ -178,7 +183,8 @@ static void cache_count_miss(struct oidc_introspect_cache *c)
 
 /* SHA-256 over kind, endpoint, client and token, NUL-separated: one
  * provider's answer is never served for another endpoint or client. */
-static enum oidc_status cache_key(const char *kind, const char *endpoint,
+static enum oidc_status cache_key(const struct oidc_introspect_cache *c,
+				  const char *kind, const char *endpoint,
 				  const char *client, const char *token,
 				  size_t len, unsigned char *key,
 				  struct oidc_error *err)
@@ -189,7 +195,7 @@ static enum oidc_status cache_key(const char *kind, const char *endpoint,
 	int ok;
 	size_t i;
 
-	ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	ok = md && EVP_DigestInit_ex(md, c->sha256, NULL);
 	for (i = 0; ok && i < 3; i++)
 		ok = EVP_DigestUpdate(md, part[i], strlen(part[i]) + 1);
 	ok = ok && EVP_DigestUpdate(md, token, len) &&
@@ -502,7 +508,8 @@ enum oidc_status oidc_introspect(const struct oidc_introspect_req *req,
 	if (st == OIDC_OK)
 		st = token_check(token, len, err);
 	if (st == OIDC_OK && req->cache)
-		st = cache_key("introspection", req->endpoint, req->client_id,
+		st = cache_key(req->cache, "introspection", req->endpoint,
+			       req->client_id,
 			       token, len, key, err);
 	if (st != OIDC_OK)
 		goto out;
@@ -621,7 +628,8 @@ enum oidc_status oidc_userinfo(const struct oidc_userinfo_req *req,
 		st = oidc_err(err, OIDC_E_EXPIRED, "userinfo: token exp passed");
 	}
 	if (st == OIDC_OK && req->cache)
-		st = cache_key("userinfo", req->endpoint, NULL, token, len, key, err);
+		st = cache_key(req->cache, "userinfo", req->endpoint, NULL, token,
+			       len, key, err);
 	if (st != OIDC_OK)
 		goto out;
 	doc = req->cache ? cache_get(req->cache, key, now) : NULL;

@@ -396,20 +396,31 @@ fail:
 	return NULL;
 }
 
-static enum oidc_status prepare_templates(struct oidc_key *key,
-					  struct oidc_error *err)
+const EVP_MD_CTX *oidc_key_verify_ctx(const struct oidc_key *key,
+				     enum oidc_alg alg)
 {
-	for (int a = 0; a < OIDC_ALG_HS256; a++) {
-		if (!oidc_key_fits_alg(key, (enum oidc_alg)a))
-			continue;
-		key->verify_tmpl[a] = verify_template(key->pkey,
-						      (enum oidc_alg)a);
-		if (!key->verify_tmpl[a])
-			return oidc_err(err, OIDC_E_INTERNAL,
-					"cannot set up %s verification",
-					oidc_alg_get((enum oidc_alg)a)->name);
+	EVP_MD_CTX **slot, *ctx, *published = NULL;
+
+	if ((unsigned)alg >= OIDC_ALG_HS256 || !key || !key->pkey ||
+	    !oidc_key_fits_alg(key, alg))
+		return NULL;
+	/* The one member that changes after import, and only NULL -> set. */
+	slot = (EVP_MD_CTX **)&key->verify_tmpl[alg];
+	ctx = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	if (ctx)
+		return ctx;
+	ERR_set_mark();
+	ctx = verify_template(key->pkey, alg);
+	ERR_pop_to_mark();
+	if (!ctx)
+		return NULL;
+	if (!__atomic_compare_exchange_n(slot, &published, ctx, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		/* Another thread was first: use its context. */
+		EVP_MD_CTX_free(ctx);
+		return published;
 	}
-	return OIDC_OK;
+	return ctx;
 }
 
 static enum oidc_status jwk_import_into(const json_t *jwk,
@@ -468,7 +479,7 @@ static enum oidc_status jwk_import_into(const json_t *jwk,
 				"JWK alg %s does not fit a %s key",
 				oidc_alg_get(pin)->name, kty);
 	key->alg = pin;
-	return prepare_templates(key, err);
+	return OIDC_OK;
 }
 
 enum oidc_status oidc_jwk_import(const json_t *jwk, struct oidc_key **key_out,

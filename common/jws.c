@@ -283,6 +283,7 @@ enum oidc_status oidc_jws_check_signature(const struct oidc_jws *jws,
 {
 	const struct oidc_alg_info *ai = jws ? oidc_alg_get(jws->alg) : NULL;
 	unsigned char der[JWS_ECDSA_DER_MAX];
+	const EVP_MD_CTX *tmpl;
 	size_t want, der_len = 0;
 	enum oidc_status st;
 
@@ -306,18 +307,18 @@ enum oidc_status oidc_jws_check_signature(const struct oidc_jws *jws,
 		break;
 	case OIDC_FAM_ECDSA:
 		st = ecdsa_sig_to_der(jws->sig, jws->sig_len, der, &der_len);
+		tmpl = oidc_key_verify_ctx(key, jws->alg);
 		if (st == OIDC_OK)
-			st = digest_verify(key->verify_tmpl[jws->alg], der,
-					   der_len, jws);
+			st = tmpl ? digest_verify(tmpl, der, der_len, jws) :
+				    OIDC_E_INTERNAL;
 		break;
 	case OIDC_FAM_RSA_PKCS1:
 	case OIDC_FAM_RSA_PSS:
 	case OIDC_FAM_EDDSA:
 	default:
-		st = key->verify_tmpl[jws->alg] ?
-			     digest_verify(key->verify_tmpl[jws->alg], jws->sig,
-					   jws->sig_len, jws) :
-			     OIDC_E_INTERNAL;
+		tmpl = oidc_key_verify_ctx(key, jws->alg);
+		st = tmpl ? digest_verify(tmpl, jws->sig, jws->sig_len, jws) :
+			    OIDC_E_INTERNAL;
 		break;
 	}
 	ERR_pop_to_mark();

@@ -42,6 +42,8 @@ struct oidc_result {
 	size_t buf_len;
 	struct oidc_jdoc claims;  /* over the payload inside buf */
 	enum oidc_alg alg;
+	struct oidc_tokencache_data *cached; /* a cache hit: username and
+						claims are borrowed from it */
 };
 
 static int64_t oidc_wall_clock(void *arg)
@@ -332,28 +334,26 @@ static void audit_copy(char *dst, size_t cap, const char *src)
 
 /*
  * oidc_token_fingerprint without its per-call digest fetch (SHA256() in
- * OpenSSL 3 fetches the algorithm each time): same output. The whole
- * digest goes to md, the token cache's key; false when there is none.
+ * OpenSSL 3 fetches the algorithm each time): same output.
  */
-static bool token_fingerprint(const struct oidc_ctx *ctx, const char *token,
-			      size_t len, char out[17],
-			      unsigned char md[EVP_MAX_MD_SIZE])
+static void token_fingerprint(const struct oidc_ctx *ctx, const char *token,
+			      size_t len, char out[17])
 {
 	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int md_len = 0;
 
 	if (!ctx->sha256 ||
 	    EVP_Digest(token, len, md, &md_len, ctx->sha256, NULL) != 1 ||
-	    md_len != OIDC_TOKENCACHE_DIGEST_LEN) {
+	    md_len < 8) {
 		oidc_token_fingerprint(token, len, out);
-		return false;
+		return;
 	}
 	for (int i = 0; i < 8; i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 15];
 	}
 	out[16] = '\0';
-	return true;
 }
 
 /*
@@ -511,110 +511,77 @@ static enum oidc_status enrich_claims(struct oidc_ctx *ctx,
 }
 
 /*
- * The result for a cache hit: the same segments and claims a full
- * validation hands over (the token is re-decoded, not re-verified).
+ * Issue 3: a token verified before costs a lookup. Returns false to run the
+ * full validation: not cached, the clock went back (nbf and iat were
+ * checked at a later time), or the issuer's key set is not the one that
+ * verified the token (dropped: a key the provider stopped publishing stops
+ * working). exp and expected_user are decided here as claims.c and
+ * oidc_validate decide them; the audit is the one the miss filled, and a
+ * result shares the claims the miss decoded (nothing is re-decoded).
  */
-static enum oidc_status cached_result(const struct oidc_ctx *ctx,
-				      const struct oidc_issuer_cfg *ic,
-				      const char *token, size_t len,
-				      char **user, struct oidc_result **result_out,
-				      struct oidc_error *err)
-{
-	struct oidc_jws jws = { 0 };
-	struct oidc_result *res = NULL;
-	enum oidc_status st;
-
-	st = oidc_jws_parse(token, len, ctx->max_token_size, &jws, err);
-	if (st != OIDC_OK)
-		goto out;
-	res = result_new(ic);
-	if (!res) {
-		st = oidc_err(err, OIDC_E_NOMEM, "result");
-		goto out;
-	}
-	res->buf = jws.buf;
-	res->buf_len = jws.buf_len;
-	res->alg = jws.alg;
-	jws.buf = NULL;
-	st = oidc_jdoc_parse(&res->claims, (char *)jws.payload,
-			     jws.payload_len, err);
-	if (st != OIDC_OK)
-		goto out;
-	res->username = *user;
-	*user = NULL;
-	*result_out = res;
-	res = NULL;
-out:
-	oidc_result_free(&res);
-	oidc_jws_clear(&jws);
-	return st;
-}
-
-/*
- * Issue 3: a token verified before costs a hash and a lookup. Returns false
- * to run the full validation: not cached, the clock went back (nbf and iat
- * were checked at a later time), or the issuer's key set is not the one
- * that verified the token (dropped: a key the provider stopped publishing
- * stops working). exp and expected_user are decided here as claims.c and
- * oidc_validate decide them; the audit is the one the miss filled.
- */
-static bool validate_cached(struct oidc_ctx *ctx, const unsigned char *digest,
-			    const char *token, size_t len,
-			    const char *expected_user,
+static bool validate_cached(struct oidc_ctx *ctx, const char *token,
+			    size_t len, const char *expected_user,
 			    struct oidc_result **result_out,
 			    struct oidc_audit *audit, struct oidc_error *err,
 			    enum oidc_status *st_out)
 {
-	struct oidc_tokencache_entry e;
-	struct oidc_keyset *keys = NULL;
+	struct oidc_tokencache_data *d = NULL;
+	struct oidc_keyset *keys = NULL, *cached_keys = NULL;
+	struct oidc_result *res;
 	struct oidc_error key_err;
-	char *user = NULL;
-	bool user_ok = false, done = false;
+	bool done = false;
 	enum oidc_status st = OIDC_OK;
 	int64_t now;
 
-	if (!oidc_tokencache_lookup(ctx->tokens, digest, expected_user,
-				    &user_ok, &e, result_out ? &user : NULL))
+	if (!oidc_tokencache_lookup(ctx->tokens, token, len, &cached_keys, &d))
 		return false;
 	now = oidc_ctx_now(ctx);
-	if (now < e.validated_at)
+	if (now < d->validated_at)
 		goto out;
 	/* Unavailable keys (stale window over): the full path says so. */
-	if (issuer_keys(ctx, e.ic, NULL, &keys, &key_err) != OIDC_OK)
+	if (issuer_keys(ctx, d->ic, NULL, &keys, &key_err) != OIDC_OK)
 		goto out;
-	if (keys != e.keys) {
-		oidc_tokencache_drop(ctx->tokens, digest);
+	if (keys != cached_keys) {
+		oidc_tokencache_drop(ctx->tokens, token, len);
 		goto out;
 	}
 	done = true;
-	*audit = e.audit;
-	if (oidc_tokencache_expired(e.exp, now, e.ic->leeway)) {
-		oidc_tokencache_drop(ctx->tokens, digest);
+	*audit = d->audit;
+	if (oidc_tokencache_expired(d->exp, now, d->ic->leeway)) {
+		oidc_tokencache_drop(ctx->tokens, token, len);
 		audit->user[0] = '\0';  /* a miss fails before mapping */
 		st = oidc_err(err, OIDC_E_EXPIRED,
 			      "expired: exp=%" PRId64 " now=%" PRId64
-			      " leeway=%" PRId64, e.exp, now, e.ic->leeway);
+			      " leeway=%" PRId64, d->exp, now, d->ic->leeway);
 		goto out;
 	}
-	if (!user_ok) {
+	if (expected_user && strcmp(expected_user, d->user) != 0) {
 		st = oidc_err(err, OIDC_E_USER_MISMATCH,
 			      "token maps to another user than %.64s",
 			      expected_user);
 		goto out;
 	}
 	if (result_out) {
-		st = cached_result(ctx, e.ic, token, len, &user, result_out, err);
-		if (st != OIDC_OK)
+		res = result_new(d->ic);
+		if (!res) {
+			st = oidc_err(err, OIDC_E_NOMEM, "result");
 			goto out;
+		}
+		res->username = d->user;
+		res->claims = d->claims;
+		res->alg = d->alg;
+		res->cached = d;
+		d = NULL;
+		*result_out = res;
 	}
 	if (err) {
 		err->status = OIDC_OK;
 		err->detail[0] = '\0';
 	}
 out:
-	oidc_keyset_unref(&e.keys);
+	oidc_tokencache_data_unref(&d);
+	oidc_keyset_unref(&cached_keys);
 	oidc_keyset_unref(&keys);
-	free(user);
 	*st_out = st;
 	return done;
 }
@@ -635,7 +602,6 @@ OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
 	struct oidc_jdoc claims = { NULL, 0, 0 };
 	struct id_claims idc;
 	struct oidc_audit own_audit;   /* the cache keeps one either way */
-	unsigned char digest[EVP_MAX_MD_SIZE];
 	bool cacheable = false;
 	char *user = NULL;
 	enum oidc_status st;
@@ -647,14 +613,15 @@ OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
 	if (!ctx || !token)
 		return oidc_err(err, OIDC_E_INTERNAL, "no context or token");
 	/* Hash only what could be a token: an oversize input must cost
-	 * nothing before it is refused. */
-	if (len <= ctx->max_token_size)
-		cacheable = token_fingerprint(ctx, token, len,
-					      audit->token_sha256, digest) &&
-			    ctx->tokens;
-	if (cacheable && validate_cached(ctx, digest, token, len, expected_user,
-					 result_out, audit, err, &st))
-		return st;
+	 * nothing before it is refused. A hit takes its fingerprint from the
+	 * miss that stored it. */
+	if (len <= ctx->max_token_size) {
+		cacheable = ctx->tokens != NULL;
+		if (cacheable && validate_cached(ctx, token, len, expected_user,
+						 result_out, audit, err, &st))
+			return st;
+		token_fingerprint(ctx, token, len, audit->token_sha256);
+	}
 
 	if (ctx->opaque_source < ctx->n_sources &&
 	    !oidc_token_is_jws_shaped(token, len))
@@ -768,7 +735,10 @@ OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
 		/* claims.c required a numeric exp (clamped the same way). */
 		if (oidc_jobj_numericdate(&claims, oidc_jdoc_root(&claims),
 					  "exp", &ce.exp) == 1)
-			oidc_tokencache_insert(ctx->tokens, digest, &ce, user);
+			oidc_tokencache_insert(ctx->tokens, token, len, &ce,
+					       user, &claims,
+					       (const char *)jws.payload,
+					       jws.payload_len);
 	}
 
 	if (result_out) {
@@ -853,10 +823,14 @@ OIDC_EXPORT void oidc_result_free(struct oidc_result **res)
 {
 	if (!res || !*res)
 		return;
-	free((*res)->username);
-	oidc_jdoc_clear(&(*res)->claims);
-	if ((*res)->buf)
-		oidc_free_secret((*res)->buf, (*res)->buf_len);
+	if ((*res)->cached) {
+		oidc_tokencache_data_unref(&(*res)->cached);
+	} else {
+		free((*res)->username);
+		oidc_jdoc_clear(&(*res)->claims);
+		if ((*res)->buf)
+			oidc_free_secret((*res)->buf, (*res)->buf_len);
+	}
 	free(*res);
 	*res = NULL;
 }

@@ -52,6 +52,7 @@
 
 #include "oidc.h"
 #include "tokencache.h"
+#include "benchutil.h"
 
 #define BENCH_BATCH_S 0.02        /* one interleaved batch */
 #define BENCH_WARMUP_S 0.1
@@ -96,8 +97,6 @@ struct bench {
 
 static struct bench B;
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
 static void cleanup_files(void)
 {
 	if (B.conf_path[0])
@@ -108,28 +107,6 @@ static void cleanup_files(void)
 		unlink(B.jwks_path);
 	if (B.dir[0])
 		rmdir(B.dir);
-}
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("bench: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	ERR_print_errors_fp(stderr);
-	cleanup_files();
-	exit(1);
-}
-
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 /* ---- encoding helpers ---------------------------------------------------- */
@@ -181,17 +158,6 @@ static void bn_param_b64(const EVP_PKEY *pkey, const char *param, int pad,
 	if (n <= 0)
 		die("encode %s", param);
 	b64url(buf, (size_t)n, out);
-}
-
-static void write_file(const char *path, const void *data, size_t len,
-		       mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-
-	if (fd < 0)
-		die("create %s: %s", path, strerror(errno));
-	if (write(fd, data, len) != (ssize_t)len || close(fd) != 0)
-		die("write %s", path);
 }
 
 /* ---- keys and files ------------------------------------------------------ */
@@ -799,6 +765,7 @@ int main(int argc, char **argv)
 			die("usage: bench [SECONDS_PER_ALG] [NAME...]");
 		first_alg = 2;
 	}
+	bench_cleanup = cleanup_files;
 	B.now = (int64_t)time(NULL);
 	make_keys();
 	write_files();

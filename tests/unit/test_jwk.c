@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,6 +208,55 @@ static void test_private_and_kty(void)
 	CHECK_STATUS(import(NULL, NULL), OIDC_E_BAD_KEY, "NULL JWK");
 }
 
+/* Threads asking for a fresh key's context at once all get the kept one. */
+#define RACERS 4
+struct racer {
+	const struct oidc_key *key;
+	pthread_barrier_t *go;
+	const EVP_MD_CTX *got;
+};
+
+static void *race_ctx(void *arg)
+{
+	struct racer *r = arg;
+
+	pthread_barrier_wait(r->go);
+	r->got = oidc_key_verify_ctx(r->key, OIDC_ALG_PS256);
+	return NULL;
+}
+
+static void test_lazy_ctx_race(void)
+{
+	struct oidc_key *key = NULL;
+	json_t *k = jwk_copy("rsa2048");
+	pthread_barrier_t go;
+	pthread_t th[RACERS];
+	struct racer r[RACERS];
+	int started = 0, same = 0;
+
+	if (!CHECK(import(k, &key) == OIDC_OK && key &&
+			   pthread_barrier_init(&go, NULL, RACERS) == 0,
+		   "unpinned RSA key for the race"))
+		goto out;
+	for (int i = 0; i < RACERS; i++) {
+		r[i] = (struct racer){ key, &go, NULL };
+		if (pthread_create(&th[i], NULL, race_ctx, &r[i]) == 0)
+			started++;
+	}
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	for (int i = 0; i < started; i++)
+		same += r[i].got && r[i].got == key->verify_tmpl[OIDC_ALG_PS256];
+	CHECK(started == RACERS && same == RACERS,
+	      "%d racing threads share one PS256 context", same);
+	CHECK(!key->verify_tmpl[OIDC_ALG_RS256] && !key->verify_tmpl[OIDC_ALG_PS512],
+	      "other algorithms still without a context");
+	pthread_barrier_destroy(&go);
+out:
+	oidc_key_free(&key);
+	json_decref(k);
+}
+
 static void test_pins_and_members(void)
 {
 	struct oidc_key *key = NULL;
@@ -219,8 +269,16 @@ static void test_pins_and_members(void)
 		      !oidc_key_fits_alg(key, OIDC_ALG_RS384) &&
 		      !oidc_key_fits_alg(key, OIDC_ALG_PS256),
 	      "pinned key fits its alg only (A3)");
-	CHECK(key && key->verify_tmpl[OIDC_ALG_RS256] && !key->verify_tmpl[OIDC_ALG_PS256],
-	      "only the pinned verification context is prepared");
+	CHECK(key && !key->verify_tmpl[OIDC_ALG_RS256],
+	      "no verification context prepared at import");
+	CHECK(key && oidc_key_verify_ctx(key, OIDC_ALG_RS256) &&
+		      key->verify_tmpl[OIDC_ALG_RS256] &&
+		      oidc_key_verify_ctx(key, OIDC_ALG_RS256) ==
+			      key->verify_tmpl[OIDC_ALG_RS256],
+	      "the RS256 context is made on first use and kept");
+	CHECK(key && !oidc_key_verify_ctx(key, OIDC_ALG_PS256) &&
+		      !key->verify_tmpl[OIDC_ALG_PS256],
+	      "none for an algorithm the pinned key does not fit");
 	oidc_key_free(&key);
 	json_decref(k);
 	CHECK_STATUS(import_with("rsa2048", "alg", json_string("PS512")), OIDC_OK, "RSA + PS512");
@@ -614,6 +672,7 @@ int main(void)
 	test_rsa_strict_b64();
 	test_private_and_kty();
 	test_pins_and_members();
+	test_lazy_ctx_race();
 	test_ec_okp();
 	test_secret();
 	test_keyset();

@@ -213,6 +213,85 @@ static void test_hits(struct oidc_ctx *ctx)
 	CHECK(stats_of(ctx).inserts == s1.inserts, "failures are not stored");
 }
 
+/* Everything a caller can read from a result, as one string. */
+static void describe(const struct oidc_result *res, char *out, size_t cap)
+{
+	char *json = oidc_result_claims_json(res);
+	int64_t exp = 0;
+	int rc = oidc_result_claim_int(res, "exp", &exp);
+
+	snprintf(out, cap, "user=%s section=%s alg=%s sub=%s exp=%lld rc=%d %s",
+		 oidc_result_username(res), oidc_result_issuer_name(res),
+		 oidc_result_alg(res), oidc_result_claim_string(res, "sub"),
+		 (long long)exp, rc, json ? json : "(no json)");
+	free(json);
+}
+
+/*
+ * A hit hands back the result a full validation gives (the claims the miss
+ * decoded, shared), the result outlives the entry, and only the very same
+ * token hits.
+ */
+static void test_same_result(struct oidc_ctx *ctx)
+{
+	struct oidc_tokencache *tc = oidc_ctx_tokencache(ctx);
+	struct oidc_result *full = NULL, *miss = NULL, *hit = NULL;
+	struct oidc_tokencache_stats s0, s1;
+	char d_full[2048], d_miss[2048], d_hit[2048], forged[LINE_MAX_LEN];
+	size_t len = strlen(tok_long);
+	char *dot;
+
+	now_value = T0 + 20;
+	oidc_tokencache_set_enabled(tc, false);
+	CHECK_STATUS(oidc_validate(ctx, tok_long, len, "alice", &full, NULL,
+				   NULL), OIDC_OK, "cache off: full validation");
+	oidc_tokencache_set_enabled(tc, true);
+	s0 = stats_of(ctx);
+	CHECK_STATUS(oidc_validate(ctx, tok_long, len, "alice", &miss, NULL,
+				   NULL), OIDC_OK, "miss with a result");
+	CHECK_STATUS(oidc_validate(ctx, tok_long, len, "alice", &hit, NULL,
+				   NULL), OIDC_OK, "hit with a result");
+	s1 = stats_of(ctx);
+	CHECK(s1.inserts == s0.inserts + 1 && s1.hits == s0.hits + 1,
+	      "one miss stored, one hit");
+	if (!CHECK(full && miss && hit, "three results"))
+		goto out;
+	describe(full, d_full, sizeof(d_full));
+	describe(miss, d_miss, sizeof(d_miss));
+	describe(hit, d_hit, sizeof(d_hit));
+	CHECK(strstr(d_full, "user=alice section=default alg=RS256 sub=alice") &&
+	      strstr(d_full, "\"exp\":1700009000"),
+	      "full result as expected: %.200s", d_full);
+	CHECK(strcmp(d_full, d_miss) == 0 && strcmp(d_full, d_hit) == 0,
+	      "hit result equals the full and the miss result");
+
+	/* The hit's result keeps its claims when the entry goes. */
+	oidc_tokencache_drop(tc, tok_long, len);
+	CHECK(stats_of(ctx).entries == s1.entries - 1, "entry dropped");
+	describe(hit, d_hit, sizeof(d_hit));
+	CHECK(strcmp(d_full, d_hit) == 0, "hit result outlives its entry");
+
+	/* One changed payload character: never a hit, and refused. */
+	memcpy(forged, tok_long, len + 1);
+	dot = strchr(forged, '.');
+	if (CHECK(dot && dot[5], "token has a payload")) {
+		dot[5] = dot[5] == 'A' ? 'B' : 'A';
+		s0 = stats_of(ctx);
+		CHECK(oidc_validate(ctx, forged, len, NULL, NULL, NULL, NULL) !=
+		      OIDC_OK, "token with a changed byte refused");
+		s1 = stats_of(ctx);
+		CHECK(s1.hits == s0.hits && s1.inserts == s0.inserts,
+		      "changed token: not a hit, not stored");
+	}
+	CHECK_STATUS(oidc_validate(ctx, tok_long, len, "alice", NULL, NULL, NULL),
+		     OIDC_OK, "original token after the drop");
+	CHECK(stats_of(ctx).inserts == s1.inserts + 1, "stored again");
+out:
+	oidc_result_free(&full);
+	oidc_result_free(&miss);
+	oidc_result_free(&hit);
+}
+
 static int write_jwks(const struct oidc_issuer_cfg *ic, const char *body,
 		      int64_t fetched)
 {
@@ -250,55 +329,115 @@ static void test_rotation(struct oidc_ctx *ctx, const struct oidc_issuer_cfg *ic
 	      "removed key stays refused");
 }
 
+/* Store tok in tc directly, with a one-claim payload, as a miss would. */
+static void put(struct oidc_tokencache *tc, struct oidc_keyset *ks,
+		const char *tok, int64_t exp, int64_t now)
+{
+	struct oidc_tokencache_entry e = { .keys = ks, .exp = exp,
+					   .validated_at = now };
+	char payload[] = "{\"sub\":\"u\",\"n\":1}";
+	size_t payload_len = strlen(payload);   /* parsing puts NULs in */
+	struct oidc_jdoc doc = { NULL, 0, 0 };
+
+	if (oidc_jdoc_parse(&doc, payload, payload_len, NULL) == OIDC_OK)
+		oidc_tokencache_insert(tc, tok, strlen(tok), &e, "u", &doc,
+				       payload, payload_len);
+	oidc_jdoc_clear(&doc);
+}
+
+/* A found token: its user and claims as stored, references released. */
+static bool found(struct oidc_tokencache *tc, const char *tok)
+{
+	struct oidc_tokencache_data *d = NULL;
+	struct oidc_keyset *ks = NULL;
+	bool ok;
+
+	if (!oidc_tokencache_lookup(tc, tok, strlen(tok), &ks, &d))
+		return false;
+	ok = strcmp(d->user, "u") == 0 && d->token_len == strlen(tok) &&
+	     strcmp(oidc_jobj_str(&d->claims, oidc_jdoc_root(&d->claims),
+				  "sub"), "u") == 0;
+	oidc_tokencache_data_unref(&d);
+	oidc_keyset_unref(&ks);
+	return ok;
+}
+
+/* The 40-byte token number i: same first bytes, the tail differs. */
+static void tok_name(char *out, size_t cap, int i)
+{
+	snprintf(out, cap, "eyJhbGciOiJSUzI1NiJ9.e30.sig-%011d", i * 7919);
+}
+
 static void test_bound(void)
 {
 	struct oidc_tokencache *tc = oidc_tokencache_new(8);
 	struct oidc_keyset *ks = NULL;
-	struct oidc_tokencache_entry e = { 0 }, got;
 	struct oidc_tokencache_stats s;
-	unsigned char d[OIDC_TOKENCACHE_DIGEST_LEN];
-	bool match;
+	char t[64];
 	int present = 0;
 
 	if (!CHECK(tc && oidc_keyset_new(&ks) == OIDC_OK, "small cache"))
 		return;
-	e.keys = ks;
 	for (int i = 0; i < 20; i++) {
-		memset(d, 0, sizeof(d));
-		d[0] = (unsigned char)i;
-		d[31] = (unsigned char)(i * 7);
-		oidc_tokencache_insert(tc, d, &e, "u");
-		if (i == 11) {
+		tok_name(t, sizeof(t), i);
+		put(tc, ks, t, T0 + 100, T0);
+		if (i == 11)
 			/* a hit marks entry 11: the clock passes it over once */
-			d[0] = 11;
-			CHECK(oidc_tokencache_lookup(tc, d, NULL, &match, &got,
-						     NULL), "lookup 11");
-			oidc_keyset_unref(&got.keys);
-		}
+			CHECK(found(tc, t), "lookup 11");
 	}
 	oidc_tokencache_stats(tc, &s);
 	CHECK(s.entries == 8 && s.evictions == 12 && s.capacity == 8,
 	      "20 inserts into 8 slots: %zu entries, %llu evictions",
 	      s.entries, (unsigned long long)s.evictions);
+	CHECK(s.bytes > 8 * 40 && s.bytes < OIDC_TOKENCACHE_BYTES_MAX,
+	      "bytes counted: %zu", s.bytes);
 	for (int i = 0; i < 20; i++) {
-		memset(d, 0, sizeof(d));
-		d[0] = (unsigned char)i;
-		d[31] = (unsigned char)(i * 7);
-		if (oidc_tokencache_lookup(tc, d, "u", &match, &got, NULL)) {
+		tok_name(t, sizeof(t), i);
+		if (found(tc, t))
 			present++;
-			oidc_keyset_unref(&got.keys);
-		}
 	}
 	CHECK(present == 8, "8 entries found, %d", present);
-	memset(d, 0, sizeof(d));
-	d[0] = 19;
-	d[31] = 19 * 7;
-	CHECK(oidc_tokencache_lookup(tc, d, "v", &match, &got, NULL) && !match,
-	      "newest present, other user does not match");
-	oidc_keyset_unref(&got.keys);
-	d[31] = 0;
-	CHECK(!oidc_tokencache_lookup(tc, d, NULL, &match, &got, NULL),
-	      "whole digest compared");
+	tok_name(t, sizeof(t), 11);
+	CHECK(found(tc, t), "the entry hit before eviction stayed");
+	tok_name(t, sizeof(t), 19);
+	CHECK(found(tc, t), "newest present");
+	t[0] = 'f';
+	CHECK(!found(tc, t), "whole token compared (first byte differs)");
+	tok_name(t, sizeof(t), 19);
+	t[strlen(t) - 1] = '\0';
+	CHECK(!found(tc, t), "whole token compared (one byte shorter)");
+
+	/* Inserts at T0+200 sweep entries whose exp (T0+100) passed. */
+	for (int i = 100; i < 104; i++) {
+		tok_name(t, sizeof(t), i);
+		put(tc, ks, t, T0 + 9000, T0 + 200);
+	}
+	oidc_tokencache_stats(tc, &s);
+	CHECK(s.expired >= 4 && s.entries == 8 - s.expired + 4 &&
+	      s.evictions == 12,
+	      "expired entries swept, not evicted: %llu swept",
+	      (unsigned long long)s.expired);
+	for (int i = 100; i < 103; i++) {
+		tok_name(t, sizeof(t), i);
+		oidc_tokencache_drop(tc, t, strlen(t));
+		CHECK(!found(tc, t), "drop forgets token %d", i);
+	}
+	oidc_tokencache_stats(tc, &s);
+	CHECK(s.drops == 3 && s.entries == 8 - s.expired + 1,
+	      "drops counted");
+
+	oidc_tokencache_set_enabled(tc, false);
+	tok_name(t, sizeof(t), 500);
+	put(tc, ks, t, T0 + 9000, T0 + 200);
+	oidc_tokencache_stats(tc, &s);
+	CHECK(s.inserts == 24 && !found(tc, t), "off: nothing stored");
+	tok_name(t, sizeof(t), 103);
+	CHECK(!found(tc, t), "off: every lookup misses");
+	oidc_tokencache_stats(tc, &s);
+	CHECK(s.hits + s.misses == 28, "off: lookups not even counted (%llu)",
+	      (unsigned long long)(s.hits + s.misses));
+	oidc_tokencache_set_enabled(tc, true);
+	CHECK(found(tc, t), "on again: entries kept");
 	oidc_tokencache_free(&tc);
 	CHECK(tc == NULL, "free");
 	oidc_keyset_unref(&ks);
@@ -379,6 +518,7 @@ int main(void)
 	if (!CHECK(write_jwks(ic, jwks_a, T0), "write warm disk entry"))
 		goto out;
 	test_hits(ctx);
+	test_same_result(ctx);
 	test_threads(ctx);
 	test_rotation(ctx, ic);
 	test_bound();
