@@ -200,11 +200,10 @@ device_run() {
 	rm -f "$T_TMP/approved"
 	log_mark
 	PAM_DRIVER_SECRET=/dev/null PAM_DRIVER_ECHO_ON="" PAM_DRIVER_WAIT=$T_TMP/approved \
-		PAM_DRIVER_LOG=$T_TMP/prompts "$PAM_DRIVER" "$CONF" "$1" "$2" auth acct \
+		PAM_DRIVER_LOG=$T_TMP/prompts ${DEV_WRAP:-} "$PAM_DRIVER" "$CONF" "$1" "$2" auth acct \
 		>"$OUT" 2>"$ERR" &
 	DEV_PID=$!
-	t_diag "t=$SECONDS device_run $1"
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < 300; i++)); do
 		CODE=$(sed -n 's/^and enter the code: \([A-Z0-9-]*\)$/\1/p' "$T_TMP/prompts")
 		[ -n "$CODE" ] && break
 		sleep 0.1
@@ -224,7 +223,7 @@ else
 fi
 idp_device_approve "$CODE" alice || not_ok "device: approve $CODE at the provider"
 touch "$T_TMP/approved"
-wait "$DEV_PID"
+wait "$DEV_PID"; RC=$?
 T1=$(date +%s.%N)
 expect_out "device: approved login succeeds" "auth=PAM_SUCCESS"
 expect_out "device: account succeeds" "acct=PAM_SUCCESS"
@@ -234,21 +233,21 @@ t_diag "device flow login end to end: $(echo "$T1 - $T0" | bc) s (prompt, browse
 device_run dev alice
 idp_device_approve "$CODE" bob || not_ok "device: approve $CODE as bob"
 touch "$T_TMP/approved"
-wait "$DEV_PID"
+wait "$DEV_PID"; RC=$?
 expect_out "device: approved by another user -> refused" "auth=PAM_AUTH_ERR"
 expect_log "device: reason user_mismatch" 'result=deny reason=user_mismatch mode=device'
 
 device_run dev alice
 idp_device_refuse "$CODE" || not_ok "device: refuse $CODE at the provider"
 touch "$T_TMP/approved"
-wait "$DEV_PID"
+wait "$DEV_PID"; RC=$?
 expect_out "device: refused approval -> PAM_AUTH_ERR" "auth=PAM_AUTH_ERR"
 expect_log "device: reason access_denied" 'result=deny reason=access_denied mode=device'
 
 T0=$SECONDS
 device_run dev-short alice
 touch "$T_TMP/approved"
-wait "$DEV_PID"
+wait "$DEV_PID"; RC=$?
 expect_out "device: nobody approves -> PAM_AUTH_ERR" "auth=PAM_AUTH_ERR"
 expect_log "device: reason device_code_expired" 'result=deny reason=device_code_expired mode=device'
 if [ $((SECONDS - T0)) -ge 9 ] && [ $((SECONDS - T0)) -le 20 ]; then
@@ -260,8 +259,19 @@ fi
 device_run dev-auto alice
 idp_device_approve "$CODE" alice || not_ok "device: approve $CODE (auto)"
 touch "$T_TMP/approved"
-wait "$DEV_PID"
+wait "$DEV_PID"; RC=$?
 expect_out "mode=auto, Enter at the token prompt: device flow logs in" "auth=PAM_SUCCESS"
+
+if [ "${SANITIZE:-}" != 1 ]; then
+	DEV_WRAP="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99 --log-file=$T_TMP/valgrind-device.log"
+	device_run dev alice
+	DEV_WRAP=
+	idp_device_approve "$CODE" alice || not_ok "device under valgrind: approve $CODE"
+	touch "$T_TMP/approved"
+	wait "$DEV_PID"; RC=$?
+	expect_out "valgrind: device login (poll, tokens, validation) clean" "auth=PAM_SUCCESS" ||
+		t_diag "$(head -c 1500 "$T_TMP/valgrind-device.log")"
+fi
 
 # keys from the provider: warm disk cache survives the provider going away
 service net "auth required $PAM_SO $IDPC"
