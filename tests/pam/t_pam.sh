@@ -286,6 +286,10 @@ service cold "auth required $PAM_SO $IDPC cache_dir=$T_TMP/cold http_timeout=2"
 pam_run cold alice "$PTOK" auth
 expect_out "provider down, cold cache: PAM_AUTHINFO_UNAVAIL" "auth=PAM_AUTHINFO_UNAVAIL"
 expect_log "provider down, cold cache: reason idp_unreachable" 'result=deny reason=(idp_unreachable|keys_unavailable)'
+service dev-down "auth required $PAM_SO $IDPC mode=device http_timeout=2"
+pam_run dev-down alice "" auth
+expect_out "provider down: device login -> PAM_AUTHINFO_UNAVAIL" "auth=PAM_AUTHINFO_UNAVAIL"
+expect_log "provider down: device login reason idp_unreachable" 'result=deny reason=idp_unreachable mode=device'
 
 # ---- the shared object --------------------------------------------------------
 if "$PY" -c 'import ctypes, os, sys; ctypes.CDLL(sys.argv[1], os.RTLD_NOW)' "$PAM_SO_HOST"; then
