@@ -6,6 +6,7 @@
 #   make bench           benchmarks (BENCH lines)
 #   make fuzz            libFuzzer harnesses (clang), FUZZ_SECONDS each
 #   make WERROR=1        warnings are errors (CI)
+#   make install         DESTDIR, PREFIX (/usr) honoured; Debian multiarch paths
 
 PKGS := openssl jansson libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
@@ -73,7 +74,7 @@ SO_LDFLAGS := -shared -Wl,--no-undefined $(LDFLAGS_ALL)
 TEST_BINS = $(UNIT_BIN) $(VEC_BIN) $(REPLAY_BIN) $(PAM_DRIVER)
 TEST_HDRS := $(wildcard tests/unit/*.h) $(wildcard common/*.h)
 
-.PHONY: all check bench fuzz clean format
+.PHONY: all check bench fuzz clean format install uninstall
 all: $(CORE_LIB) $(CLI) $(ADAPTERS)
 
 $(BUILD)/obj/%.o: %.c common/oidc.h common/internal.h
@@ -157,6 +158,69 @@ fuzz: $(FUZZ_BIN)
 			-artifact_prefix=$(BUILD)/fuzz/$$n- \
 			$(BUILD)/fuzz/corpus-$$n tests/fuzz/corpus/$${n#fuzz_}; \
 	done
+
+# ---- install -------------------------------------------------------------
+# Debian multiarch layout. Debian 12 keeps PAM modules in /lib/<triplet>/security
+# (where libpam-modules puts them; with usrmerge /usr/lib/... is the same
+# directory), SASL plugins in /usr/lib/<triplet>/sasl2. With another PREFIX
+# the module goes to PREFIX/lib/<triplet>/security: name it by absolute path.
+# The example configuration is installed only when none exists yet. Docs keep
+# their paths (README.md, docs/...) so relative links between them still work.
+PREFIX ?= /usr
+SYSCONFDIR ?= /etc
+LOCALSTATEDIR ?= /var
+MULTIARCH ?= $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || \
+	$(CC) -print-multiarch 2>/dev/null)
+ARCHLIB := lib$(if $(MULTIARCH),/$(MULTIARCH))
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/$(ARCHLIB)
+PAMDIR ?= $(if $(filter /usr,$(PREFIX)),,$(PREFIX))/$(ARCHLIB)/security
+SASLDIR ?= $(LIBDIR)/sasl2
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/oidc-auth
+CONFDIR ?= $(SYSCONFDIR)/oidc-auth
+CACHEDIR ?= $(LOCALSTATEDIR)/cache/oidc-auth
+INSTALL ?= install
+MAN_PAGES := $(wildcard docs/man/*.1 docs/man/*.5 docs/man/*.8)
+DOC_FILES := README.md examples/oidc-auth.conf $(wildcard docs/*.md docs/*/*.md)
+
+install: all
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(CONFDIR) $(DESTDIR)$(DOCDIR)
+	$(INSTALL) -m 0755 $(CLI) $(DESTDIR)$(BINDIR)/oidc-auth
+ifneq ($(PAM_SRC),)
+	$(INSTALL) -d $(DESTDIR)$(PAMDIR)
+	$(INSTALL) -m 0644 $(PAM_SO) $(DESTDIR)$(PAMDIR)/pam_oidc.so
+endif
+ifneq ($(SASL_SRC),)
+	$(INSTALL) -d $(DESTDIR)$(SASLDIR)
+	$(INSTALL) -m 0644 $(SASL_SO) $(DESTDIR)$(SASLDIR)/libsasl_xoauth2.so
+endif
+	@set -e; for f in $(MAN_PAGES); do \
+		d=$(DESTDIR)$(MANDIR)/man$${f##*.}; \
+		echo "$(INSTALL) -m 0644 $$f $$d/"; \
+		$(INSTALL) -d $$d; $(INSTALL) -m 0644 $$f $$d/; \
+	done
+	@set -e; for f in $(DOC_FILES); do \
+		d=$(DESTDIR)$(DOCDIR)/$$(dirname $$f); \
+		$(INSTALL) -d $$d; $(INSTALL) -m 0644 $$f $$d/; \
+	done
+	@if [ -e $(DESTDIR)$(CONFDIR)/oidc-auth.conf ]; then \
+		echo "keeping existing $(DESTDIR)$(CONFDIR)/oidc-auth.conf"; \
+	else \
+		echo "$(INSTALL) -m 0644 examples/oidc-auth.conf $(DESTDIR)$(CONFDIR)/"; \
+		$(INSTALL) -m 0644 examples/oidc-auth.conf $(DESTDIR)$(CONFDIR)/; \
+	fi
+	$(INSTALL) -d -m 0700 $(DESTDIR)$(CACHEDIR)
+
+# Leaves the configuration and the cache directory alone.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/oidc-auth $(DESTDIR)$(PAMDIR)/pam_oidc.so \
+		$(DESTDIR)$(SASLDIR)/libsasl_xoauth2.so
+	@for f in $(notdir $(MAN_PAGES)); do \
+		echo "rm -f $(DESTDIR)$(MANDIR)/man$${f##*.}/$$f"; \
+		rm -f $(DESTDIR)$(MANDIR)/man$${f##*.}/$$f; \
+	done
+	rm -rf $(DESTDIR)$(DOCDIR)
 
 format:
 	clang-format -i common/*.c common/*.h tools/*.c tests/unit/*.c tests/unit/*.h

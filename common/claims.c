@@ -10,6 +10,7 @@
  * a verified token and tell the administrator what the IdP sent).
  */
 #include <inttypes.h>
+#include <strings.h>
 #include <string.h>
 
 #include "internal.h"
@@ -400,30 +401,125 @@ static enum oidc_status check_required_claims(const struct oidc_issuer_cfg *ic,
 	return OIDC_OK;
 }
 
+/* An element of aud (string or array of strings) equal to want; counts
+ * the elements into *n. */
+static bool aud_has(const struct oidc_jdoc *doc, const struct oidc_jnode *aud,
+		    const char *want, size_t *n)
+{
+	bool found = false;
+
+	*n = 0;
+	if (!aud || !want)
+		return false;
+	if (aud->type == OIDC_JSTRING) {
+		*n = 1;
+		return jstr_equals(aud, want);
+	}
+	if (aud->type != OIDC_JARRAY)
+		return false;
+	for (const struct oidc_jnode *e = oidc_jnode_first(doc, aud); e;
+	     e = oidc_jnode_next(doc, aud, e)) {
+		(*n)++;
+		found = found || jstr_equals(e, want);
+	}
+	return found;
+}
+
+static bool aud_has_configured(const struct oidc_issuer_cfg *ic,
+			       const struct oidc_jdoc *doc, const struct oidc_jnode *aud)
+{
+	size_t n;
+
+	for (size_t i = 0; i < ic->audience.n; i++)
+		if (aud_has(doc, aud, ic->audience.v[i], &n))
+			return true;
+	return false;
+}
+
+/*
+ * With accept_id_tokens, a token is taken as an ID token when its aud
+ * names our client_id and no configured audience (an access token for us
+ * stays an access token: Entra's have aud = the API's client id and typ
+ * "JWT"), and its typ is not the access token type of RFC 9068 (which an
+ * ID token must never carry, RFC 9068 4).
+ */
+static bool is_id_token(const struct oidc_issuer_cfg *ic, const struct oidc_jdoc *doc,
+			const struct claim_refs *c, const char *typ)
+{
+	size_t n;
+
+	if (!ic->id_tokens || (typ && (strcasecmp(typ, "at+jwt") == 0 ||
+				       strcasecmp(typ, "application/at+jwt") == 0)))
+		return false;
+	return aud_has(doc, c->aud, ic->client_id, &n) && !aud_has_configured(ic, doc, c->aud);
+}
+
+/* OIDC Core 3.1.3.7: the ID token rules that differ from an access token's. */
+static enum oidc_status check_id_token(const struct oidc_issuer_cfg *ic,
+				       const struct oidc_jdoc *doc,
+				       const struct claim_refs *c, const char *typ,
+				       struct oidc_error *err)
+{
+	size_t n;
+
+	/* ID tokens are typed JWT or not at all (OIDC Core 2, RFC 7519 5.1). */
+	if (typ && strcasecmp(typ, "JWT") != 0)
+		return oidc_err(err, OIDC_E_WRONG_TYP, "ID token with typ %.40s", typ);
+	(void)aud_has(doc, c->aud, ic->client_id, &n);
+	/* (4) several audiences: azp must be present; (5) azp is our client. */
+	if (n > 1 && !c->azp)
+		return oidc_err(err, OIDC_E_WRONG_AZP, "ID token with several "
+				"audiences and no azp");
+	if (c->azp && !jstr_equals(c->azp, ic->client_id))
+		return oidc_err(err, c->azp->type == OIDC_JSTRING ? OIDC_E_WRONG_AZP
+				: OIDC_E_BAD_CLAIM, "ID token azp is not our client_id");
+	/* OIDC Core 2: iat is required in an ID token. */
+	if (!c->iat)
+		return oidc_err(err, OIDC_E_MISSING_CLAIM, "ID token without iat");
+	return OIDC_OK;
+}
+
 enum oidc_status oidc_claims_check(const struct oidc_issuer_cfg *ic,
 				   const struct oidc_jdoc *claims, const char *typ,
 				   int64_t now, struct oidc_error *err)
 {
 	const struct oidc_jnode *root = oidc_jdoc_root(claims);
 	struct claim_refs c;
+	bool id_token;
 	enum oidc_status st;
 
 	if (!ic || !root)
 		return oidc_err(err, OIDC_E_INTERNAL, "claims check without "
 				"config or claim object");
 	find_claims(claims, root, &c);
+	id_token = is_id_token(ic, claims, &c, typ);
 	st = check_binding(&c, err);
 	if (st == OIDC_OK)
-		st = check_typ(ic, typ, err);
-	if (st == OIDC_OK)
+		st = id_token ? check_id_token(ic, claims, &c, typ, err)
+			      : check_typ(ic, typ, err);
+	if (st == OIDC_OK && !id_token)
 		st = check_audience(ic, claims, c.aud, err);
 	if (st == OIDC_OK)
 		st = check_times(ic, &c, now, err);
-	if (st == OIDC_OK)
+	if (st == OIDC_OK && !id_token)
 		st = check_azp(ic, c.azp, err);
 	if (st == OIDC_OK)
 		st = check_scopes(ic, claims, &c, err);
-	if (st == OIDC_OK)
+	/* userinfo = enrich: checked once the userinfo answer is merged in
+	 * (oidc_claims_required). */
+	if (st == OIDC_OK && ic->userinfo_mode != OIDC_USERINFO_ENRICH)
 		st = check_required_claims(ic, claims, root, err);
 	return st;
+}
+
+enum oidc_status oidc_claims_required(const struct oidc_issuer_cfg *ic,
+				      const struct oidc_jdoc *claims,
+				      struct oidc_error *err)
+{
+	const struct oidc_jnode *root = oidc_jdoc_root(claims);
+
+	if (!ic || !root)
+		return oidc_err(err, OIDC_E_INTERNAL, "claims check without "
+				"config or claim object");
+	return check_required_claims(ic, claims, root, err);
 }

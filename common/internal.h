@@ -437,6 +437,10 @@ size_t oidc_config_issuers(const struct oidc_config *cfg,
 enum oidc_status oidc_claims_check(const struct oidc_issuer_cfg *ic,
 				   const struct oidc_jdoc *claims, const char *typ,
 				   int64_t now, struct oidc_error *err);
+/* required_claims alone (after userinfo = enrich merged its answer in). */
+enum oidc_status oidc_claims_required(const struct oidc_issuer_cfg *ic,
+				      const struct oidc_jdoc *claims,
+				      struct oidc_error *err);
 
 /*
  * Username from the first configured claim present (a string), then the

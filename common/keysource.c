@@ -62,6 +62,9 @@ void oidc_keysource_clear(struct oidc_keysource *src)
 	pthread_mutex_destroy(&src->lock);
 	oidc_keyset_unref(&src->keys);
 	oidc_provider_meta_clear(&src->meta);
+	for (size_t i = 0; i < src->n_retired; i++)
+		oidc_provider_meta_clear(&src->retired[i]);
+	free(src->retired);
 	memset(src, 0, sizeof(*src));
 }
 
@@ -97,19 +100,47 @@ static void ks_install(struct oidc_keysource *src, struct oidc_keyset *ks,
 	src->generation++;
 }
 
-/* The first metadata a source learns stays until it is cleared
- * (oidc_keysource_meta hands out borrowed pointers); later documents only
- * locate the keys. Returns the jwks_uri to use. */
+static bool ks_str_differs(const char *a, const char *b)
+{
+	return (a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0);
+}
+
+static bool ks_meta_differs(const struct oidc_provider_meta *a,
+			    const struct oidc_provider_meta *b)
+{
+	return ks_str_differs(a->jwks_uri, b->jwks_uri) ||
+	       ks_str_differs(a->introspection_endpoint, b->introspection_endpoint) ||
+	       ks_str_differs(a->userinfo_endpoint, b->userinfo_endpoint) ||
+	       ks_str_differs(a->device_authorization_endpoint,
+			      b->device_authorization_endpoint) ||
+	       ks_str_differs(a->token_endpoint, b->token_endpoint);
+}
+
+/*
+ * Take a newer metadata document. oidc_keysource_meta hands out borrowed
+ * pointers, so a replaced version is retired (kept until the source is
+ * cleared), never freed: a long-lived host follows a provider that moves
+ * its endpoints without a restart. Retiring happens only when something
+ * changed, so memory grows only with real changes. Returns the jwks_uri.
+ */
 static const char *ks_adopt_meta(struct oidc_keysource *src,
 				 struct oidc_provider_meta *m)
 {
-	if (!src->have_meta) {
-		src->meta = *m;
-		memset(m, 0, sizeof(*m));
-		src->have_meta = true;
+	struct oidc_provider_meta *r;
+
+	if (src->have_meta && !ks_meta_differs(&src->meta, m))
 		return src->meta.jwks_uri;
+	if (src->have_meta) {
+		r = realloc(src->retired, (src->n_retired + 1) * sizeof(*r));
+		if (!r)
+			return m->jwks_uri;   /* keep the old one; retry later */
+		src->retired = r;
+		src->retired[src->n_retired++] = src->meta;
 	}
-	return m->jwks_uri;
+	src->meta = *m;
+	memset(m, 0, sizeof(*m));
+	src->have_meta = true;
+	return src->meta.jwks_uri;
 }
 
 /* Where the keys come from, without a request when anything is known. */
@@ -377,7 +408,10 @@ enum oidc_status oidc_keysource_meta(struct oidc_keysource *src, int64_t now,
 		http = &own;
 	}
 	pthread_mutex_lock(&src->lock);
-	if (src->have_meta)
+	/* Known metadata is looked at again once per cache_ttl_min: a
+	 * long-lived host follows moved endpoints (usually a disk read). */
+	if (src->have_meta && (!ks_wants_discovery(src->ic) ||
+			       ks_age(now, src->meta_checked_at) < src->ic->cache_ttl_min))
 		goto done;
 	if (!ks_wants_discovery(src->ic)) {
 		st = ks_meta_from_config(src);
@@ -388,8 +422,17 @@ enum oidc_status oidc_keysource_meta(struct oidc_keysource *src, int64_t now,
 	st = oidc_ks_disk_ready(src->ic, &disk, err);
 	if (st == OIDC_OK)
 		st = oidc_discovery_load(src, now, http, true, disk, &disc, err);
-	if (st == OIDC_OK)
+	src->meta_checked_at = now;
+	if (st == OIDC_OK) {
 		(void)ks_adopt_meta(src, &disc);
+	} else if (src->have_meta && st != OIDC_E_NOMEM) {
+		/* the last good metadata serves while the provider is away */
+		st = OIDC_OK;
+		if (err) {
+			err->status = OIDC_OK;
+			err->detail[0] = '\0';
+		}
+	}
 done:
 	pthread_mutex_unlock(&src->lock);
 	oidc_provider_meta_clear(&disc);

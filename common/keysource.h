@@ -41,6 +41,10 @@ struct oidc_keysource {
 	struct oidc_keyset *keys;          /* current set, or NULL */
 	struct oidc_provider_meta meta;    /* from discovery / config */
 	bool have_meta;
+	struct oidc_provider_meta *retired; /* earlier versions of meta, kept
+					       for borrowed pointers */
+	size_t n_retired;
+	int64_t meta_checked_at;           /* last discovery look-up (memory) */
 	int64_t keys_fetched_at;           /* when the provider served them */
 	int64_t keys_expires_at;           /* fetched_at + bounded max-age */
 	int64_t last_refetch_try;          /* unknown-kid rate limit (memory) */

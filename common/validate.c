@@ -97,9 +97,12 @@ OIDC_EXPORT enum oidc_status oidc_ctx_new(struct oidc_ctx **ctx_out,
 	}
 	ctx->opaque_source = n;
 	for (size_t i = 0; i < n; i++) {
-		if (!list[i]->accept_opaque)
+		if (list[i]->accept_opaque)
+			ctx->opaque_source = i;
+		if ((!list[i]->accept_opaque &&
+		     list[i]->userinfo_mode == OIDC_USERINFO_OFF) || ctx->introspect)
 			continue;
-		ctx->opaque_source = i;
+		/* introspection and userinfo answers, keyed by endpoint too */
 		ctx->introspect = oidc_introspect_cache_new(
 			0, OIDC_INTROSPECT_TTL_DEFAULT, OIDC_INTROSPECT_NEG_TTL_DEFAULT);
 		if (!ctx->introspect) {
@@ -408,28 +411,36 @@ static enum oidc_status validate_opaque_token(struct oidc_ctx *ctx,
 		return oidc_err(err, OIDC_E_TOO_LARGE, "%zu bytes, limit %lld", len,
 				(long long)ic->max_token_size);
 	st = oidc_validate_opaque(src, ctx->introspect, token, len,
-				  oidc_ctx_now(ctx), &user, &claims, err);
+				  oidc_ctx_now(ctx), &claims, err);
+	if (st != OIDC_OK)
+		goto out;
+	res = result_new(ic);
+	if (!res) {
+		st = oidc_err(err, OIDC_E_NOMEM, "result");
+		goto out;
+	}
+	res->alg = OIDC_ALG_UNKNOWN;
+	res->buf_len = strlen(claims);
+	res->buf = (unsigned char *)claims;
+	claims = NULL;
+	st = oidc_jdoc_parse(&res->claims, (char *)res->buf, res->buf_len, err);
+	/* The provider vouches for the token; our policy and username mapping
+	 * are the same as for a JWT. */
+	if (st == OIDC_OK)
+		st = oidc_claims_required(ic, &res->claims, err);
+	if (st == OIDC_OK)
+		st = oidc_identity_map(ic, &res->claims, &user, err);
 	if (st != OIDC_OK)
 		goto out;
 	audit_copy(audit->user, sizeof(audit->user), user);
+	audit_copy(audit->sub, sizeof(audit->sub),
+		   oidc_jobj_str(&res->claims, oidc_jdoc_root(&res->claims), "sub"));
 	if (expected_user && strcmp(expected_user, user) != 0) {
 		st = oidc_err(err, OIDC_E_USER_MISMATCH,
 			      "token maps to another user than %.64s", expected_user);
 		goto out;
 	}
 	if (result_out) {
-		res = result_new(ic);
-		if (!res) {
-			st = oidc_err(err, OIDC_E_NOMEM, "result");
-			goto out;
-		}
-		res->alg = OIDC_ALG_UNKNOWN;
-		res->buf_len = strlen(claims);
-		res->buf = (unsigned char *)claims;
-		claims = NULL;
-		st = oidc_jdoc_parse(&res->claims, (char *)res->buf, res->buf_len, err);
-		if (st != OIDC_OK)
-			goto out;
 		res->username = user;
 		user = NULL;
 		*result_out = res;
@@ -444,6 +455,59 @@ out:
 	free(claims);
 	free(user);
 	return st;
+}
+
+static struct oidc_keysource *source_of(struct oidc_ctx *ctx,
+					 const struct oidc_issuer_cfg *ic)
+{
+	for (size_t i = 0; i < ctx->n_sources; i++)
+		if (ctx->sources[i].ic == ic)
+			return &ctx->sources[i];
+	return NULL;
+}
+
+/*
+ * userinfo = enrich: the verified claims plus what the userinfo endpoint
+ * says about the same sub. The merged document replaces the JWS buffer, so
+ * the result owns it the way it owns the token's payload.
+ */
+static enum oidc_status enrich_claims(struct oidc_ctx *ctx,
+				      const struct oidc_issuer_cfg *ic,
+				      const char *token, size_t len, int64_t now,
+				      struct oidc_jdoc *claims, struct oidc_jws *jws,
+				      struct oidc_error *err)
+{
+	const struct oidc_jnode *root = oidc_jdoc_root(claims);
+	struct oidc_keysource *src = source_of(ctx, ic);
+	json_t *doc = oidc_jdoc_to_jansson(claims, root);
+	int64_t exp = 0;
+	char *merged = NULL;
+	enum oidc_status st;
+
+	if (!src || !doc) {
+		json_decref(doc);
+		return oidc_err(err, src ? OIDC_E_NOMEM : OIDC_E_INTERNAL, "claims");
+	}
+	(void)oidc_jobj_numericdate(claims, root, "exp", &exp);
+	st = oidc_userinfo_enrich(src, ctx->introspect, token, len, now,
+				  oidc_json_str(doc, "sub"), exp, doc, err);
+	if (st == OIDC_OK) {
+		merged = json_dumps(doc, JSON_COMPACT);
+		if (!merged)
+			st = oidc_err(err, OIDC_E_NOMEM, "merged claims");
+	}
+	json_decref(doc);
+	if (st != OIDC_OK)
+		return st;
+	oidc_jdoc_clear(claims);
+	oidc_free_secret(jws->buf, jws->buf_len);
+	jws->buf = (unsigned char *)merged;
+	jws->buf_len = strlen(merged);
+	jws->payload = NULL;
+	jws->kid = jws->typ = NULL;
+	jws->header_json = NULL;
+	jws->sig = NULL;
+	return oidc_jdoc_parse(claims, merged, jws->buf_len, err);
 }
 
 /*
@@ -675,6 +739,13 @@ OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
 		goto out;
 	now = oidc_ctx_now(ctx);
 	st = oidc_claims_check(ic, &claims, jws.typ, now, err);
+	if (st == OIDC_OK && ic->userinfo_mode == OIDC_USERINFO_ENRICH) {
+		/* the merged claims are not the token's: never cached */
+		cacheable = false;
+		st = enrich_claims(ctx, ic, token, len, now, &claims, &jws, err);
+		if (st == OIDC_OK)
+			st = oidc_claims_required(ic, &claims, err);
+	}
 	if (st != OIDC_OK)
 		goto out;
 	st = oidc_identity_map(ic, &claims, &user, err);

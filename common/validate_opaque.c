@@ -24,19 +24,82 @@ bool oidc_token_is_jws_shaped(const char *token, size_t len)
 	return dots == 2;
 }
 
+/* The userinfo endpoint of src's issuer: configured, else discovery. */
+static enum oidc_status userinfo_endpoint(struct oidc_keysource *src, int64_t now,
+					  const struct oidc_http_opts *http,
+					  const char **url_out, struct oidc_error *err)
+{
+	const struct oidc_provider_meta *meta = NULL;
+	enum oidc_status st;
+
+	if (src->ic->userinfo_endpoint) {
+		*url_out = src->ic->userinfo_endpoint;
+		return OIDC_OK;
+	}
+	st = oidc_keysource_meta(src, now, http, &meta, err);
+	if (st != OIDC_OK)
+		return st;
+	if (!meta->userinfo_endpoint)
+		return oidc_err(err, OIDC_E_CONFIG, "the provider publishes no "
+				"userinfo_endpoint: set it");
+	*url_out = meta->userinfo_endpoint;
+	return OIDC_OK;
+}
+
+/*
+ * OIDC Core 5.3 with the bearer token itself; the answer is trusted only
+ * because it comes from the provider over verified TLS. sub only for the
+ * username here: validate.c maps the username over the whole answer.
+ */
+static enum oidc_status ask_userinfo(struct oidc_keysource *src,
+				     struct oidc_introspect_cache *cache,
+				     const char *token, size_t len, int64_t now,
+				     const char *expected_sub, int64_t token_exp,
+				     json_t **claims_out, struct oidc_error *err)
+{
+	static char sub_name[] = "sub";
+	static char *sub_list[] = { sub_name };
+	const struct oidc_strlist only_sub = { sub_list, 1 };
+	struct oidc_userinfo_result res = { 0 };
+	struct oidc_userinfo_req req = { 0 };
+	struct oidc_http_opts http;
+	enum oidc_status st;
+
+	oidc_keysource_http_opts(src->ic, &http);
+	st = userinfo_endpoint(src, now, &http, &req.endpoint, err);
+	if (st != OIDC_OK)
+		return st;
+	req.expected_sub = expected_sub;
+	req.username_claims = &only_sub;
+	req.token_exp = token_exp;
+	req.http = &http;
+	req.cache = cache;
+	st = oidc_userinfo(&req, token, len, now, &res, err);
+	if (st == OIDC_OK) {
+		*claims_out = res.claims;
+		res.claims = NULL;
+	}
+	oidc_userinfo_result_clear(&res);
+	return st;
+}
+
 enum oidc_status oidc_validate_opaque(struct oidc_keysource *src,
 				      struct oidc_introspect_cache *cache,
 				      const char *token, size_t len, int64_t now,
-				      char **user_out, char **claims_out,
-				      struct oidc_error *err)
+				      char **claims_out, struct oidc_error *err)
 {
 	const struct oidc_issuer_cfg *ic = src->ic;
 	const struct oidc_provider_meta *meta = NULL;
 	struct oidc_introspect_result res = { 0 };
 	struct oidc_introspect_req req = { 0 };
 	struct oidc_http_opts http;
+	json_t *answer = NULL;
 	enum oidc_status st;
 
+	if (ic->userinfo_mode == OIDC_USERINFO_VALIDATE) {
+		st = ask_userinfo(src, cache, token, len, now, NULL, 0, &answer, err);
+		goto done;
+	}
 	oidc_keysource_http_opts(ic, &http);
 	req.endpoint = ic->introspection_endpoint;
 	if (!req.endpoint) {
@@ -63,15 +126,39 @@ enum oidc_status oidc_validate_opaque(struct oidc_keysource *src,
 	req.cache = cache;
 	st = oidc_introspect(&req, token, len, now, &res, err);
 	if (st == OIDC_OK) {
-		*claims_out = json_dumps(res.claims, JSON_COMPACT);
-		*user_out = res.username;
-		res.username = NULL;
-		if (!*claims_out) {
-			free(*user_out);
-			*user_out = NULL;
-			st = oidc_err(err, OIDC_E_NOMEM, "introspection result");
-		}
+		answer = res.claims;
+		res.claims = NULL;
 	}
 	oidc_introspect_result_clear(&res);
+done:
+	if (st == OIDC_OK) {
+		*claims_out = json_dumps(answer, JSON_COMPACT);
+		if (!*claims_out)
+			st = oidc_err(err, OIDC_E_NOMEM, "provider answer");
+	}
+	json_decref(answer);
+	return st;
+}
+
+enum oidc_status oidc_userinfo_enrich(struct oidc_keysource *src,
+				      struct oidc_introspect_cache *cache,
+				      const char *token, size_t len, int64_t now,
+				      const char *sub, int64_t token_exp,
+				      json_t *claims, struct oidc_error *err)
+{
+	json_t *answer = NULL;
+	enum oidc_status st;
+
+	/* OIDC Core 5.3.2: the answer's sub must be the token's. */
+	if (!sub)
+		return oidc_err(err, OIDC_E_MISSING_CLAIM, "userinfo = enrich needs "
+				"a sub in the token");
+	st = ask_userinfo(src, cache, token, len, now, sub, token_exp, &answer, err);
+	if (st != OIDC_OK)
+		return st;
+	/* The signed token's own claims win over the answer's. */
+	if (json_object_update_missing(claims, answer) != 0)
+		st = oidc_err(err, OIDC_E_NOMEM, "merged claims");
+	json_decref(answer);
 	return st;
 }

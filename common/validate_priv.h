@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "internal.h"
 
 struct oidc_keysource;
@@ -16,15 +18,28 @@ struct oidc_introspect_cache;
 bool oidc_token_is_jws_shaped(const char *token, size_t len);
 
 /*
- * Introspect an opaque token for src's issuer (endpoint from the config
- * or discovery). On success *user_out is the username (malloc'd) and
- * *claims_out the answer as compact JSON (malloc'd). Statuses of
- * oidc_introspect (introspect.h) and oidc_keysource_meta.
+ * Ask the provider about an opaque token for src's issuer: RFC 7662
+ * introspection (endpoint from the config or discovery), or the userinfo
+ * endpoint when userinfo = validate. On success *claims_out is the answer as
+ * compact JSON (malloc'd); the caller maps the username and checks
+ * required_claims over it like a JWT's claims. Statuses of oidc_introspect /
+ * oidc_userinfo (introspect.h) and oidc_keysource_meta.
  */
 enum oidc_status oidc_validate_opaque(struct oidc_keysource *src,
 				      struct oidc_introspect_cache *cache,
 				      const char *token, size_t len, int64_t now,
-				      char **user_out, char **claims_out,
-				      struct oidc_error *err);
+				      char **claims_out, struct oidc_error *err);
+
+/*
+ * userinfo = enrich: call the userinfo endpoint with the (already
+ * validated) token; its sub must equal sub (OIDC_E_USER_MISMATCH); members
+ * the token lacks are added to claims (a jansson object, modified).
+ * token_exp bounds the cached answer.
+ */
+enum oidc_status oidc_userinfo_enrich(struct oidc_keysource *src,
+				      struct oidc_introspect_cache *cache,
+				      const char *token, size_t len, int64_t now,
+				      const char *sub, int64_t token_exp,
+				      json_t *claims, struct oidc_error *err);
 
 #endif

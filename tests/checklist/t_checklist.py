@@ -1346,4 +1346,50 @@ check_config("E3 a template overlapping a plain issuer refused",
                   f"jwks_file = {a_jwks}\n[issuer y]\nissuer = {TEMPLATE}\n"
                   f"allowed_tenants = {TA}\njwks_file = {entra_jwks}"), 2)
 
+# ---------------------------------------------------------------------------
+# ID tokens presented as bearer tokens (issue 3, OIDC Core 3.1.3.7): only with
+# accept_id_tokens = yes; aud must name client_id, azp rules, iat required, never
+# typ at+jwt. An access token for a configured audience stays an access token.
+# ---------------------------------------------------------------------------
+CID = "client-1"
+IDT = ["accept_id_tokens=yes", "client_id=" + CID]
+
+
+def idt(typ="JWT", **kw):
+    kw.setdefault("aud", CID)
+    return tok(typ=typ, payload=claims(drop=["scope"], nonce="n-1", **kw))
+
+
+OK("ID1 ID token (aud = client_id, typ JWT) accepted", idt(), sets=IDT)
+OK("ID1 ID token without typ accepted", idt(typ=None), sets=IDT)
+R("ID1 ID token refused without accept_id_tokens", idt(), "wrong_audience")
+R("ID1 ID token refused when accept_id_tokens = no", idt(), "wrong_audience",
+  sets=["accept_id_tokens=no", "client_id=" + CID])
+R("ID2 ID token for another client", idt(aud="client-2"), "wrong_audience", sets=IDT)
+R("ID2 at+jwt with aud = client_id is not an ID token", idt(typ="at+jwt"),
+  "wrong_audience", sets=IDT)
+R("ID2 ID token with typ other than JWT", idt(typ="id+jwt"), "wrong_typ", sets=IDT)
+OK("ID3 several audiences with azp = client_id", idt(aud=[CID, "other"], azp=CID),
+   sets=IDT)
+R("ID3 several audiences without azp", idt(aud=[CID, "other"]), "wrong_azp", sets=IDT)
+R("ID3 azp of another client", idt(azp="client-2"), "wrong_azp", sets=IDT)
+R("ID3 azp not a string", idt(azp=[CID]), "bad_claim", sets=IDT)
+R("ID4 ID token without iat", tok(typ="JWT", payload=claims(drop=["scope", "iat"], aud=CID)),
+  "missing_claim", sets=IDT)
+R("ID4 expired ID token", idt(exp=NOW - 3600), "token_expired", sets=IDT)
+R("ID4 ID token with a bad signature", resign(idt(), bytes(256)), "bad_signature", sets=IDT)
+R("ID4 ID token of another issuer", idt(iss="https://evil.example"), "wrong_issuer", sets=IDT)
+R("ID5 required_scopes still apply to ID tokens (they carry none)", idt(),
+  "insufficient_scope", sets=IDT + ["required_scopes=mail.read"])
+R("ID5 required_claims apply to ID tokens", idt(), "claim_policy",
+  sets=IDT + ["required_claims=amr=mfa"])
+OK("ID5 required_claims met by the ID token", idt(amr=["pwd", "mfa"]),
+   sets=IDT + ["required_claims=amr=mfa"])
+OK("ID6 access token for the configured audience keeps the access-token rules",
+   tok(typ="JWT", payload=claims(aud=[AUD, CID], azp="some-app")), sets=IDT)
+R("ID6 access-token azp list does not apply to ID tokens, client_id does",
+  idt(azp="app-x"), "wrong_azp", sets=IDT + ["azp=app-x"])
+check_config("ID7 accept_id_tokens without client_id refused", MAIN, 2,
+             sets=["accept_id_tokens=yes"])
+
 t.done()

@@ -15,6 +15,8 @@ listening. The path picks the answer (POST and GET alike):
   /no-sub        userinfo answer without sub
   /big           10 MB of valid JSON       /slow  one byte per second
   /500           HTTP 500                  /401   HTTP 401
+  /userinfo-USER a userinfo answer for sub USER with claims a token lacks
+                 (department mail-ops) and one it has (groups override-attempt)
   /echo          active; sub = the form's token, client_id = the client
                  (Basic, decoded per RFC 6749 2.3.1, or the form's client_id)
   /__count?path=P  requests seen for P (plain number)
@@ -42,6 +44,9 @@ def good():
 
 def answer(path):
     d = good()
+    if path.startswith("/userinfo-"):
+        return 200, {"sub": path[len("/userinfo-"):], "department": "mail-ops",
+                     "groups": ["override-attempt"]}
     if path == "/good":
         return 200, d
     if path == "/inactive":

@@ -101,6 +101,14 @@ AT=$(last_event access_token)
 run_cli validate --config "$PUB" --user alice "$AT"
 expect_exit "login: the access token validates for alice" 0
 
+IDT=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1])).get("id_token", ""))' "$TF")
+run_cli validate --config "$PUB" --user alice --json "$IDT"
+expect_reason "login: the provider's ID token is refused as a bearer token by default" 1 wrong_audience
+run_cli validate --config "$PUB" --set accept_id_tokens=yes --set "username_claim=preferred_username, sub" --user alice --json "$IDT"
+expect_exit "login: ... and accepted with accept_id_tokens = yes (aud = client_id; user from sub)" 0
+run_cli validate --config "$PUB" --set accept_id_tokens=yes --set client_id=other --json "$IDT"
+expect_reason "login: ... but not for another client_id" 1 wrong_audience
+
 # ---- token: stored while fresh, refreshed when (nearly) expired ------------------------
 run_cli token --config "$PUB" --token-file "$TF"
 expect_exit "token: exit 0" 0

@@ -171,21 +171,21 @@ client_id = $IDP_CLIENT_ID
 client_secret_file = $T_TMP/client.secret
 EOF
 OPQ=$(idp_token_cc api://opaque "" carol) || not_ok "network: opaque token from the provider"
-run_cli validate --config "$OCFG" --json --user carol "$OPQ"
+run_cli validate --config "$OCFG" --json --user carol -- "$OPQ"
 expect_exit "opaque: introspection says active, user carol: exit 0" 0
 expect_py "opaque: alg reported as opaque" 'd["alg"] == "opaque" and d["user"] == "carol"'
-run_cli validate --config "$OCFG" --json --user dave "$OPQ"
+run_cli validate --config "$OCFG" --json --user dave -- "$OPQ"
 expect_exit "opaque: another user's token: exit 1" 1
 expect_py "opaque: another user's token: user_mismatch" 'd["reason"] == "user_mismatch"'
 idp_revoke "$OPQ" >/dev/null || not_ok "network: revoke the opaque token"
-run_cli validate --config "$OCFG" --json "$OPQ"
+run_cli validate --config "$OCFG" --json -- "$OPQ"
 expect_exit "opaque: revoked token refused (a new process has no cached answer)" 1
 printf 'wrong-secret\n' >"$T_TMP/client.secret"
 OPQ2=$(idp_token_cc api://opaque "" carol)
-run_cli validate --config "$OCFG" --json "$OPQ2"
+run_cli validate --config "$OCFG" --json -- "$OPQ2"
 expect_exit "opaque: wrong client secret is a configuration error: exit 2" 2
 idp_stop
-run_cli validate --config "$OCFG" --json "$OPQ2"
+run_cli validate --config "$OCFG" --json -- "$OPQ2"
 expect_exit "opaque: provider down: exit 3" 3
 expect_py "opaque: provider down: idp_unreachable" 'd["reason"] == "idp_unreachable"'
 

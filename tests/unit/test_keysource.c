@@ -908,9 +908,17 @@ static void test_meta_and_config(void)
 		      strcmp(m->userinfo_endpoint, ic.userinfo_endpoint) == 0,
 	      "meta: a configured endpoint wins");
 	CHECK_STATUS(get_st(&a, T0 + 1, NULL), OIDC_OK, "keys after meta");
-	oidc_keysource_meta(&a, T0 + 5000, NULL, &m2, NULL);
+	oidc_keysource_meta(&a, T0 + 30, NULL, &m2, NULL);
 	CHECK(m2 == m && a.fetches == 2 && disc_count(0, "good") == 1,
-	      "meta: discovered once, stable pointer");
+	      "meta: known metadata serves within cache_ttl_min, no request");
+	oidc_keysource_meta(&a, T0 + 5000, NULL, &m2, NULL);
+	CHECK(m2 == m && disc_count(0, "good") == 2,
+	      "meta: looked at again after its expiry; unchanged: same pointer");
+	stop_server(0);
+	CHECK_STATUS(oidc_keysource_meta(&a, T0 + 10000, NULL, &m2, NULL), OIDC_OK,
+		     "meta: provider down: the last good metadata still serves");
+	CHECK(m2 == m, "meta: ... the same one");
+	start_server(0);
 	oidc_keysource_clear(&a);
 
 	/* Explicit jwks_uri: no discovery for keys nor metadata. */

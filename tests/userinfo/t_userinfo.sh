@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# tests/userinfo/t_userinfo.sh - userinfo = validate (opaque tokens only the provider can
+# check, validated by asking its userinfo endpoint, as for Google access tokens) and
+# userinfo = enrich (a validated JWT plus claims the token lacks), through build/oidc-auth,
+# against the real OpenID provider (device-flow user tokens) and the stub endpoint
+# (tests/introspect/stub.py). Private network and PID namespaces.
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT" || exit 1
+if [ ! -f tests/idp/node_modules/oidc-provider/package.json ]; then
+	echo "not ok - userinfo: oidc-provider missing: run npm ci --prefix tests/idp (or .ci/run)"
+	exit 1
+fi
+if [ "${OIDC_UI_IN_NS:-}" != 1 ]; then
+	OIDC_UI_IN_NS=1 exec unshare -n -p -f --mount-proc bash "${BASH_SOURCE[0]}" "$@"
+fi
+ip link set lo up || { echo "not ok - userinfo: ip link set lo up failed"; exit 1; }
+
+. tests/lib/testlib.sh
+. tests/idp/lib.sh
+t_init userinfo "$@"
+STUB_PID=
+trap '[ -z "$STUB_PID" ] || _idp_kill_wait "$STUB_PID"; idp_cleanup; t_cleanup' EXIT
+
+D=$T_TMP/idp
+mkdir -p "$D"
+idp_make_ca "$D" >/dev/null 2>&1 && idp_make_keys "$D" >/dev/null 2>&1 ||
+	{ not_ok "userinfo: make CA and keys"; t_done; exit 1; }
+idp_start "$D" 8443 || { not_ok "userinfo: start the OpenID provider"; t_done; exit 1; }
+: >"$T_TMP/stub.out"
+"$PY" tests/introspect/stub.py 8444 "$D/server.pem" "$D/server.key" "$IDP_ISSUER" \
+	>"$T_TMP/stub.out" 2>"$T_TMP/stub.log" </dev/null &
+STUB_PID=$!
+for ((i = 0; i < 100; i++)); do
+	read -r line <"$T_TMP/stub.out" || true
+	[ "${line:-}" != READY ] || break
+	sleep 0.05
+done
+[ "${line:-}" = READY ] || { not_ok "userinfo: start stub.py"; t_done; exit 1; }
+STUB=https://127.0.0.1:8444
+ok "userinfo: provider and stub up"
+
+# ---- userinfo = validate: an opaque user token ------------------------------------------
+idp_device_login alice "" || not_ok "userinfo: device login alice (opaque user token)"
+OPAQUE=$IDP_ACCESS_TOKEN
+VCONF=$T_TMP/validate.conf
+cat >"$VCONF" <<EOF
+issuer = $IDP_ISSUER
+audience = api://mail
+ca_file = $IDP_CA
+cache_dir = $T_TMP/cache
+token_types = jwt, opaque
+userinfo = validate
+username_claim = preferred_username
+EOF
+run_cli validate --config "$VCONF" --user alice --json -- "$OPAQUE"
+expect_exit "validate: opaque user token accepted through userinfo" 0
+expect_json "validate: user from the userinfo answer" user alice
+run_cli validate --config "$VCONF" --json --set "required_claims=groups=mail-users" -- "$OPAQUE"
+expect_exit "validate: required_claims met by the userinfo answer" 0
+run_cli validate --config "$VCONF" --json --set "required_claims=groups=admins" -- "$OPAQUE"
+expect_reason "validate: required_claims not met: claim_policy" 1 claim_policy
+run_cli validate --config "$VCONF" --json --set username_claim=email \
+	--set username_map=strip_domain:example.test -- "$OPAQUE"
+expect_json "validate: username_map applies to userinfo answers (email -> alice)" user alice
+run_cli validate --config "$VCONF" --user bob --json -- "$OPAQUE"
+expect_reason "validate: another user's token: user_mismatch" 1 user_mismatch
+run_cli validate --config "$VCONF" --json "not-a-token-the-provider-issued"
+expect_reason "validate: a token the provider does not know: token_inactive" 1 token_inactive
+run_cli validate --config "$VCONF" --json --set "userinfo_endpoint=$STUB/500" -- "$OPAQUE"
+expect_reason "validate: userinfo answers 500: idp_unreachable (exit 3)" 3 idp_unreachable
+run_cli validate --config "$VCONF" --json --set "userinfo_endpoint=$STUB/big" --set http_timeout=5 -- "$OPAQUE"
+expect_reason "validate: userinfo answers 10 MB: idp_unreachable" 3 idp_unreachable
+run_cli validate --config "$VCONF" --json --set "userinfo_endpoint=$STUB/no-sub" -- "$OPAQUE"
+expect_exit "validate: userinfo answer without sub is refused" 1
+expect_absent "validate: the token is never printed" "$OPAQUE"
+
+# ---- userinfo = enrich: a JWT plus what userinfo adds -------------------------------------
+idp_device_login alice api://mail || not_ok "userinfo: device login alice (JWT access token)"
+JWT=$IDP_ACCESS_TOKEN
+ECONF=$T_TMP/enrich.conf
+cat >"$ECONF" <<EOF
+issuer = $IDP_ISSUER
+audience = api://mail
+ca_file = $IDP_CA
+cache_dir = $T_TMP/cache
+userinfo = enrich
+userinfo_endpoint = $STUB/userinfo-alice
+username_claim = preferred_username
+EOF
+run_cli validate --config "$ECONF" --user alice --json --set "required_claims=department=mail-ops" "$JWT"
+expect_exit "enrich: required_claims met by a claim only userinfo has" 0
+run_cli validate --config "$ECONF" --json --set "required_claims=department=finance" "$JWT"
+expect_reason "enrich: ... and refused when it does not match: claim_policy" 1 claim_policy
+run_cli validate --config "$ECONF" --json --set "required_claims=groups=override-attempt" "$JWT"
+expect_reason "enrich: the signed token's claims win over the answer's" 1 claim_policy
+run_cli validate --config "$ECONF" --json --set "required_claims=groups=mail-users" "$JWT"
+expect_exit "enrich: ... the token's groups count" 0
+run_cli validate --config "$ECONF" --json --set username_claim=department "$JWT"
+expect_json "enrich: username_claim may come from userinfo" user mail-ops
+run_cli validate --config "$ECONF" --json --set "userinfo_endpoint=$STUB/userinfo-bob" "$JWT"
+expect_reason "enrich: userinfo about another sub: user_mismatch" 1 user_mismatch
+run_cli validate --config "$ECONF" --json --set "userinfo_endpoint=$STUB/401" "$JWT"
+expect_reason "enrich: userinfo 401: token_inactive" 1 token_inactive
+run_cli validate --config "$ECONF" --json --set "userinfo_endpoint=$STUB/slow" --set http_timeout=2 "$JWT"
+expect_reason "enrich: userinfo answers one byte a second: idp_unreachable within the timeout" 3 idp_unreachable
+SIG=${JWT##*.}
+C=A; [ "${SIG:0:1}" = A ] && C=B
+BAD=${JWT%.*}.$C${SIG:1}
+n0=$(curl -s --cacert "$IDP_CA" "$STUB/__count?path=/userinfo-alice")
+run_cli validate --config "$ECONF" --json "$BAD"
+expect_reason "enrich: a forged token is refused before userinfo is asked" 1 bad_signature
+n1=$(curl -s --cacert "$IDP_CA" "$STUB/__count?path=/userinfo-alice")
+[ "$n0" = "$n1" ] && ok "enrich: ... no userinfo request for it" ||
+	not_ok "enrich: ... no userinfo request for it" "count $n0 -> $n1"
+run_cli validate --config "$ECONF" --json -- "$OPAQUE"
+expect_reason "enrich: opaque tokens still need token_types opaque" 1 malformed_token
+t_done
