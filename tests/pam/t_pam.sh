@@ -150,6 +150,29 @@ expect_log "account: audit reason claim_policy" \
 pam_run acct-policy alice "$(mint alice groups=mail-users,mail-admins)" auth acct
 expect_out "account: group policy met -> PAM_SUCCESS" "acct=PAM_SUCCESS"
 
+# account-only policy: account_required_claims / account_required_scopes
+service acct-only "auth required $PAM_SO $BASE
+account required $PAM_SO $BASE account_required_claims=groups=mail-admins
+session optional $PAM_SO $BASE session_env=sub"
+pam_run acct-only alice "$(mint alice groups=mail-users)" auth acct
+expect_out "account_required_claims: auth passes" "auth=PAM_SUCCESS"
+expect_out "account_required_claims unmet -> PAM_PERM_DENIED" "acct=PAM_PERM_DENIED"
+expect_log "account_required_claims: audit reason claim_policy" \
+	'pam_oidc\(acct-only:account\): result=deny reason=claim_policy'
+pam_run acct-only alice "$(mint alice groups=mail-admins)" auth acct open env
+expect_out "account_required_claims met -> PAM_SUCCESS" "acct=PAM_SUCCESS"
+expect_out "account_required_claims met: session still exports" "env OIDC_SUB=alice"
+service acct-scope "auth required $PAM_SO $BASE
+account required $PAM_SO $BASE account_required_scopes=mail.write"
+pam_run acct-scope alice "$TOK" auth acct
+expect_out "account_required_scopes unmet -> PAM_PERM_DENIED" "acct=PAM_PERM_DENIED"
+expect_log "account_required_scopes: audit reason insufficient_scope" \
+	'pam_oidc\(acct-scope:account\): result=deny reason=insufficient_scope'
+service acct-bad "auth required $PAM_SO $BASE
+account required $PAM_SO $BASE account_required_claims=groups"
+pam_run acct-bad alice "$TOK" auth acct
+expect_out "account_required_claims malformed -> PAM_SERVICE_ERR" "acct=PAM_SERVICE_ERR"
+
 service acct-ignore "$ACCT
 account required pam_permit.so"
 service acct-deny "account [success=done ignore=ignore default=die] $PAM_SO $BASE account_unknown=deny
@@ -305,11 +328,13 @@ else
 fi
 
 if [ "${SANITIZE:-}" != 1 ]; then
-	printf '%s' "$TOK" >"$T_TMP/secret"
+	# the account-policy service: two contexts, the kept token, session env
+	printf '%s' "$(mint alice groups=mail-admins)" >"$T_TMP/secret"
 	if PAM_DRIVER_SECRET=$T_TMP/secret valgrind -q --leak-check=full \
 		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
-		"$PAM_DRIVER" "$CONF" tok alice auth acct open env close \
-		>"$OUT" 2>"$T_TMP/valgrind.log" && grep -qx "auth=PAM_SUCCESS" "$OUT"; then
+		"$PAM_DRIVER" "$CONF" acct-only alice auth acct open env close \
+		>"$OUT" 2>"$T_TMP/valgrind.log" && grep -qx "acct=PAM_SUCCESS" "$OUT" &&
+		grep -qx "env OIDC_SUB=alice" "$OUT"; then
 		ok "valgrind: auth+account+session clean"
 	else
 		not_ok "valgrind: auth+account+session clean" "$(head -c 1500 "$T_TMP/valgrind.log")"
