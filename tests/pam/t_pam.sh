@@ -285,6 +285,26 @@ touch "$T_TMP/approved"
 wait "$DEV_PID"; RC=$?
 expect_out "mode=auto, Enter at the token prompt: device flow logs in" "auth=PAM_SUCCESS"
 
+# accept_id_tokens=yes: the ID token (aud = client_id) is what gets validated;
+# the audience excludes the access token, so success proves which one was used
+pam_idp_conf "$T_TMP/idtok.conf" "$T_TMP/pcache" "client_id = oidc-auth-device" \
+	"request_resource = api://mail" "request_scopes = openid profile mail.read" \
+	"accept_id_tokens = yes"
+sed -i 's|^audience = .*|audience = api://not-the-access-token|' "$T_TMP/idtok.conf"
+service dev-idtok "auth required $PAM_SO config=$T_TMP/idtok.conf mode=device device_timeout=20 debug"
+device_run dev-idtok alice
+idp_device_approve "$CODE" alice || not_ok "device (ID token): approve $CODE"
+touch "$T_TMP/approved"
+wait "$DEV_PID"; RC=$?
+expect_out "device, accept_id_tokens=yes: the ID token logs in" "auth=PAM_SUCCESS"
+service dev-atok "auth required $PAM_SO config=$T_TMP/idtok.conf accept_id_tokens=no mode=device device_timeout=20"
+device_run dev-atok alice
+idp_device_approve "$CODE" alice || not_ok "device (access token): approve $CODE"
+touch "$T_TMP/approved"
+wait "$DEV_PID"; RC=$?
+expect_out "device, accept_id_tokens=no: the access token (wrong audience) is refused" "auth=PAM_AUTH_ERR"
+expect_log "device, accept_id_tokens=no: reason wrong_audience" 'result=deny reason=wrong_audience mode=device'
+
 if [ "${SANITIZE:-}" != 1 ]; then
 	DEV_WRAP="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99 --log-file=$T_TMP/valgrind-device.log"
 	device_run dev alice
