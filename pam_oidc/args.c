@@ -19,7 +19,8 @@
 /* Module-owned keys, never passed to the core. */
 static const char *const module_keys[] = {
 	"config", "mode", "user_case", "password_users", "password_groups",
-	"account_unknown", "session_env", "qr",
+	"account_unknown", "session_env", "qr", "account_required_claims",
+	"account_required_scopes",
 };
 
 static int is_module_key(const char *arg, size_t keylen)
@@ -127,6 +128,10 @@ static int parse_one(pam_handle_t *pamh, const char *arg,
 			o->qr = PAM_OIDC_QR_OFF;
 		else
 			return bad_arg(pamh, arg, "must be utf8, ascii or off");
+	} else if (strncmp(arg, "account_required_claims=", 24) == 0) {
+		o->account_claims = v; /* checked by the core's parser */
+	} else if (strncmp(arg, "account_required_scopes=", 24) == 0) {
+		o->account_scopes = v;
 	} else if (strncmp(arg, "session_env=", 12) == 0) {
 		if (!valid_name_list(v, 1))
 			return bad_arg(pamh, arg, "claim names [A-Za-z0-9_]");
@@ -220,7 +225,7 @@ static char *make_argkey(int argc, const char **argv, size_t *len_out)
 
 static enum oidc_status build_ctx(int argc, const char **argv,
 				  const struct pam_oidc_opts *opts,
-				  struct pam_oidc_handle *h,
+				  int account_policy, struct pam_oidc_handle *h,
 				  struct oidc_error *err)
 {
 	struct oidc_config *cfg = NULL;
@@ -261,6 +266,15 @@ static enum oidc_status build_ctx(int argc, const char **argv,
 		if (st != OIDC_OK)
 			goto out;
 	}
+	/* the account group's policy, in the core's own syntax and checks */
+	if (account_policy && opts->account_claims)
+		st = oidc_config_set(cfg, NULL, "required_claims",
+				     opts->account_claims, err);
+	if (st == OIDC_OK && account_policy && opts->account_scopes)
+		st = oidc_config_set(cfg, NULL, "required_scopes",
+				     opts->account_scopes, err);
+	if (st != OIDC_OK)
+		goto out;
 	st = oidc_config_finish(cfg, err);
 	if (st != OIDC_OK)
 		goto out;
@@ -276,9 +290,11 @@ out:
 }
 
 int pam_oidc_get_handle(pam_handle_t *pamh, int argc, const char **argv,
-			const struct pam_oidc_opts *opts,
+			const struct pam_oidc_opts *opts, int account_policy,
 			struct pam_oidc_handle **h_out)
 {
+	const char *name = account_policy ? PAM_OIDC_DATA_ACCT_CTX :
+					    PAM_OIDC_DATA_CTX;
 	const void *data = NULL;
 	struct pam_oidc_handle *h = NULL;
 	struct oidc_error err = { OIDC_OK, "" };
@@ -289,7 +305,7 @@ int pam_oidc_get_handle(pam_handle_t *pamh, int argc, const char **argv,
 	key = make_argkey(argc, argv, &klen);
 	if (!key)
 		return bad_arg(pamh, "(all)", "too long or out of memory");
-	if (pam_get_data(pamh, PAM_OIDC_DATA_CTX, &data) == PAM_SUCCESS &&
+	if (pam_get_data(pamh, name, &data) == PAM_SUCCESS &&
 	    data) {
 		h = (struct pam_oidc_handle *)data;
 		if (h->argkey_len == klen && memcmp(h->argkey, key, klen) == 0) {
@@ -305,7 +321,7 @@ int pam_oidc_get_handle(pam_handle_t *pamh, int argc, const char **argv,
 	}
 	h->argkey = key;
 	h->argkey_len = klen;
-	st = build_ctx(argc, argv, opts, h, &err);
+	st = build_ctx(argc, argv, opts, account_policy, h, &err);
 	if (st != OIDC_OK) {
 		pam_syslog(pamh, LOG_ERR, "config error: %s (%s)",
 			   err.detail[0] ? err.detail : oidc_status_text(st),
@@ -314,7 +330,7 @@ int pam_oidc_get_handle(pam_handle_t *pamh, int argc, const char **argv,
 		return pam_oidc_status_to_pam(st, 0);
 	}
 	/* replaces (and frees) a context built from other arguments */
-	if (pam_set_data(pamh, PAM_OIDC_DATA_CTX, h, handle_cleanup) !=
+	if (pam_set_data(pamh, name, h, handle_cleanup) !=
 	    PAM_SUCCESS) {
 		handle_free(h);
 		return PAM_BUF_ERR;

@@ -123,6 +123,7 @@ enum oidc_status pam_oidc_device_login(pam_handle_t *pamh,
 				       struct pam_oidc_handle *h,
 				       const char *pam_user,
 				       struct oidc_result **res_out,
+				       char **token_out,
 				       struct oidc_audit *audit)
 {
 	struct oidc_device_auth *da = NULL;
@@ -154,6 +155,10 @@ enum oidc_status pam_oidc_device_login(pam_handle_t *pamh,
 	if (st != OIDC_OK && opts->debug && err.detail[0])
 		pam_syslog(pamh, LOG_DEBUG, "%s: %s", oidc_status_name(st),
 			   err.detail);
+	if (st == OIDC_OK && !(*token_out = strdup(tok))) {
+		oidc_result_free(res_out);
+		st = OIDC_E_NOMEM;
+	}
 out:
 	oidc_tokens_free(&tokens);
 	oidc_device_free(&da);

@@ -43,20 +43,35 @@ static void login_cleanup(pam_handle_t *pamh, void *data, int status)
 	if (!login)
 		return;
 	oidc_result_free(&login->res);
+	if (login->token) {
+		explicit_bzero(login->token, strlen(login->token));
+		free(login->token);
+	}
 	free(login);
 }
 
-/* Keep the decision for account and session; takes res. */
+/* Keep the decision for account and session; takes res and token. */
 static void remember_login(pam_handle_t *pamh, enum oidc_status st,
 			   const char *user, struct oidc_result **res,
-			   const struct oidc_audit *audit)
+			   char **token, const struct oidc_audit *audit)
 {
 	struct pam_oidc_login *login = calloc(1, sizeof(*login));
 
 	if (!login) {
 		oidc_result_free(res);
-		return;
+		st = OIDC_E_NOMEM; /* wipes the token below */
 	}
+	/* only a validated token is kept, for account_required_* */
+	if (st == OIDC_OK) {
+		login->token = *token;
+		*token = NULL;
+	} else if (*token) {
+		explicit_bzero(*token, strlen(*token));
+		free(*token);
+		*token = NULL;
+	}
+	if (!login)
+		return;
 	login->status = st;
 	snprintf(login->user, sizeof(login->user), "%s", user);
 	login->audit = *audit;
@@ -97,6 +112,7 @@ PAM_OIDC_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags,
 	enum oidc_status st;
 	enum pam_oidc_mode mode;
 	const char *user = NULL, *tok = NULL;
+	char *kept = NULL;
 	size_t len;
 	int rc;
 
@@ -112,7 +128,7 @@ PAM_OIDC_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags,
 		return rc == PAM_SUCCESS ? PAM_USER_UNKNOWN : rc;
 	/* a previous attempt on this handle must not authorize this one */
 	pam_set_data(pamh, PAM_OIDC_DATA_LOGIN, NULL, NULL);
-	rc = pam_oidc_get_handle(pamh, argc, argv, &opts, &h);
+	rc = pam_oidc_get_handle(pamh, argc, argv, &opts, 0, &h);
 	if (rc != PAM_SUCCESS) {
 		pam_oidc_audit(pamh, "error", "config_error",
 			       mode_name(opts.mode), user, NULL);
@@ -133,7 +149,8 @@ PAM_OIDC_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags,
 				       PAM_OIDC_MODE_TOKEN : PAM_OIDC_MODE_DEVICE;
 	}
 	if (mode == PAM_OIDC_MODE_DEVICE) {
-		st = pam_oidc_device_login(pamh, &opts, h, user, &res, &audit);
+		st = pam_oidc_device_login(pamh, &opts, h, user, &res, &kept,
+					   &audit);
 	} else {
 		len = tok ? strlen(tok) : 0;
 		if (!pam_oidc_looks_like_token(tok ? tok : "", len,
@@ -154,6 +171,8 @@ PAM_OIDC_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags,
 									   NULL,
 				   &res, &audit, &err);
 		debug_detail(pamh, &opts, &err);
+		if (st == OIDC_OK && !(kept = strdup(tok)))
+			st = OIDC_E_NOMEM;
 	}
 	if (st == OIDC_OK &&
 	    !pam_oidc_user_matches(oidc_result_username(res), user,
@@ -164,7 +183,9 @@ PAM_OIDC_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags,
 	pam_oidc_audit(pamh, st == OIDC_OK ? "allow" : "deny",
 		       oidc_status_name(st), mode_name(mode), user, &audit);
 	rc = pam_oidc_status_to_pam(st, 0);
-	remember_login(pamh, st, user, &res, &audit);
+	if (st != OIDC_OK)
+		oidc_result_free(&res);
+	remember_login(pamh, st, user, &res, &kept, &audit);
 	return rc;
 }
 
@@ -181,6 +202,30 @@ PAM_OIDC_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc,
 	(void)argc;
 	(void)argv;
 	return PAM_SUCCESS;
+}
+
+/*
+ * account_required_claims / account_required_scopes: the token of this
+ * login once more through the core, with that policy as its
+ * required_claims / required_scopes (the core's syntax and semantics).
+ */
+static enum oidc_status account_policy(pam_handle_t *pamh, int argc,
+				       const char **argv,
+				       const struct pam_oidc_opts *opts,
+				       const struct pam_oidc_login *login)
+{
+	struct pam_oidc_handle *h = NULL;
+	struct oidc_error err = { OIDC_OK, "" };
+	enum oidc_status st;
+
+	if (!login->token)
+		return OIDC_E_INTERNAL;
+	if (pam_oidc_get_handle(pamh, argc, argv, opts, 1, &h) != PAM_SUCCESS)
+		return OIDC_E_CONFIG;
+	st = oidc_validate(h->ctx, login->token, strlen(login->token), NULL,
+			   NULL, NULL, &err);
+	debug_detail(pamh, opts, &err);
+	return st;
 }
 
 PAM_OIDC_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
@@ -222,12 +267,14 @@ PAM_OIDC_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 	if (st == OIDC_OK && strcmp(login->user, user) != 0)
 		st = OIDC_E_USER_MISMATCH; /* PAM_USER changed after auth */
 	if (st == OIDC_OK &&
-	    pam_oidc_get_handle(pamh, argc, argv, &opts, &h) != PAM_SUCCESS)
+	    pam_oidc_get_handle(pamh, argc, argv, &opts, 0, &h) != PAM_SUCCESS)
 		st = OIDC_E_CONFIG;
 	if (st == OIDC_OK &&
 	    oidc_result_claim_int(login->res, "exp", &exp) == 0 &&
 	    exp < oidc_ctx_now(h->ctx))
 		st = OIDC_E_EXPIRED;
+	if (st == OIDC_OK && (opts.account_claims || opts.account_scopes))
+		st = account_policy(pamh, argc, argv, &opts, login);
 	pam_oidc_audit(pamh, st == OIDC_OK ? "allow" : "deny",
 		       oidc_status_name(st), "account", user, &login->audit);
 	if (st == OIDC_OK)

@@ -15,9 +15,18 @@
 
 #define PAM_OIDC_EXPORT __attribute__((visibility("default")))
 
+/*
+ * Audit reasons of the adapter itself, besides the core's status names
+ * (documented in docs/troubleshooting.md, checked by tests/docs):
+ * reason=password_not_allowed reason=password_fallthrough reason=no_token
+ * reason=not_authenticated_by_oidc
+ */
+
 /* pam_set_data names: one per handle, shared by auth, account and session */
 #define PAM_OIDC_DATA_CTX "pam_oidc/ctx"
 #define PAM_OIDC_DATA_LOGIN "pam_oidc/login"
+/* the context of account_required_claims / account_required_scopes */
+#define PAM_OIDC_DATA_ACCT_CTX "pam_oidc/account-ctx"
 
 /* A module argument list stays far below this (libpam lines are <= 1 KiB). */
 #define PAM_OIDC_ARGS_MAX 8192
@@ -56,6 +65,8 @@ struct pam_oidc_opts {
 	const char *password_users;   /* list: "a,b" */
 	const char *password_groups;  /* list: "g1,g2" */
 	const char *session_env;      /* list of claim names */
+	const char *account_claims;   /* account_required_claims */
+	const char *account_scopes;   /* account_required_scopes */
 };
 
 /* The validation context of a handle, built once from the arguments. */
@@ -73,13 +84,20 @@ struct pam_oidc_login {
 	char user[257];         /* PAM user the decision was about */
 	struct oidc_audit audit; /* of the auth decision */
 	struct oidc_result *res; /* only when status == OIDC_OK */
+	char *token;            /* the token validated, for account policy;
+				 * wiped when the handle ends */
 };
 
 /* args.c */
 int pam_oidc_parse_args(pam_handle_t *pamh, int argc, const char **argv,
 			struct pam_oidc_opts *opts);
+/*
+ * The validation context for these arguments, kept in the pam handle.
+ * account_policy: the context of the account group's own policy
+ * (account_required_* become required_claims / required_scopes).
+ */
 int pam_oidc_get_handle(pam_handle_t *pamh, int argc, const char **argv,
-			const struct pam_oidc_opts *opts,
+			const struct pam_oidc_opts *opts, int account_policy,
 			struct pam_oidc_handle **h_out);
 
 /* policy.c */
@@ -103,6 +121,7 @@ enum oidc_status pam_oidc_device_login(pam_handle_t *pamh,
 				       struct pam_oidc_handle *h,
 				       const char *pam_user,
 				       struct oidc_result **res_out,
+				       char **token_out,
 				       struct oidc_audit *audit);
 
 #endif /* PAM_OIDC_H */

@@ -150,6 +150,29 @@ expect_log "account: audit reason claim_policy" \
 pam_run acct-policy alice "$(mint alice groups=mail-users,mail-admins)" auth acct
 expect_out "account: group policy met -> PAM_SUCCESS" "acct=PAM_SUCCESS"
 
+# account-only policy: account_required_claims / account_required_scopes
+service acct-only "auth required $PAM_SO $BASE
+account required $PAM_SO $BASE account_required_claims=groups=mail-admins
+session optional $PAM_SO $BASE session_env=sub"
+pam_run acct-only alice "$(mint alice groups=mail-users)" auth acct
+expect_out "account_required_claims: auth passes" "auth=PAM_SUCCESS"
+expect_out "account_required_claims unmet -> PAM_PERM_DENIED" "acct=PAM_PERM_DENIED"
+expect_log "account_required_claims: audit reason claim_policy" \
+	'pam_oidc\(acct-only:account\): result=deny reason=claim_policy'
+pam_run acct-only alice "$(mint alice groups=mail-admins)" auth acct open env
+expect_out "account_required_claims met -> PAM_SUCCESS" "acct=PAM_SUCCESS"
+expect_out "account_required_claims met: session still exports" "env OIDC_SUB=alice"
+service acct-scope "auth required $PAM_SO $BASE
+account required $PAM_SO $BASE account_required_scopes=mail.write"
+pam_run acct-scope alice "$TOK" auth acct
+expect_out "account_required_scopes unmet -> PAM_PERM_DENIED" "acct=PAM_PERM_DENIED"
+expect_log "account_required_scopes: audit reason insufficient_scope" \
+	'pam_oidc\(acct-scope:account\): result=deny reason=insufficient_scope'
+service acct-bad "auth required $PAM_SO $BASE
+account required $PAM_SO $BASE account_required_claims=groups"
+pam_run acct-bad alice "$TOK" auth acct
+expect_out "account_required_claims malformed -> PAM_SERVICE_ERR" "acct=PAM_SERVICE_ERR"
+
 service acct-ignore "$ACCT
 account required pam_permit.so"
 service acct-deny "account [success=done ignore=ignore default=die] $PAM_SO $BASE account_unknown=deny
@@ -200,11 +223,10 @@ device_run() {
 	rm -f "$T_TMP/approved"
 	log_mark
 	PAM_DRIVER_SECRET=/dev/null PAM_DRIVER_ECHO_ON="" PAM_DRIVER_WAIT=$T_TMP/approved \
-		PAM_DRIVER_LOG=$T_TMP/prompts "$PAM_DRIVER" "$CONF" "$1" "$2" auth acct \
+		PAM_DRIVER_LOG=$T_TMP/prompts ${DEV_WRAP:-} "$PAM_DRIVER" "$CONF" "$1" "$2" auth acct \
 		>"$OUT" 2>"$ERR" &
 	DEV_PID=$!
-	t_diag "t=$SECONDS device_run $1"
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < 300; i++)); do
 		CODE=$(sed -n 's/^and enter the code: \([A-Z0-9-]*\)$/\1/p' "$T_TMP/prompts")
 		[ -n "$CODE" ] && break
 		sleep 0.1
@@ -224,7 +246,7 @@ else
 fi
 idp_device_approve "$CODE" alice || not_ok "device: approve $CODE at the provider"
 touch "$T_TMP/approved"
-wait "$DEV_PID"
+wait "$DEV_PID"; RC=$?
 T1=$(date +%s.%N)
 expect_out "device: approved login succeeds" "auth=PAM_SUCCESS"
 expect_out "device: account succeeds" "acct=PAM_SUCCESS"
@@ -234,21 +256,21 @@ t_diag "device flow login end to end: $(echo "$T1 - $T0" | bc) s (prompt, browse
 device_run dev alice
 idp_device_approve "$CODE" bob || not_ok "device: approve $CODE as bob"
 touch "$T_TMP/approved"
-wait "$DEV_PID"
+wait "$DEV_PID"; RC=$?
 expect_out "device: approved by another user -> refused" "auth=PAM_AUTH_ERR"
 expect_log "device: reason user_mismatch" 'result=deny reason=user_mismatch mode=device'
 
 device_run dev alice
 idp_device_refuse "$CODE" || not_ok "device: refuse $CODE at the provider"
 touch "$T_TMP/approved"
-wait "$DEV_PID"
+wait "$DEV_PID"; RC=$?
 expect_out "device: refused approval -> PAM_AUTH_ERR" "auth=PAM_AUTH_ERR"
 expect_log "device: reason access_denied" 'result=deny reason=access_denied mode=device'
 
 T0=$SECONDS
 device_run dev-short alice
 touch "$T_TMP/approved"
-wait "$DEV_PID"
+wait "$DEV_PID"; RC=$?
 expect_out "device: nobody approves -> PAM_AUTH_ERR" "auth=PAM_AUTH_ERR"
 expect_log "device: reason device_code_expired" 'result=deny reason=device_code_expired mode=device'
 if [ $((SECONDS - T0)) -ge 9 ] && [ $((SECONDS - T0)) -le 20 ]; then
@@ -260,8 +282,39 @@ fi
 device_run dev-auto alice
 idp_device_approve "$CODE" alice || not_ok "device: approve $CODE (auto)"
 touch "$T_TMP/approved"
-wait "$DEV_PID"
+wait "$DEV_PID"; RC=$?
 expect_out "mode=auto, Enter at the token prompt: device flow logs in" "auth=PAM_SUCCESS"
+
+# accept_id_tokens=yes: the ID token (aud = client_id) is what gets validated;
+# the audience excludes the access token, so success proves which one was used
+pam_idp_conf "$T_TMP/idtok.conf" "$T_TMP/pcache" "client_id = oidc-auth-device" \
+	"request_resource = api://mail" "request_scopes = openid profile mail.read" \
+	"accept_id_tokens = yes"
+sed -i 's|^audience = .*|audience = api://not-the-access-token|' "$T_TMP/idtok.conf"
+service dev-idtok "auth required $PAM_SO config=$T_TMP/idtok.conf mode=device device_timeout=20 debug"
+device_run dev-idtok alice
+idp_device_approve "$CODE" alice || not_ok "device (ID token): approve $CODE"
+touch "$T_TMP/approved"
+wait "$DEV_PID"; RC=$?
+expect_out "device, accept_id_tokens=yes: the ID token logs in" "auth=PAM_SUCCESS"
+service dev-atok "auth required $PAM_SO config=$T_TMP/idtok.conf accept_id_tokens=no mode=device device_timeout=20"
+device_run dev-atok alice
+idp_device_approve "$CODE" alice || not_ok "device (access token): approve $CODE"
+touch "$T_TMP/approved"
+wait "$DEV_PID"; RC=$?
+expect_out "device, accept_id_tokens=no: the access token (wrong audience) is refused" "auth=PAM_AUTH_ERR"
+expect_log "device, accept_id_tokens=no: reason wrong_audience" 'result=deny reason=wrong_audience mode=device'
+
+if [ "${SANITIZE:-}" != 1 ]; then
+	DEV_WRAP="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99 --log-file=$T_TMP/valgrind-device.log"
+	device_run dev alice
+	DEV_WRAP=
+	idp_device_approve "$CODE" alice || not_ok "device under valgrind: approve $CODE"
+	touch "$T_TMP/approved"
+	wait "$DEV_PID"; RC=$?
+	expect_out "valgrind: device login (poll, tokens, validation) clean" "auth=PAM_SUCCESS" ||
+		t_diag "$(head -c 1500 "$T_TMP/valgrind-device.log")"
+fi
 
 # keys from the provider: warm disk cache survives the provider going away
 service net "auth required $PAM_SO $IDPC"
@@ -276,6 +329,10 @@ service cold "auth required $PAM_SO $IDPC cache_dir=$T_TMP/cold http_timeout=2"
 pam_run cold alice "$PTOK" auth
 expect_out "provider down, cold cache: PAM_AUTHINFO_UNAVAIL" "auth=PAM_AUTHINFO_UNAVAIL"
 expect_log "provider down, cold cache: reason idp_unreachable" 'result=deny reason=(idp_unreachable|keys_unavailable)'
+service dev-down "auth required $PAM_SO $IDPC mode=device http_timeout=2"
+pam_run dev-down alice "" auth
+expect_out "provider down: device login -> PAM_AUTHINFO_UNAVAIL" "auth=PAM_AUTHINFO_UNAVAIL"
+expect_log "provider down: device login reason idp_unreachable" 'result=deny reason=idp_unreachable mode=device'
 
 # ---- the shared object --------------------------------------------------------
 if "$PY" -c 'import ctypes, os, sys; ctypes.CDLL(sys.argv[1], os.RTLD_NOW)' "$PAM_SO_HOST"; then
@@ -291,11 +348,13 @@ else
 fi
 
 if [ "${SANITIZE:-}" != 1 ]; then
-	printf '%s' "$TOK" >"$T_TMP/secret"
+	# the account-policy service: two contexts, the kept token, session env
+	printf '%s' "$(mint alice groups=mail-admins)" >"$T_TMP/secret"
 	if PAM_DRIVER_SECRET=$T_TMP/secret valgrind -q --leak-check=full \
 		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
-		"$PAM_DRIVER" "$CONF" tok alice auth acct open env close \
-		>"$OUT" 2>"$T_TMP/valgrind.log" && grep -qx "auth=PAM_SUCCESS" "$OUT"; then
+		"$PAM_DRIVER" "$CONF" acct-only alice auth acct open env close \
+		>"$OUT" 2>"$T_TMP/valgrind.log" && grep -qx "acct=PAM_SUCCESS" "$OUT" &&
+		grep -qx "env OIDC_SUB=alice" "$OUT"; then
 		ok "valgrind: auth+account+session clean"
 	else
 		not_ok "valgrind: auth+account+session clean" "$(head -c 1500 "$T_TMP/valgrind.log")"
