@@ -202,6 +202,11 @@ static enum oidc_status parse_tokens(const json_t *doc, int64_t now,
 	json_t *exp = json_object_get(doc, "expires_in");
 	struct oidc_tokens *t;
 
+	/* An empty scope (oidc-provider sends "" when only openid was asked
+	 * for together with a resource) says no more than an absent one. */
+	if (scope && !*scope)
+		scope = NULL;
+
 	if (!printable(at, OIDC_TOKEN_MAX_LIMIT, false))
 		return oidc_err(err, OIDC_E_GRANT_REFUSED, "token response: no usable "
 				"access_token");

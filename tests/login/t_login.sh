@@ -147,6 +147,14 @@ if login_bg "$CONF" "$T_TMP/t2.json"; then
 else
 	not_ok "login: confidential client: device authorization" "$(t_last_run)"
 fi
+# only openid with a resource: oidc-provider answers "scope": "" (an empty scope is no scope)
+if login_bg "$PUB" "$T_TMP/t6.json" --set request_scopes=openid; then
+	idp_device_approve "$CODE" alice || not_ok "login: the browser approves (scope openid)"
+	login_wait
+	expect_exit "login: a token response with an empty scope is accepted" 0
+else
+	not_ok "login: scope openid: device authorization" "$(t_last_run)"
+fi
 if login_bg "$PUB" "$T_TMP/t3.json"; then
 	idp_device_refuse "$CODE" || not_ok "login: the browser refuses the code"
 	login_wait
