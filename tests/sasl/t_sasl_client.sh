@@ -8,10 +8,7 @@
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT" || exit 1
-if [ "${OIDC_SC_IN_NS:-}" != 1 ]; then
-	OIDC_SC_IN_NS=1 exec unshare -n -p -f --mount-proc bash "${BASH_SOURCE[0]}" "$@"
-fi
-ip link set lo up || { echo "not ok - sasl client: ip link set lo up failed"; exit 1; }
+. tests/lib/netns.sh "sasl client" "$@"
 
 . tests/lib/testlib.sh
 . tests/idp/lib.sh

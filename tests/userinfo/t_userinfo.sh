@@ -7,14 +7,7 @@
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT" || exit 1
-if [ ! -f tests/idp/node_modules/oidc-provider/package.json ]; then
-	echo "not ok - userinfo: oidc-provider missing: run npm ci --prefix tests/idp (or .ci/run)"
-	exit 1
-fi
-if [ "${OIDC_UI_IN_NS:-}" != 1 ]; then
-	OIDC_UI_IN_NS=1 exec unshare -n -p -f --mount-proc bash "${BASH_SOURCE[0]}" "$@"
-fi
-ip link set lo up || { echo "not ok - userinfo: ip link set lo up failed"; exit 1; }
+. tests/lib/netns.sh "userinfo" "$@"
 
 . tests/lib/testlib.sh
 . tests/idp/lib.sh
