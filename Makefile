@@ -178,7 +178,7 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC) common/oidc.h common/inter
 $(BUILD)/fuzz/fuzz_sasl_%: tests/fuzz/fuzz_sasl_%.c sasl_xoauth2/wire.c sasl_xoauth2/wire.h \
 		$(CORE_SRC) common/oidc.h
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< sasl_xoauth2/wire.c $(CORE_SRC) $(PKG_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< sasl_xoauth2/wire.c $(CORE_SRC) $(PKG_LIBS) $(QR_LIBS)
 
 fuzz: $(FUZZ_BIN)
 	@set -e; for f in $(FUZZ_BIN); do \
