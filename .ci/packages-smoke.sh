@@ -166,14 +166,15 @@ done
 ok "man -w finds oidc-auth(1), oidc-auth.conf(5), pam_oidc(8), sasl_xoauth2(8)"
 
 # The profile's module lines through libpam, the module found by name in the
-# installed directory, with the installed configuration: a password that is
-# no token must be "Authentication failure"; an argument or configuration
+# installed directory, with the installed configuration, followed by
+# pam_deny: a password that is no token falls through (password_users=*) and
+# pam_deny makes it "Authentication failure"; an argument or configuration
 # the module refuses would be "Error in service module".
 for field in Auth-Initial Auth; do
 	line=$(awk -v f="$field:" '$1 == f { getline; sub(/^[ \t]*\[[^]]*\][ \t]*/, ""); print; exit }' \
 		/usr/share/pam-configs/oidc)
 	case "$line" in pam_oidc.so\ *) ;; *) fail "no pam_oidc.so line under $field: in the profile" ;; esac
-	echo "auth required $line" >"$PAM_SVC"
+	printf 'auth required %s\nauth required pam_deny.so\n' "$line" >"$PAM_SVC"
 	if out=$(echo not-a-token | pamtester "${PAM_SVC##*/}" root authenticate 2>&1); then
 		fail "profile $field line accepted a password that is no token"
 	fi

@@ -137,8 +137,8 @@ static int parse_one(pam_handle_t *pamh, const char *arg,
 			return bad_arg(pamh, arg, "claim names [A-Za-z0-9_]");
 		o->session_env = v;
 	} else if (strncmp(arg, "password_users=", 15) == 0) {
-		if (!valid_name_list(v, 0))
-			return bad_arg(pamh, arg, "comma-separated user names");
+		if (strcmp(v, "*") != 0 && !valid_name_list(v, 0))
+			return bad_arg(pamh, arg, "comma-separated user names, or *");
 		o->password_users = v;
 	} else {
 		if (!valid_name_list(v, 0))

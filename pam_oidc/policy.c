@@ -147,7 +147,10 @@ out:
 int pam_oidc_password_allowed(const char *user,
 			      const struct pam_oidc_opts *opts)
 {
-	if (pam_oidc_list_contains(opts->password_users, user))
+	/* "*": tokens are an alternative for everyone, passwords stay the
+	 * next module's business (the pam-auth-update profile's case). */
+	if (pam_oidc_list_contains(opts->password_users, user) ||
+	    pam_oidc_list_contains(opts->password_users, "*"))
 		return 1;
 	return opts->password_groups && in_groups(user, opts->password_groups);
 }

@@ -136,6 +136,15 @@ expect_log "token-only user with a password: reason password_not_allowed" \
 pam_run pw-permit svc-backup "$(mint svc-backup exp=-3600)" auth
 expect_out "password user's token is still validated (expired: refused)" "auth=PAM_AUTH_ERR"
 
+service pw-all "auth [success=done ignore=ignore default=die] $PAM_SO $BASE password_users=*
+auth required pam_permit.so"
+pam_run pw-all alice "s3cret" auth
+expect_out "password_users=*: anyone's password falls through" "auth=PAM_SUCCESS"
+expect_log "password_users=*: audit reason password_fallthrough" \
+	'result=ignore reason=password_fallthrough mode=token user="alice"'
+pam_run pw-all alice "$(mint alice exp=-3600)" auth
+expect_out "password_users=*: tokens are still validated (expired: refused)" "auth=PAM_AUTH_ERR"
+
 # ---- account phase ------------------------------------------------------------
 ACCT="account [success=done ignore=ignore default=die] $PAM_SO $BASE"
 service acct-policy "auth optional $PAM_SO $BASE required_claims=groups=mail-admins
