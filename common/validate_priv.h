@@ -8,11 +8,42 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "internal.h"
 
 struct oidc_keysource;
 struct oidc_introspect_cache;
+struct oidc_tokencache;
+struct oidc_tokencache_data;
+
+/* Shared by validate.c (the decision) and context.c (life cycle). */
+struct oidc_ctx {
+	struct oidc_config *cfg;
+	oidc_clock_fn clock;
+	void *clock_arg;
+	size_t max_token_size;   /* largest max_token_size of any issuer */
+	EVP_MD *sha256;          /* for audit fingerprints, fetched once (NULL:
+				    oidc_token_fingerprint fetches per call) */
+	struct oidc_keysource *sources; /* one per issuer, same order as
+					   oidc_config_issuers() */
+	size_t n_sources;
+	struct oidc_tokencache *tokens; /* verified tokens (tokencache.h) */
+	struct oidc_introspect_cache *introspect; /* the opaque issuer's */
+	size_t opaque_source;    /* index of the issuer taking opaque tokens,
+				    or n_sources when none does */
+};
+
+struct oidc_result {
+	char *username;
+	char *issuer_name;        /* in the same allocation, after the struct */
+	unsigned char *buf;       /* the JWS's decoded segments, wiped on free */
+	size_t buf_len;
+	struct oidc_jdoc claims;  /* over the payload inside buf */
+	enum oidc_alg alg;
+	struct oidc_tokencache_data *cached; /* a cache hit: username and
+						claims are borrowed from it */
+};
 
 /* Exactly two dots: a JWS compact token, as far as shape goes. */
 bool oidc_token_is_jws_shaped(const char *token, size_t len);

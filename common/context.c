@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * context.c - the validation context (configuration, clock, key sources,
+ * caches) and the result object oidc_validate() hands out: their life
+ * cycle and accessors. The decision itself is validate.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "internal.h"
+#include "keysource.h"
+#include "tokencache.h"
+#include "introspect.h"
+#include "validate_priv.h"
+
+static int64_t oidc_wall_clock(void *arg)
+{
+	struct timespec ts;
+
+	(void)arg;
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec;
+}
+
+OIDC_EXPORT enum oidc_status oidc_ctx_new(struct oidc_ctx **ctx_out,
+					  struct oidc_config *cfg,
+					  struct oidc_error *err)
+{
+	const struct oidc_issuer_cfg *const *list = NULL;
+	struct oidc_ctx *ctx = NULL;
+	size_t n;
+
+	if (!cfg || !cfg->finished) {
+		oidc_config_free(&cfg);
+		return oidc_err(err, OIDC_E_CONFIG,
+				"configuration not finished");
+	}
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx) {
+		oidc_config_free(&cfg);
+		return oidc_err(err, OIDC_E_NOMEM, "context");
+	}
+	ctx->cfg = cfg;
+	ctx->clock = oidc_wall_clock;
+	ctx->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	ctx->tokens = oidc_tokencache_new(0);
+	if (!ctx->tokens) {
+		oidc_ctx_free(&ctx);
+		return oidc_err(err, OIDC_E_NOMEM, "token cache");
+	}
+	n = oidc_config_issuers(cfg, &list);
+	ctx->sources = calloc(n, sizeof(*ctx->sources));
+	if (!ctx->sources) {
+		oidc_ctx_free(&ctx);
+		return oidc_err(err, OIDC_E_NOMEM, "context");
+	}
+	for (size_t i = 0; i < n; i++) {
+		if ((size_t)list[i]->max_token_size > ctx->max_token_size)
+			ctx->max_token_size = (size_t)list[i]->max_token_size;
+		if (oidc_keysource_init(&ctx->sources[i], list[i]) != OIDC_OK) {
+			oidc_ctx_free(&ctx);
+			return oidc_err(err, OIDC_E_NOMEM, "key source");
+		}
+		ctx->n_sources = i + 1;
+	}
+	ctx->opaque_source = n;
+	for (size_t i = 0; i < n; i++) {
+		if (list[i]->accept_opaque)
+			ctx->opaque_source = i;
+		if ((!list[i]->accept_opaque &&
+		     list[i]->userinfo_mode == OIDC_USERINFO_OFF) || ctx->introspect)
+			continue;
+		/* introspection and userinfo answers, keyed by endpoint too */
+		ctx->introspect = oidc_introspect_cache_new(
+			0, OIDC_INTROSPECT_TTL_DEFAULT, OIDC_INTROSPECT_NEG_TTL_DEFAULT);
+		if (!ctx->introspect) {
+			oidc_ctx_free(&ctx);
+			return oidc_err(err, OIDC_E_NOMEM, "introspection cache");
+		}
+	}
+	*ctx_out = ctx;
+	return OIDC_OK;
+}
+
+OIDC_EXPORT void oidc_ctx_set_clock(struct oidc_ctx *ctx, oidc_clock_fn fn,
+				    void *arg)
+{
+	ctx->clock = fn ? fn : oidc_wall_clock;
+	ctx->clock_arg = fn ? arg : NULL;
+}
+
+OIDC_EXPORT int64_t oidc_ctx_now(const struct oidc_ctx *ctx)
+{
+	return ctx->clock(ctx->clock_arg);
+}
+
+struct oidc_tokencache *oidc_ctx_tokencache(struct oidc_ctx *ctx)
+{
+	return ctx->tokens;
+}
+
+struct oidc_keysource *oidc_ctx_source(struct oidc_ctx *ctx, const char *issuer_name)
+{
+	if (!issuer_name)
+		return ctx->n_sources == 1 ? &ctx->sources[0] : NULL;
+	for (size_t i = 0; i < ctx->n_sources; i++)
+		if (strcmp(ctx->sources[i].ic->name, issuer_name) == 0)
+			return &ctx->sources[i];
+	return NULL;
+}
+
+OIDC_EXPORT void oidc_ctx_free(struct oidc_ctx **ctx)
+{
+	if (!ctx || !*ctx)
+		return;
+	oidc_tokencache_free(&(*ctx)->tokens);
+	oidc_introspect_cache_free(&(*ctx)->introspect);
+	for (size_t i = 0; i < (*ctx)->n_sources; i++)
+		oidc_keysource_clear(&(*ctx)->sources[i]);
+	free((*ctx)->sources);
+	oidc_config_free(&(*ctx)->cfg);
+	EVP_MD_free((*ctx)->sha256);
+	free(*ctx);
+	*ctx = NULL;
+}
+
+/* Characters of an Entra tenant id (a GUID) or a verified domain name. */
+
+OIDC_EXPORT const char *oidc_result_username(const struct oidc_result *res)
+{
+	return res->username;
+}
+
+OIDC_EXPORT const char *oidc_result_issuer_name(const struct oidc_result *res)
+{
+	return res->issuer_name;
+}
+
+OIDC_EXPORT const char *oidc_result_alg(const struct oidc_result *res)
+{
+	const struct oidc_alg_info *info = oidc_alg_get(res->alg);
+
+	return info ? info->name : "opaque";
+}
+
+OIDC_EXPORT const char *oidc_result_claim_string(const struct oidc_result *res,
+						 const char *name)
+{
+	return oidc_jobj_str(&res->claims, oidc_jdoc_root(&res->claims), name);
+}
+
+OIDC_EXPORT int oidc_result_claim_int(const struct oidc_result *res,
+				      const char *name, int64_t *value_out)
+{
+	int64_t v;
+
+	if (oidc_jobj_numericdate(&res->claims, oidc_jdoc_root(&res->claims),
+				  name, &v) != 1)
+		return -1;
+	*value_out = v;
+	return 0;
+}
+
+OIDC_EXPORT char *oidc_result_claims_json(const struct oidc_result *res)
+{
+	json_t *claims = oidc_jdoc_to_jansson(&res->claims,
+					      oidc_jdoc_root(&res->claims));
+	char *out = claims ? json_dumps(claims, JSON_COMPACT | JSON_SORT_KEYS) :
+			     NULL;
+
+	json_decref(claims);
+	return out;
+}
+
+OIDC_EXPORT void oidc_result_free(struct oidc_result **res)
+{
+	if (!res || !*res)
+		return;
+	if ((*res)->cached) {
+		oidc_tokencache_data_unref(&(*res)->cached);
+	} else {
+		free((*res)->username);
+		oidc_jdoc_clear(&(*res)->claims);
+		if ((*res)->buf)
+			oidc_free_secret((*res)->buf, (*res)->buf_len);
+	}
+	free(*res);
+	*res = NULL;
+}
