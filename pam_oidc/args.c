@@ -20,7 +20,7 @@
 static const char *const module_keys[] = {
 	"config", "mode", "user_case", "password_users", "password_groups",
 	"account_unknown", "session_env", "qr", "account_required_claims",
-	"account_required_scopes",
+	"account_required_scopes", "prompt",
 };
 
 static int is_module_key(const char *arg, size_t keylen)
@@ -119,6 +119,14 @@ static int parse_one(pam_handle_t *pamh, const char *arg,
 			o->account_unknown_deny = 1;
 		else
 			return bad_arg(pamh, arg, "must be ignore or deny");
+	} else if (strncmp(arg, "prompt=", 7) == 0) {
+		/* shown to people: printable ASCII only, like the core's texts;
+		 * spaces through the [prompt=...] bracket syntax of pam.d */
+		for (const char *c = v; *c; c++)
+			if (*c < 0x20 || *c > 0x7e || c - v >= 128)
+				return bad_arg(pamh, arg, "printable ASCII, at most 128 "
+					       "characters");
+		o->prompt = v;
 	} else if (strncmp(arg, "qr=", 3) == 0) {
 		if (strcmp(v, "utf8") == 0)
 			o->qr = PAM_OIDC_QR_UTF8;

@@ -137,6 +137,7 @@ PAM_OIDC_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags,
 	mode = opts.mode;
 	if (mode != PAM_OIDC_MODE_DEVICE) {
 		rc = pam_get_authtok(pamh, PAM_AUTHTOK, &tok,
+				     opts.prompt ? opts.prompt :
 				     mode == PAM_OIDC_MODE_AUTO ? AUTO_PROMPT :
 								  TOKEN_PROMPT);
 		if (rc != PAM_SUCCESS) {

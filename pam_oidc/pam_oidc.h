@@ -67,6 +67,7 @@ struct pam_oidc_opts {
 	const char *session_env;      /* list of claim names */
 	const char *account_claims;   /* account_required_claims */
 	const char *account_scopes;   /* account_required_scopes */
+	const char *prompt;           /* token/auto prompt, NULL: default */
 };
 
 /* The validation context of a handle, built once from the arguments. */

@@ -144,6 +144,18 @@ expect_log "password_users=*: audit reason password_fallthrough" \
 	'result=ignore reason=password_fallthrough mode=token user="alice"'
 pam_run pw-all alice "$(mint alice exp=-3600)" auth
 expect_out "password_users=*: tokens are still validated (expired: refused)" "auth=PAM_AUTH_ERR"
+service prompt "auth required $PAM_SO $BASE [prompt=Password or token: ]"
+: >"$T_TMP/prompts"
+PAM_DRIVER_LOG=$T_TMP/prompts pam_run prompt alice "$(mint alice)" auth
+expect_out "prompt=: a token still logs in" "auth=PAM_SUCCESS"
+if grep -qF "Password or token: " "$T_TMP/prompts" && ! grep -qF "OIDC token" "$T_TMP/prompts"; then
+	ok "prompt=: the configured prompt is shown instead of 'OIDC token: '"
+else
+	not_ok "prompt=: the configured prompt is shown instead of 'OIDC token: '" "$(head -c 300 "$T_TMP/prompts")"
+fi
+printf 'auth required %s %s prompt=\033[2J\n' "$PAM_SO" "$BASE" >"$CONF/badprompt"
+pam_run badprompt alice "$(mint alice)" auth
+expect_out "prompt= with a control character is refused (service error)" "auth=PAM_SERVICE_ERR"
 
 # ---- account phase ------------------------------------------------------------
 ACCT="account [success=done ignore=ignore default=die] $PAM_SO $BASE"
