@@ -111,13 +111,16 @@ static enum oidc_status oidc_cache_dir_stat_ok(const char *dir,
 static enum oidc_status oidc_cache_errno(struct oidc_error *err, int e,
 					 const char *what, const char *dir)
 {
+	char eb[128];
+
 	if (e == ENOMEM)
 		return oidc_err(err, OIDC_E_NOMEM, "out of memory");
+	/* strerror_r (GNU): strerror is not thread-safe in threaded hosts */
 	if (e == EACCES || e == EPERM || e == EROFS)
 		return oidc_err(err, OIDC_E_CONFIG, "cache_dir %s: %s: %s", dir,
-				what, strerror(e));
+				what, strerror_r(e, eb, sizeof(eb)));
 	return oidc_err(err, OIDC_E_INTERNAL, "cache_dir %s: %s: %s", dir, what,
-			strerror(e));
+			strerror_r(e, eb, sizeof(eb)));
 }
 
 /*

@@ -4,15 +4,28 @@
  * not hand one over: oidc_token_file (read at each use: an agent may
  * rewrite it), or oidc_token_grant = client_credentials | refresh_token
  * through the core's token endpoint client, cached in memory and renewed
- * XO_RENEW_BEFORE seconds before it expires. A refresh token the provider
- * rotates is kept in memory only (the file is never written).
+ * XO_RENEW_BEFORE seconds before it expires.
+ *
+ * Refresh-token rotation (RFC 6749 6; RFC 9700 4.14.2): a provider that
+ * rotates refuses the old refresh token afterwards, and some (oidc-provider,
+ * Okta, Auth0) revoke the whole grant when a used one comes back. A host
+ * runs many client processes (Postfix: one smtp process per delivery
+ * batch), each starting from oidc_refresh_token_file, so a rotated token
+ * kept in memory only would be replayed by the next process. Therefore a
+ * refresh runs under an exclusive lock on PATH.lock, starts from the token
+ * now in the file (another process may have rotated it), and a rotated
+ * token is written back atomically (temp file in the same directory,
+ * fsync, rename; mode 0600). When the directory is not writable the token
+ * is kept in memory and a warning says what to fix.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "token_source.h"
@@ -20,6 +33,7 @@
 #define XO_TOKEN_FILE_MAX 65536
 #define XO_RENEW_BEFORE 30   /* seconds before exp */
 #define XO_NO_EXP_REUSE 60   /* reuse a token without expires_in this long */
+#define XO_LOCK_WAIT_MS 30000 /* longest wait for another process's refresh */
 
 enum xo_grant {
 	XO_GRANT_CLIENT_CREDENTIALS,
@@ -28,6 +42,7 @@ enum xo_grant {
 
 struct xo_token_source {
 	pthread_mutex_t lock;
+	const sasl_utils_t *utils; /* the plugin's global utils: warnings */
 	enum xo_grant grant;
 	bool tried;             /* lazy context build attempted */
 	struct oidc_ctx *ctx;
@@ -94,7 +109,6 @@ int xo_token_source_new(const sasl_utils_t *utils, const struct xo_options *opts
 {
 	struct xo_token_source *src;
 
-	(void)utils;
 	*src_out = NULL;
 	if (!opts->token_grant)
 		return SASL_OK;
@@ -105,6 +119,7 @@ int xo_token_source_new(const sasl_utils_t *utils, const struct xo_options *opts
 		free(src);
 		return SASL_FAIL;
 	}
+	src->utils = utils;
 	if (!strcmp(opts->token_grant, "refresh_token")) {
 		src->grant = XO_GRANT_REFRESH_TOKEN;
 	} else if (!strcmp(opts->token_grant, "client_credentials")) {
@@ -154,19 +169,109 @@ static void source_init(struct xo_token_source *src, const struct xo_options *op
 	}
 }
 
+/*
+ * PATH.lock, exclusively locked: fd >= 0. -1 with why set when another
+ * process held it for XO_LOCK_WAIT_MS; -2 when it cannot be opened
+ * (directory not writable: go on unlocked, the caller warns).
+ */
+static int lock_refresh_file(const char *path, char *why, size_t why_cap)
+{
+	char lpath[4096];
+	int fd, waited = 0;
+
+	if ((size_t)snprintf(lpath, sizeof(lpath), "%s.lock", path) >= sizeof(lpath))
+		return -2;
+	fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	if (fd < 0)
+		return -2;
+	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+		if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= XO_LOCK_WAIT_MS) {
+			snprintf(why, why_cap,
+				 "oidc_refresh_token_file: %.200s held by another process for %d s",
+				 lpath, XO_LOCK_WAIT_MS / 1000);
+			close(fd);
+			return -1;
+		}
+		nanosleep(&ts, NULL);
+		waited += 50;
+	}
+	return fd;
+}
+
+/* Atomically replace PATH with TOK (mode 0600); false with why set. */
+static bool write_refresh_file(const char *path, const char *tok, char *why, size_t why_cap)
+{
+	char tmp[4096], eb[128];
+	size_t len = strlen(tok), off = 0;
+	int fd, e = 0;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp)) {
+		snprintf(why, why_cap, "path too long");
+		return false;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, why_cap, "cannot create a file beside it: %s",
+			 strerror_r(errno, eb, sizeof(eb)));
+		return false;
+	}
+	while (off < len + 1 && !e) {
+		ssize_t n = off < len ? write(fd, tok + off, len - off) : write(fd, "\n", 1);
+
+		if (n > 0)
+			off += (size_t)n;
+		else if (n < 0 && errno != EINTR)
+			e = errno;
+	}
+	if (!e && fsync(fd) != 0)
+		e = errno;
+	if (close(fd) != 0 && !e)
+		e = errno;
+	if (!e && rename(tmp, path) != 0)
+		e = errno;
+	if (e) {
+		unlink(tmp);
+		snprintf(why, why_cap, "cannot replace it: %s", strerror_r(e, eb, sizeof(eb)));
+		return false;
+	}
+	return true;
+}
+
 /* Under the lock: one request to the token endpoint. */
-static int source_fetch(struct xo_token_source *src)
+static int source_fetch(struct xo_token_source *src, const struct xo_options *opts)
 {
 	struct oidc_tokens *t = NULL;
 	struct oidc_error err = { 0 };
 	enum oidc_status st;
 	int64_t now = oidc_ctx_now(src->ctx);
+	int lock_fd = -2;
 
-	if (src->grant == XO_GRANT_REFRESH_TOKEN)
+	if (src->grant == XO_GRANT_REFRESH_TOKEN) {
+		char *cur = NULL;
+		size_t cur_len;
+
+		lock_fd = lock_refresh_file(opts->refresh_token_file, src->why,
+					    sizeof(src->why));
+		if (lock_fd == -1)
+			return SASL_TRYAGAIN;
+		/* another process may have rotated it since this one read it */
+		if (read_token_file(opts->refresh_token_file, &cur, &cur_len) == SASL_OK) {
+			if (strcmp(cur, src->refresh)) {
+				wipe_free(&src->refresh);
+				src->refresh = cur;
+			} else {
+				wipe_free(&cur);
+			}
+		}
 		st = oidc_token_refresh(src->ctx, NULL, src->refresh, &t, &err);
-	else
+	} else {
 		st = oidc_token_client_credentials(src->ctx, NULL, &t, &err);
+	}
 	if (st != OIDC_OK) {
+		if (lock_fd >= 0)
+			close(lock_fd);
 		snprintf(src->why, sizeof(src->why), "token endpoint: %s (%s)",
 			 err.detail[0] ? err.detail : oidc_status_text(st),
 			 oidc_status_name(st));
@@ -176,12 +281,29 @@ static int source_fetch(struct xo_token_source *src)
 	wipe_free(&src->access);
 	src->access = t->access_token;
 	t->access_token = NULL;
-	if (t->refresh_token) {
-		/* RFC 6749 6: the provider may rotate the refresh token */
+	if (t->refresh_token && strcmp(t->refresh_token, src->refresh)) {
+		char fwhy[160];
+
+		/* rotated: the next process must start from the new one */
 		wipe_free(&src->refresh);
 		src->refresh = t->refresh_token;
 		t->refresh_token = NULL;
+		if (lock_fd == -2)
+			snprintf(fwhy, sizeof(fwhy), "cannot create %s.lock",
+				 opts->refresh_token_file);
+		if ((lock_fd == -2 ||
+		     !write_refresh_file(opts->refresh_token_file, src->refresh, fwhy,
+					 sizeof(fwhy))) &&
+		    src->utils)
+			src->utils->log(NULL, SASL_LOG_WARN,
+					"oidc-auth: the provider rotated the refresh token but "
+					"oidc_refresh_token_file %s was not rewritten (%s): "
+					"make its directory writable by this user, or other "
+					"processes present the old token and may lose the grant",
+					opts->refresh_token_file, fwhy);
 	}
+	if (lock_fd >= 0)
+		close(lock_fd);
 	if (t->expires_at > 0)
 		src->renew_at = t->expires_at - XO_RENEW_BEFORE;
 	else
@@ -201,7 +323,7 @@ static int source_get(struct xo_token_source *src, const struct xo_options *opts
 	if (!src->ctx) {
 		rc = SASL_FAIL;
 	} else if (!src->access || oidc_ctx_now(src->ctx) >= src->renew_at) {
-		rc = source_fetch(src);
+		rc = source_fetch(src, opts);
 	}
 	if (rc == SASL_OK) {
 		*tok_out = strdup(src->access);

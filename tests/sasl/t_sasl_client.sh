@@ -8,12 +8,13 @@
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT" || exit 1
-. tests/lib/netns.sh "sasl client" "$@"
-
 . tests/lib/testlib.sh
+. tests/pam/lib.sh   # pam_enter_ns, pam_devlog: the client logs through syslog()
+pam_enter_ns "sasl client" "${BASH_SOURCE[0]}" "$@"
 . tests/idp/lib.sh
 t_init sasl_client "$@"
 trap 'idp_cleanup; t_cleanup' EXIT
+pam_devlog "$T_TMP" || { not_ok "sasl client: private /dev/log"; t_done; exit 1; }
 PLUG=$(cd "$BUILD_DIR/sasl2" 2>/dev/null && pwd) ||
 	{ not_ok "sasl client: $BUILD_DIR/sasl2 missing (run make)"; t_done; exit 1; }
 
@@ -28,12 +29,6 @@ ok "sasl client: OpenID provider up"
 mkdir -p "$T_TMP/srv" "$T_TMP/cache-srv" "$T_TMP/cache-cli"
 chmod 700 "$T_TMP/cache-srv" "$T_TMP/cache-cli"
 cat >"$T_TMP/srv/sample.conf" <<EOF
-mech_list: OAUTHBEARER XOAUTH2
-oidc_issuer: $IDP_ISSUER
-oidc_audience: api://mail
-oidc_ca_file: $IDP_CA
-oidc_cache_dir: $T_TMP/cache-srv
-oidc_username_claim: preferred_username
 mech_list: OAUTHBEARER XOAUTH2
 oidc_issuer: $IDP_ISSUER
 oidc_audience: api://mail
@@ -110,6 +105,93 @@ if idp_device_login alice api://mail "openid offline_access mail.read" &&
 		'd["ok"] and d["user"] == "alice"'
 else
 	not_ok "device login gave a refresh token" "poll error: ${IDP_POLL_ERROR:-}"
+fi
+
+# Rotation across processes. The provider rotates the public device client's refresh token at
+# every use and revokes the whole grant when a used one comes back (oidc-provider's defaults;
+# Okta and Auth0 behave alike), so each new client process must start from the token the
+# previous one got: the plugin writes it back to oidc_refresh_token_file.
+rt_public() {   # FILE: a device login with the public client, its refresh token into FILE
+	idp_device_start api://mail "openid offline_access mail.read" public &&
+		idp_device_approve "$IDP_USER_CODE" alice &&
+		idp_device_poll "$IDP_DEVICE_CODE" 10 && [ -n "$IDP_REFRESH_TOKEN" ] &&
+		printf '%s\n' "$IDP_REFRESH_TOKEN" >"$1" && chmod 600 "$1"
+}
+public_conf() {   # NAME FILE: the client as the public device client
+	local f
+	f=$(client_conf "$1" "oidc_token_grant: refresh_token" "oidc_refresh_token_file: $2")
+	sed -i -e "s|^oidc_client_id: .*|oidc_client_id: $IDP_DEVICE_CLIENT|" \
+		-e '/^oidc_client_secret_file:/d' "$f"
+	echo "$f"
+}
+mkdir -m 700 "$T_TMP/rot"
+if rt_public "$T_TMP/rot/refresh"; then
+	RT0=$IDP_REFRESH_TOKEN
+	RR=$(public_conf rot "$T_TMP/rot/refresh")
+	run_pair "rotating refresh token, first process: accepted as alice" OAUTHBEARER alice \
+		"$RR" 'd["ok"] and d["user"] == "alice"'
+	RT1=$(cat "$T_TMP/rot/refresh")
+	check "the rotated refresh token was written back (mode 600, nothing left beside it)" \
+		test -n "$RT1" -a "$RT1" != "$RT0" \
+		-a "$(stat -c %a "$T_TMP/rot/refresh")" = 600 \
+		-a "$(ls "$T_TMP/rot" | tr '\n' ' ')" = "refresh refresh.lock "
+	run_pair "rotating refresh token, second process starts from the rotated one" \
+		OAUTHBEARER alice "$RR" 'd["ok"] and d["user"] == "alice"'
+	RT2=$(cat "$T_TMP/rot/refresh")
+	check "the second rotation was written back too" test -n "$RT2" -a "$RT2" != "$RT1"
+	# three processes refreshing at once: the lock makes them take turns, each starting from
+	# the token the previous one wrote (unlocked, two would present the same token and the
+	# provider would revoke the grant)
+	T_LAST=(three concurrent sample-clients "$RR")
+	"$PY" - "$PLUG" "$T_TMP/srv" "$RR" >"$OUT" 2>"$ERR" <<'PYEOF'
+import sys, threading
+sys.path.insert(0, "tests/sasl")
+import saslrun
+plug, srv, conf = sys.argv[1:4]
+res = [None] * 3
+def one(i):
+    c, ex = saslrun.client_server(plug, srv, "OAUTHBEARER", "alice", "not-a-token",
+                                  timeout=40, client_env={"OIDC_SASL_CLIENT_CONF": conf})
+    res[i] = (ex.success, ex.user, c[-300:])
+ts = [threading.Thread(target=one, args=(i,)) for i in range(3)]
+for t in ts: t.start()
+for t in ts: t.join()
+print(res)
+sys.exit(0 if all(r and r[0] and r[1] == "alice" for r in res) else 1)
+PYEOF
+	RC=$?
+	if [ "$RC" -eq 0 ]; then
+		ok "rotating refresh token, three processes at once: all accepted as alice"
+	else
+		not_ok "rotating refresh token, three processes at once: all accepted as alice" \
+			"$(t_last_run)"
+	fi
+	RT2=$(cat "$T_TMP/rot/refresh")
+	# what every later process would present without the write-back
+	resp=$(_idp_curl -d grant_type=refresh_token -d "client_id=$IDP_DEVICE_CLIENT" \
+		--data-urlencode "refresh_token=$RT0" "$IDP_URL/token" 2>&1)
+	check "the provider refuses the first, used refresh token (invalid_grant)" \
+		grep -q invalid_grant <<<"$resp"
+else
+	not_ok "public client device login gave a refresh token" "poll error: ${IDP_POLL_ERROR:-}"
+fi
+
+# A directory the client cannot write: the token still works in this process, and a warning
+# says the rotated token was not saved (read-only tmpfs: root ignores permission bits).
+mkdir -m 700 "$T_TMP/ro"
+if mount -t tmpfs -o size=1m,mode=700 tmpfs "$T_TMP/ro" && rt_public "$T_TMP/ro/refresh" &&
+	mount -o remount,ro "$T_TMP/ro"; then
+	RO=$(public_conf ro "$T_TMP/ro/refresh")
+	log_mark
+	run_pair "read-only refresh token directory: accepted as alice" OAUTHBEARER alice "$RO" \
+		'd["ok"] and d["user"] == "alice"'
+	check "read-only refresh token directory: a warning names the file and the fix" \
+		log_wait "rotated the refresh token but oidc_refresh_token_file $T_TMP/ro/refresh was not rewritten.*writable"
+	check "read-only refresh token directory: the file is unchanged" \
+		test "$(cat "$T_TMP/ro/refresh")" = "$IDP_REFRESH_TOKEN"
+	umount "$T_TMP/ro"
+else
+	not_ok "read-only refresh token directory: set up (tmpfs, device login)"
 fi
 
 idp_token_cc api://mail mail.read bob >"$T_TMP/bob.tok" || not_ok "sasl client: bob's token"
