@@ -299,6 +299,21 @@ enum oidc_status oidc_token_client_credentials(struct oidc_ctx *ctx,
 					       struct oidc_tokens **tokens_out,
 					       struct oidc_error *err);
 
+/*
+ * A file holding a refresh token that several processes use (the CLI's
+ * token file, the SASL client's oidc_refresh_token_file). Providers that
+ * rotate refresh tokens refuse a used one and may revoke the grant, so:
+ * lock, re-read the file, refresh, replace the file, unlock.
+ * oidc_file_lock: an exclusive flock on PATH.lock (created 0600, never
+ * through a symlink), waiting at most wait_ms; the descriptor (close it to
+ * unlock), or -1 with errno (EWOULDBLOCK: held by another process that
+ * long). oidc_file_replace: PATH atomically becomes the len bytes at data
+ * (a temporary file beside it, mode 0600, fsync, rename); 0, or -1 with
+ * errno. Both need the directory to be writable.
+ */
+int oidc_file_lock(const char *path, int wait_ms);
+int oidc_file_replace(const char *path, const void *data, size_t len);
+
 /* ---------------------------------------------------------------------- */
 /* Keys and signatures alone (CLI jws-verify, tests)                      */
 

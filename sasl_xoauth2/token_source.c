@@ -23,9 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "token_source.h"
@@ -169,74 +167,26 @@ static void source_init(struct xo_token_source *src, const struct xo_options *op
 	}
 }
 
-/*
- * PATH.lock, exclusively locked: fd >= 0. -1 with why set when another
- * process held it for XO_LOCK_WAIT_MS; -2 when it cannot be opened
- * (directory not writable: go on unlocked, the caller warns).
- */
-static int lock_refresh_file(const char *path, char *why, size_t why_cap)
+/* The file as it is read: the token and a newline. 0 or -1 with errno. */
+static int write_refresh(const char *path, const char *tok)
 {
-	char lpath[4096];
-	int fd, waited = 0;
+	size_t len = strlen(tok);
+	char *line = malloc(len + 2);
+	int rc, e;
 
-	if ((size_t)snprintf(lpath, sizeof(lpath), "%s.lock", path) >= sizeof(lpath))
-		return -2;
-	fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
-	if (fd < 0)
-		return -2;
-	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		struct timespec ts = { 0, 50 * 1000 * 1000 };
-
-		if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= XO_LOCK_WAIT_MS) {
-			snprintf(why, why_cap,
-				 "oidc_refresh_token_file: %.200s held by another process for %d s",
-				 lpath, XO_LOCK_WAIT_MS / 1000);
-			close(fd);
-			return -1;
-		}
-		nanosleep(&ts, NULL);
-		waited += 50;
+	if (!line) {
+		errno = ENOMEM;
+		return -1;
 	}
-	return fd;
-}
-
-/* Atomically replace PATH with TOK (mode 0600); false with why set. */
-static bool write_refresh_file(const char *path, const char *tok, char *why, size_t why_cap)
-{
-	char tmp[4096], eb[128];
-	size_t len = strlen(tok), off = 0;
-	int fd, e = 0;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp)) {
-		snprintf(why, why_cap, "path too long");
-		return false;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(why, why_cap, "cannot create a file beside it: %s",
-			 strerror_r(errno, eb, sizeof(eb)));
-		return false;
-	}
-	while (off < len + 1 && !e) {
-		ssize_t n = off < len ? write(fd, tok + off, len - off) : write(fd, "\n", 1);
-
-		if (n > 0)
-			off += (size_t)n;
-		else if (n < 0 && errno != EINTR)
-			e = errno;
-	}
-	if (!e && fsync(fd) != 0)
-		e = errno;
-	if (close(fd) != 0 && !e)
-		e = errno;
-	if (!e && rename(tmp, path) != 0)
-		e = errno;
-	if (e) {
-		unlink(tmp);
-		snprintf(why, why_cap, "cannot replace it: %s", strerror_r(e, eb, sizeof(eb)));
-		return false;
-	}
-	return true;
+	memcpy(line, tok, len);
+	line[len] = '\n';
+	line[len + 1] = '\0';
+	rc = oidc_file_replace(path, line, len + 1);
+	e = errno;
+	explicit_bzero(line, len + 1);
+	free(line);
+	errno = e;
+	return rc;
 }
 
 /* Under the lock: one request to the token endpoint. */
@@ -246,16 +196,22 @@ static int source_fetch(struct xo_token_source *src, const struct xo_options *op
 	struct oidc_error err = { 0 };
 	enum oidc_status st;
 	int64_t now = oidc_ctx_now(src->ctx);
-	int lock_fd = -2;
+	int lock_fd = -1;
 
 	if (src->grant == XO_GRANT_REFRESH_TOKEN) {
 		char *cur = NULL;
 		size_t cur_len;
 
-		lock_fd = lock_refresh_file(opts->refresh_token_file, src->why,
-					    sizeof(src->why));
-		if (lock_fd == -1)
+		lock_fd = oidc_file_lock(opts->refresh_token_file, XO_LOCK_WAIT_MS);
+		if (lock_fd < 0 && errno == EWOULDBLOCK) {
+			snprintf(src->why, sizeof(src->why),
+				 "oidc_refresh_token_file: %.200s.lock held by another "
+				 "process for %d s", opts->refresh_token_file,
+				 XO_LOCK_WAIT_MS / 1000);
 			return SASL_TRYAGAIN;
+		}
+		if (lock_fd < 0)
+			lock_fd = -errno; /* cannot create it: unlocked, warn below */
 		/* another process may have rotated it since this one read it */
 		if (read_token_file(opts->refresh_token_file, &cur, &cur_len) == SASL_OK) {
 			if (strcmp(cur, src->refresh)) {
@@ -281,26 +237,25 @@ static int source_fetch(struct xo_token_source *src, const struct xo_options *op
 	wipe_free(&src->access);
 	src->access = t->access_token;
 	t->access_token = NULL;
-	if (t->refresh_token && strcmp(t->refresh_token, src->refresh)) {
-		char fwhy[160];
+	if (src->grant == XO_GRANT_REFRESH_TOKEN && t->refresh_token &&
+	    strcmp(t->refresh_token, src->refresh)) {
+		int e = lock_fd < 0 ? -lock_fd : 0;
+		char eb[128];
 
 		/* rotated: the next process must start from the new one */
 		wipe_free(&src->refresh);
 		src->refresh = t->refresh_token;
 		t->refresh_token = NULL;
-		if (lock_fd == -2)
-			snprintf(fwhy, sizeof(fwhy), "cannot create %s.lock",
-				 opts->refresh_token_file);
-		if ((lock_fd == -2 ||
-		     !write_refresh_file(opts->refresh_token_file, src->refresh, fwhy,
-					 sizeof(fwhy))) &&
-		    src->utils)
+		if (!e && write_refresh(opts->refresh_token_file, src->refresh) != 0)
+			e = errno;
+		if (e && src->utils)
 			src->utils->log(NULL, SASL_LOG_WARN,
 					"oidc-auth: the provider rotated the refresh token but "
 					"oidc_refresh_token_file %s was not rewritten (%s): "
 					"make its directory writable by this user, or other "
 					"processes present the old token and may lose the grant",
-					opts->refresh_token_file, fwhy);
+					opts->refresh_token_file,
+					strerror_r(e, eb, sizeof(eb)));
 	}
 	if (lock_fd >= 0)
 		close(lock_fd);

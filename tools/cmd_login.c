@@ -23,6 +23,7 @@
 #include "cli.h"
 
 #define TOKEN_FILE_MAX (256 * 1024)
+#define TOKEN_LOCK_WAIT_MS 30000  /* longest wait for another refresh */
 
 static const char usage_login[] =
 	"usage: oidc-auth login --config FILE [--issuer NAME] [OPTIONS]\n"
@@ -198,9 +199,8 @@ static int store_tokens(const char *path, const struct oidc_tokens *t,
 			const char *keep_refresh)
 {
 	json_t *doc = json_object();
-	char *text = NULL, *tmp = NULL;
-	int fd = -1, rc = -1;
-	size_t len;
+	char *text = NULL;
+	int rc = -1, e;
 
 	if (!doc)
 		return -1;
@@ -215,28 +215,15 @@ static int store_tokens(const char *path, const struct oidc_tokens *t,
 		json_object_set_new(doc, "scope", json_string(t->scope));
 	json_object_set_new(doc, "expires_at", json_integer(t->expires_at));
 	text = json_dumps(doc, JSON_COMPACT);
-	if (!text || make_parent(path) != 0 || asprintf(&tmp, "%s.XXXXXX", path) < 0)
-		goto out;
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		goto out;
-	len = strlen(text);
-	if (fchmod(fd, 0600) == 0 && write(fd, text, len) == (ssize_t)len &&
-	    fsync(fd) == 0 && close(fd) == 0) {
-		fd = -1;
-		rc = rename(tmp, path);
-	}
-out:
-	if (fd >= 0)
-		close(fd);
-	if (rc != 0 && tmp)
-		unlink(tmp);
-	free(tmp);
+	if (text && make_parent(path) == 0)
+		rc = oidc_file_replace(path, text, strlen(text));
+	e = errno;
 	if (text) {
 		explicit_bzero(text, strlen(text));
 		free(text);
 	}
 	json_decref(doc);
+	errno = e;
 	return rc;
 }
 
@@ -436,6 +423,7 @@ int cli_cmd_token(int argc, char **argv)
 	const char *at, *rt;
 	json_int_t exp;
 	char *path = NULL;
+	int lock_fd = -1;
 	int rc = parse_opts(argc, argv, usage_token, false, &o);
 
 	if (rc >= 0)
@@ -446,17 +434,35 @@ int cli_cmd_token(int argc, char **argv)
 		goto out;
 	}
 	rc = open_ctx(&o, &ctx);
-	if (rc == 0)
+	/* the second pass runs under the lock: another process (a mail client
+	 * and a sync tool asking at once) may have refreshed meanwhile, and a
+	 * provider that rotates refresh tokens refuses the one it replaced */
+	for (int pass = 0; rc == 0 && pass < 2; pass++) {
+		if (pass == 1) {
+			lock_fd = oidc_file_lock(path, TOKEN_LOCK_WAIT_MS);
+			if (lock_fd < 0) {
+				fprintf(stderr, "oidc-auth: cannot lock %s.lock: %s\n", path,
+					errno == EWOULDBLOCK ? "another process holds it"
+							     : strerror(errno));
+				rc = errno == EWOULDBLOCK ? 3 : 2;
+				goto out;
+			}
+			json_decref(doc);
+			doc = NULL;
+		}
 		rc = load_tokens(path, &doc);
+		if (rc != 0)
+			goto out;
+		at = json_string_value(json_object_get(doc, "access_token"));
+		exp = json_integer_value(json_object_get(doc, "expires_at"));
+		if (at && exp > 0 && exp - o.min_valid > oidc_ctx_now(ctx)) {
+			print_token(at, exp, o.json);
+			goto out;
+		}
+	}
 	if (rc != 0)
 		goto out;
-	at = json_string_value(json_object_get(doc, "access_token"));
 	rt = json_string_value(json_object_get(doc, "refresh_token"));
-	exp = json_integer_value(json_object_get(doc, "expires_at"));
-	if (at && exp > 0 && exp - o.min_valid > oidc_ctx_now(ctx)) {
-		print_token(at, exp, o.json);
-		goto out;
-	}
 	if (!rt) {
 		fprintf(stderr, "oidc-auth: the stored access token expired and there is "
 			"no refresh token: run 'oidc-auth login' again\n");
@@ -475,6 +481,8 @@ int cli_cmd_token(int argc, char **argv)
 	}
 	print_token(t->access_token, t->expires_at, o.json);
 out:
+	if (lock_fd >= 0)
+		close(lock_fd);
 	oidc_tokens_free(&t);
 	json_decref(doc);
 	oidc_ctx_free(&ctx);

@@ -117,6 +117,27 @@ expect_exit "token: the refreshed token validates for alice" 0
 "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["access_token"]==sys.argv[2] and d.get("refresh_token") else 1)' "$TF" "$AT2" &&
 	ok "token: the token file now holds the new token and a refresh token" ||
 	not_ok "token: the token file now holds the new token and a refresh token"
+# Three programs asking at once (a mail client and a sync tool) for an expired token. The
+# public client's refresh token rotates at every use and a used one revokes the grant, so
+# only one may refresh; the others wait on the lock and take the token it stored.
+"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); d["expires_at"]=1; json.dump(d, open(sys.argv[1],"w"))' "$TF"
+for i in 1 2 3; do
+	"$CLI" token --config "$PUB" --token-file "$TF" >"$T_TMP/par$i.out" 2>"$T_TMP/par$i.err" &
+done
+par_rc=0
+for i in 1 2 3; do wait -n || par_rc=1; done
+if [ "$par_rc" -eq 0 ] && [ -s "$T_TMP/par1.out" ] &&
+	cmp -s "$T_TMP/par1.out" "$T_TMP/par2.out" && cmp -s "$T_TMP/par1.out" "$T_TMP/par3.out"; then
+	ok "token: three at once: all exit 0 with the one token a single refresh got"
+else
+	not_ok "token: three at once: all exit 0 with the one token a single refresh got" \
+		"$(head -c 300 "$T_TMP"/par*.err)"
+fi
+run_cli token --config "$PUB" --token-file "$TF" --min-valid 86400
+expect_exit "token: ... and the stored refresh token still works afterwards" 0
+ls "$(dirname "$TF")" | grep -q "$(basename "$TF")\.[A-Za-z0-9]\{6\}$" &&
+	not_ok "token: no temporary file left beside the token file" ||
+	ok "token: no temporary file left beside the token file"
 chmod 644 "$TF"
 run_cli token --config "$PUB" --token-file "$TF"
 expect_exit "token: a token file readable by others is refused (exit 2)" 2

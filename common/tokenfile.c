@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tokenfile.c - files holding a refresh token that several processes use:
+ * the CLI's token file (oidc-auth login / token) and the SASL client's
+ * oidc_refresh_token_file. A provider that rotates refresh tokens refuses
+ * the old one afterwards, and some revoke the whole grant when a used one
+ * comes back, so a refresh must run under a lock, start from the token now
+ * in the file, and replace the file atomically before the lock is dropped.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define LOCK_POLL_MS 20
+
+OIDC_EXPORT int oidc_file_lock(const char *path, int wait_ms)
+{
+	char *lpath = NULL;
+	int fd, waited = 0, e;
+
+	if (!path || !*path || wait_ms < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (asprintf(&lpath, "%s.lock", path) < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	e = errno;
+	free(lpath);
+	if (fd < 0) {
+		errno = e;
+		return -1;
+	}
+	/* bounded: a stopped process holding the lock must not hang us */
+	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		struct timespec ts = { 0, LOCK_POLL_MS * 1000L * 1000L };
+
+		if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= wait_ms) {
+			e = errno == EINTR ? EWOULDBLOCK : errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		nanosleep(&ts, NULL);
+		waited += LOCK_POLL_MS;
+	}
+	return fd;
+}
+
+OIDC_EXPORT int oidc_file_replace(const char *path, const void *data, size_t len)
+{
+	const char *p = data;
+	char *tmp = NULL;
+	size_t off = 0;
+	int fd, e = 0;
+
+	if (!path || !*path || (!data && len)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);   /* mode 0600 */
+	if (fd < 0) {
+		e = errno;
+		free(tmp);
+		errno = e;
+		return -1;
+	}
+	while (off < len && !e) {
+		ssize_t n = write(fd, p + off, len - off);
+
+		if (n > 0)
+			off += (size_t)n;
+		else if (n < 0 && errno != EINTR)
+			e = errno;
+		else if (n == 0)
+			e = EIO;
+	}
+	if (!e && fsync(fd) != 0)
+		e = errno;
+	if (close(fd) != 0 && !e)
+		e = errno;
+	if (!e && rename(tmp, path) != 0)
+		e = errno;
+	if (e)
+		unlink(tmp);
+	free(tmp);
+	errno = e;
+	return e ? -1 : 0;
+}
