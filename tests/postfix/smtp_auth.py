@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: MIT
-"""smtp_auth.py PORT MECH TOKEN_FILE [AUTHZID] [ack|resend|abort]
+"""smtp_auth.py PORT MECH TOKEN_FILE [AUTHZID] [ack|resend|abort|inline]
 
 One SMTP AUTH through Python's smtplib (run with /usr/bin/python3) against
 127.0.0.1:PORT with OAUTHBEARER or XOAUTH2. On an error challenge the
 client answers as told: %x01 (XOAUTH2: empty), its first message again, or
-"*". Prints one JSON object: {"code": final SMTP code, "challenge": the
+"*". The message goes on the AUTH line when it is short (under 1500
+characters), else after an empty 334 as RFC 4954 asks; "inline" (else as
+"ack") always puts it on the AUTH line, as some mail clients do. Prints one JSON object: {"code": final SMTP code, "challenge": the
 decoded JSON challenge or null, "text": the server's last text}.
 """
 import base64
@@ -15,6 +17,9 @@ import sys
 port, mech, tokfile = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 authzid = sys.argv[4] if len(sys.argv) > 4 else "alice"
 mode = sys.argv[5] if len(sys.argv) > 5 else "ack"
+inline = mode == "inline"
+if inline:
+    mode = "ack"
 token = open(tokfile).read().strip()
 
 if mech == "OAUTHBEARER":
@@ -53,7 +58,8 @@ try:
         try:
             # Postfix refuses command lines over line_length_limit (2048):
             # a long message goes as the answer to an empty 334 instead
-            code, text = s.auth(mech, authobject, initial_response_ok=len(first) < 1500)
+            code, text = s.auth(mech, authobject,
+                                initial_response_ok=inline or len(first) < 1500)
         except smtplib.SMTPAuthenticationError as e:
             code, text = e.smtp_code, e.smtp_error
         out["code"], out["text"] = code, text.decode("latin-1")

@@ -58,6 +58,7 @@ mint alice 600 >"$T_TMP/alice.tok"
 mint bob 600 >"$T_TMP/bob.tok"
 mint alice -3600 >"$T_TMP/expired.tok"
 mint alice 600 5800 >"$T_TMP/big.tok"
+mint alice 600 1300 >"$T_TMP/mid.tok"   # about 2.3 KB: an Entra token with a few groups
 chmod 644 "$T_TMP"/*.tok
 
 # ---- the real provider (network key source) --------------------------------------
@@ -99,6 +100,10 @@ pf_service 2525 smtpd
 pf_service 2526 smtpd-xo
 pf_service 2527 smtpd-net
 pf_service 2528 smtpd-cold
+# the recipe's submission setting for clients that put long tokens on the AUTH line
+jwt_conf "mech_list: OAUTHBEARER XOAUTH2" "oidc_sasl_port: 2529" >"$P/etc/sasl/smtpd-long.conf"
+chmod 644 "$P/etc/sasl/smtpd-long.conf"
+pf_service 2529 smtpd-long line_length_limit=16384
 if pf_start && pf_wait_port 2525; then
 	ok "postfix: started with smtpd_sasl_type = cyrus and the plugin"
 else
@@ -163,6 +168,16 @@ smtp "smtplib XOAUTH2: bob's token with user=alice refused (535)" 2525 XOAUTH2 \
 	"$T_TMP/bob.tok" alice ack 'd["code"] == 535'
 smtp "smtplib: an 8 KB token passes ($(wc -c <"$T_TMP/big.tok") bytes)" 2525 OAUTHBEARER \
 	"$T_TMP/big.tok" alice ack 'd["code"] == 235'
+# Clients that send the token on the AUTH line (an initial response) meet line_length_limit
+# (default 2048): what docs/troubleshooting.md describes, and the recipe's fix.
+smtp "token on the AUTH line ($(wc -c <"$T_TMP/mid.tok") bytes), default line_length_limit: 535" \
+	2525 OAUTHBEARER "$T_TMP/mid.tok" alice inline 'd["code"] == 535'
+check "... and Postfix logs 'request longer than 2048: AUTH OAUTHBEARER'" \
+	grep -q 'request longer than 2048: AUTH OAUTHBEARER' "$P/maillog"
+smtp "token on the AUTH line ($(wc -c <"$T_TMP/mid.tok") bytes), line_length_limit=16384: 235" \
+	2529 OAUTHBEARER "$T_TMP/mid.tok" alice inline 'd["code"] == 235'
+smtp "8 KB token on the AUTH line (XOAUTH2), line_length_limit=16384: 235" \
+	2529 XOAUTH2 "$T_TMP/big.tok" alice inline 'd["code"] == 235'
 if [ -n "$IDP_PID" ]; then
 	smtp "provider token, keys from the provider: 235" 2527 OAUTHBEARER \
 		"$T_TMP/idp_alice.tok" alice ack 'd["code"] == 235'
