@@ -101,6 +101,51 @@ static void debug_detail(pam_handle_t *pamh, const struct pam_oidc_opts *o,
 			   oidc_status_name(err->status), err->detail);
 }
 
+/* OIDC_<CLAIM> from a validated string claim; others are skipped. */
+static int put_claim(pam_handle_t *pamh, const struct oidc_result *res,
+		     const char *claim, size_t n)
+{
+	char name[80], buf[sizeof(name) + ENV_VALUE_MAX + 2];
+	const char *v;
+	size_t i;
+
+	if (n + sizeof("OIDC_") >= sizeof(name))
+		return PAM_SUCCESS;
+	memcpy(name, claim, n);
+	name[n] = '\0';
+	v = oidc_result_claim_string(res, name);
+	if (!v || strlen(v) > ENV_VALUE_MAX)
+		return PAM_SUCCESS;
+	for (i = 0; v[i]; i++) {
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return PAM_SUCCESS;
+	}
+	snprintf(buf, sizeof(buf), "OIDC_");
+	for (i = 0; i < n; i++)
+		buf[5 + i] = (name[i] >= 'a' && name[i] <= 'z') ?
+				     (char)(name[i] - 'a' + 'A') : name[i];
+	snprintf(buf + 5 + n, sizeof(buf) - 5 - n, "=%s", v);
+	return pam_putenv(pamh, buf);
+}
+
+/* session_env: OIDC_<CLAIM> for each listed claim; PAM_SESSION_ERR when
+ * pam_putenv fails. */
+static int export_claims(pam_handle_t *pamh, const struct oidc_result *res,
+			 const char *list)
+{
+	const char *p, *end;
+
+	for (p = list; *p; p = *end ? end + 1 : end) {
+		end = strchr(p, ',');
+		if (!end)
+			end = p + strlen(p);
+		if (put_claim(pamh, res, p, (size_t)(end - p)) != PAM_SUCCESS)
+			return PAM_SESSION_ERR;
+	}
+	return PAM_SUCCESS;
+}
+
+
 PAM_OIDC_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags,
 					int argc, const char **argv)
 {
@@ -186,6 +231,12 @@ PAM_OIDC_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags,
 	rc = pam_oidc_status_to_pam(st, 0);
 	if (st != OIDC_OK)
 		oidc_result_free(&res);
+	/* session_env on the auth line: export now. OpenSSH authenticates in
+	 * a child process and hands only the PAM environment back, so the
+	 * session phase never sees this login's claims there. */
+	if (st == OIDC_OK && opts.session_env &&
+	    export_claims(pamh, res, opts.session_env) != PAM_SUCCESS)
+		pam_syslog(pamh, LOG_WARNING, "session_env: pam_putenv failed");
 	remember_login(pamh, st, user, &res, &kept, &audit);
 	return rc;
 }
@@ -284,40 +335,12 @@ PAM_OIDC_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 							      PAM_PERM_DENIED;
 }
 
-/* OIDC_<CLAIM> from a validated string claim; others are skipped. */
-static int put_claim(pam_handle_t *pamh, const struct oidc_result *res,
-		     const char *claim, size_t n)
-{
-	char name[80], buf[sizeof(name) + ENV_VALUE_MAX + 2];
-	const char *v;
-	size_t i;
-
-	if (n + sizeof("OIDC_") >= sizeof(name))
-		return PAM_SUCCESS;
-	memcpy(name, claim, n);
-	name[n] = '\0';
-	v = oidc_result_claim_string(res, name);
-	if (!v || strlen(v) > ENV_VALUE_MAX)
-		return PAM_SUCCESS;
-	for (i = 0; v[i]; i++) {
-		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
-			return PAM_SUCCESS;
-	}
-	snprintf(buf, sizeof(buf), "OIDC_");
-	for (i = 0; i < n; i++)
-		buf[5 + i] = (name[i] >= 'a' && name[i] <= 'z') ?
-				     (char)(name[i] - 'a' + 'A') : name[i];
-	snprintf(buf + 5 + n, sizeof(buf) - 5 - n, "=%s", v);
-	return pam_putenv(pamh, buf);
-}
-
 PAM_OIDC_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags,
 					int argc, const char **argv)
 {
 	struct pam_oidc_opts opts;
 	const struct pam_oidc_login *login;
 	const void *data = NULL;
-	const char *p, *end;
 	int rc;
 
 	(void)flags;
@@ -331,15 +354,7 @@ PAM_OIDC_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags,
 	login = data;
 	if (login->status != OIDC_OK || !login->res)
 		return PAM_IGNORE;
-	for (p = opts.session_env; *p; p = *end ? end + 1 : end) {
-		end = strchr(p, ',');
-		if (!end)
-			end = p + strlen(p);
-		rc = put_claim(pamh, login->res, p, (size_t)(end - p));
-		if (rc != PAM_SUCCESS)
-			return PAM_SESSION_ERR;
-	}
-	return PAM_SUCCESS;
+	return export_claims(pamh, login->res, opts.session_env);
 }
 
 PAM_OIDC_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags,

@@ -183,6 +183,21 @@ expect_log "account_required_claims: audit reason claim_policy" \
 pam_run acct-only alice "$(mint alice groups=mail-admins)" auth acct open env
 expect_out "account_required_claims met -> PAM_SUCCESS" "acct=PAM_SUCCESS"
 expect_out "account_required_claims met: session still exports" "env OIDC_SUB=alice"
+# session_env on the auth line: exported at authentication (OpenSSH authenticates in a child
+# process and passes only the PAM environment back to the session)
+service auth-env "auth required $PAM_SO $BASE session_env=sub,email
+account required pam_permit.so"
+pam_run auth-env alice "$(mint alice email=alice@example.test)" auth env
+expect_out "session_env on the auth line: OIDC_SUB right after auth" "env OIDC_SUB=alice"
+expect_out "session_env on the auth line: OIDC_EMAIL right after auth" \
+	"env OIDC_EMAIL=alice@example.test"
+pam_run auth-env alice "$(mint bob email=bob@example.test)" auth env
+expect_out "session_env on the auth line: bob's token as alice refused" "auth=PAM_AUTH_ERR"
+if grep -q "^env OIDC_" "$OUT"; then
+	not_ok "session_env on the auth line: nothing exported for a refused token" "$(t_last_run)"
+else
+	ok "session_env on the auth line: nothing exported for a refused token"
+fi
 service acct-scope "auth required $PAM_SO $BASE
 account required $PAM_SO $BASE account_required_scopes=mail.write"
 pam_run acct-scope alice "$TOK" auth acct

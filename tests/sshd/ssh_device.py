@@ -8,7 +8,8 @@ shows, takes the user code from it, then ACTION:
   refuse   run $REFUSE_CMD CODE
   none     nobody approves (the module must give up)
 and presses Enter. Prints "code=..." and "login=ok" when the remote command
-ran, else "login=fail"; "prompt_s=" and "total_s=" timings. Run with
+ran, else "login=fail"; "oidc_env=" with $OIDC_PREFERRED_USERNAME in the
+session (pam_oidc session_env); "prompt_s=" and "total_s=" timings. Run with
 /usr/bin/python3; exit 0 unless it could not run ssh at all.
 """
 import os
@@ -47,7 +48,8 @@ def main():
            "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
            "-o", "PreferredAuthentications=keyboard-interactive",
            "-o", "NumberOfPasswordPrompts=1", "-o", "BatchMode=no",
-           "-F", "/dev/null", user + "@127.0.0.1", "echo " + MARK]
+           "-F", "/dev/null", user + "@127.0.0.1",
+           "echo oidc_env=${OIDC_PREFERRED_USERNAME:-unset}; echo " + MARK]
     t0 = time.monotonic()
     pid, fd = pty.fork()
     if pid == 0:
@@ -69,6 +71,8 @@ def main():
         sys.stderr.write("no device prompt; output: %r\n" % buf[-800:])
     ok = re.search(MARK + r"\r?\n", buf) is not None
     print("login=%s" % ("ok" if ok else "fail"))
+    m = re.search(r"^(oidc_env=\S*)\r?$", buf, re.M)
+    print(m.group(1) if m else "oidc_env=(no output)")
     print("total_s=%.2f" % (time.monotonic() - t0))
     print("qr_lines=%d" % sum(1 for line in buf.splitlines() if "\u2588" in line))
     try:

@@ -52,9 +52,10 @@ pam_idp_conf "$T_TMP/oidc.conf" "$T_TMP/cache" "client_id = oidc-auth-device" \
 
 SVC=sshd-oidctest
 cat >"$T_TMP/pam.d/$SVC" <<EOF
-auth required $PAM_SO_HOST config=$T_TMP/oidc.conf mode=device
+auth required $PAM_SO_HOST config=$T_TMP/oidc.conf mode=device session_env=preferred_username
 account required $PAM_SO_HOST config=$T_TMP/oidc.conf
 session required pam_permit.so
+session optional $PAM_SO_HOST config=$T_TMP/oidc.conf session_env=preferred_username
 EOF
 ln -s /usr/sbin/sshd "$T_TMP/$SVC"
 ssh-keygen -q -t ed25519 -N '' -f "$T_TMP/hostkey" || not_ok "sshd: host key"
@@ -106,6 +107,7 @@ ssh_login() {   # ACTION
 ssh_login approve
 expect_out "ssh device login: approved at the provider -> logged in" "login=ok"
 expect_out "ssh device login: the browser approved the code" "approve_rc=0"
+expect_out "ssh device login: session_env on the auth line reaches the shell" "oidc_env=alice"
 expect_log "ssh device login: audit allow" "pam_oidc\\($SVC:auth\\): result=allow reason=ok mode=device user=\"alice\""
 if [ "$(sed -n 's/^qr_lines=//p' "$OUT")" -ge 10 ] 2>/dev/null; then
 	ok "ssh device login: the QR code reached the ssh client"
