@@ -17,7 +17,10 @@ Facts are read from the sources, never from a list kept here:
     entry in docs/man/oidc-auth.1, and so has every long option of tools/;
   - every ```ini example with an issuer in docs/ passes `oidc-auth
     check-config` (files it names are replaced by generated keys/secrets);
-  - relative links between the Markdown documents lead to existing files.
+  - relative links between the Markdown documents lead to existing files;
+  - audit line examples in docs/ have the fields, in the order, of the
+    format strings in pam_oidc/audit.c and sasl_xoauth2/server.c, and every
+    result=WORD the docs mention is one an adapter logs.
 Control checks feed the same functions a table with one extra undocumented
 item and require them to report it, so the suite can fail.
 
@@ -123,6 +126,95 @@ def adapter_reasons():
                 with open(os.path.join(path, fn), encoding="utf-8") as f:
                     found.update(re.findall(r'reason=([a-z][a-z0-9_]+)', f.read()))
     return sorted(found)
+
+
+def c_call_args(src, func):
+    """Argument lists (as text) of every call of func in src."""
+    calls = []
+    for m in re.finditer(r"\b%s\(" % re.escape(func), src):
+        depth, i, args, cur = 1, m.end(), [], ""
+        while i < len(src) and depth:
+            ch = src[i]
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+            if depth == 1 and ch == ",":
+                args.append(cur.strip())
+                cur = ""
+            elif depth:
+                cur += ch
+            i += 1
+        args.append(cur.strip())
+        calls.append(args)
+    return calls
+
+
+def audit_formats():
+    """{adapter: [keys in order]} from the format strings the adapters log
+    with (pam_oidc/audit.c, sasl_xoauth2/server.c), and the result words
+    they pass (the literals of the result argument of every audit call)."""
+    fmts, results = {}, set()
+    for name, rel, func, res_arg in (("pam", "pam_oidc/audit.c", "pam_oidc_audit", 1),
+                                     ("sasl", "sasl_xoauth2/server.c", "audit_log", 2)):
+        src = re.sub(r"'(?:[^'\\]|\\.)'", "''", read(rel))   # char literals such as '"'
+        src = re.sub(r"/\*.*?\*/", "", src, flags=re.S)
+        lits = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', src))
+        m = re.search(r"((?:mech=%s )?result=%s .*?token=)", lits)
+        fmts[name] = re.findall(r"([a-z_]+)=", m.group(1)) if m else []
+        d = os.path.dirname(os.path.join(ROOT, rel))
+        for fn in sorted(os.listdir(d)):
+            if fn.endswith(".c"):
+                for args in c_call_args(read(os.path.join(os.path.dirname(rel), fn)), func):
+                    if len(args) > res_arg:
+                        results.update(re.findall(r'"([a-z]+)"', args[res_arg]))
+    return fmts, results
+
+
+def doc_texts():
+    """(path, text) of every document, man pages as plain text with each
+    .nf/.fi block joined into one line (examples there are wrapped)."""
+    out = []
+    for dirpath, _dirs, files in os.walk(os.path.join(ROOT, "docs")):
+        for fn in sorted(files):
+            path = os.path.join(dirpath, fn)
+            rel = os.path.relpath(path, ROOT)
+            if fn.endswith(".md"):
+                out.append((rel, read(rel)))
+            elif re.search(r"\.[1-8]$", fn):
+                text = roff_plain(read(rel))
+                text = re.sub(r"\.nf\n(.*?)\n\.fi",
+                              lambda m: " ".join(l.strip() for l in m.group(1).splitlines()),
+                              text, flags=re.S)
+                out.append((rel, text))
+    return out
+
+
+def audit_doc_problems(texts, fmts, results):
+    """Audit line examples whose fields differ from what the adapter logs,
+    and result= words no adapter logs."""
+    bad = []
+    for rel, text in texts:
+        for line in text.splitlines():
+            for word in re.findall(r"result=([a-z]+)", line):
+                if word not in results:
+                    bad.append("%s: result=%s is never logged (%s)" % (rel, word,
+                                                                        " ".join(sorted(results))))
+            if "..." in line or "result=%s" in line:
+                continue   # prose shorthand, or a format string
+            if (re.search(r"result=\w+ reason=\w+ .*token=", line) and
+                    not re.search(r"pam_oidc\([^)]*\): |oidc-auth sasl: ", line)):
+                bad.append("%s: an audit example without the prefix the adapters log "
+                           "('pam_oidc(SERVICE:PHASE): ' or 'oidc-auth sasl: '): %.80s"
+                           % (rel, line))
+            for name, marker in (("pam", r"pam_oidc\([^)]*\): "), ("sasl", r"oidc-auth sasl: ")):
+                m = re.search(marker + r"(.*token=)", line)
+                if m:
+                    keys = re.findall(r"(?:^| )([a-z_]+)=", m.group(1))
+                    if keys != fmts[name]:
+                        bad.append("%s: %s audit example has %s, the adapter logs %s"
+                                   % (rel, name, " ".join(keys), " ".join(fmts[name])))
+    return bad
 
 
 # ---- what the documents say -----------------------------------------------
@@ -363,6 +455,27 @@ def main():
     long_opts = ["--" + o for o in cli_long_options(tool_srcs)]
     check_all_present("every CLI long option has an entry in oidc-auth(1)", long_opts, cli_items,
                       "docs/man/oidc-auth.1")
+
+    fmts, results = audit_formats()
+    if all(fmts.values()) and {"allow", "deny"} <= results:
+        ok("audit formats read from the adapters (pam: %d fields, sasl: %d, results: %s)"
+           % (len(fmts["pam"]), len(fmts["sasl"]), " ".join(sorted(results))))
+    else:
+        not_ok("audit formats read from the adapters", "parser out of date: %r %r"
+               % (fmts, results))
+    bad = audit_doc_problems(doc_texts(), fmts, results)
+    if bad:
+        not_ok("audit line examples in docs/ match what the adapters log", *bad)
+    else:
+        ok("audit line examples in docs/ match what the adapters log")
+    fake = [("fake.md", 'pam_oidc(x:auth): result=deny reason=r user="a" token=-\n'
+                        'oidc-auth sasl: mech=X result=ok reason=r token=-\n'
+                        'smtpd: sasl_xoauth2: result=deny reason=r user="a" token=-')]
+    if len(audit_doc_problems(fake, fmts, results)) == 4:
+        ok("control: wrong audit examples (fields, prefix) and an unknown result word are reported")
+    else:
+        not_ok("control: wrong audit examples (fields, prefix) and an unknown result word are reported",
+               audit_doc_problems(fake, fmts, results))
 
     check_examples()
 
