@@ -369,12 +369,13 @@ idp_device_poll() {
 	[ -n "$IDP_ACCESS_TOKEN" ] || { _idp_say "no access token: $resp"; return 1; }
 }
 
-# idp_device_login USER [RESOURCE] [SCOPE]: the whole device flow for USER; the access token
-# is a JWT for RESOURCE (default api://mail; "" for an opaque token usable at userinfo).
+# idp_device_login USER [RESOURCE] [SCOPE] [public]: the whole device flow for USER; the access
+# token is a JWT for RESOURCE (default api://mail; "" for an opaque token usable at userinfo).
 # Sets IDP_ACCESS_TOKEN, IDP_ID_TOKEN (and IDP_REFRESH_TOKEN with scope offline_access).
+# "public": as the public device client, whose refresh tokens rotate at every use.
 idp_device_login() {
 	local user=$1 resource=${2-api://mail} scope=${3:-openid profile email mail.read}
-	idp_device_start "$resource" "$scope" || return 1
+	idp_device_start "$resource" "$scope" "${4:-}" || return 1
 	idp_device_poll "$IDP_DEVICE_CODE" 0 || [ "$IDP_POLL_ERROR" = authorization_pending ] ||
 		{ _idp_say "expected authorization_pending before approval, got $IDP_POLL_ERROR"
 		  return 1; }

@@ -98,12 +98,29 @@ net_conf "$T_TMP/cache-cold" >"$P/etc/sasl/smtpd-cold.conf"
 chmod 644 "$P"/etc/sasl/*.conf
 pf_service 2525 smtpd
 pf_service 2526 smtpd-xo
-pf_service 2527 smtpd-net
+pf_service 2527 smtpd-net content_filter=discard:   # also the relay target below
 pf_service 2528 smtpd-cold
 # the recipe's submission setting for clients that put long tokens on the AUTH line
 jwt_conf "mech_list: OAUTHBEARER XOAUTH2" "oidc_sasl_port: 2529" >"$P/etc/sasl/smtpd-long.conf"
 chmod 644 "$P/etc/sasl/smtpd-long.conf"
 pf_service 2529 smtpd-long line_length_limit=16384
+# Postfix as SASL client (relaying with a token): the smtp client gets its own tokens from
+# the provider through the plugin's client side (options from OIDC_SASL_CLIENT_CONF), with a
+# refresh token of the public device client, which rotates at every use. Mail for relay.test
+# goes through smtp-rt, one process per delivery (max_use=1), so each delivery starts from
+# the refresh token file the previous process rewrote. Files belong to postfix (smtp's user).
+R=$T_TMP/relay
+mkdir -p "$R/cache" && chown -R postfix: "$R" && chmod 700 "$R" "$R/cache"
+printf '%s\n' "oidc_issuer: ${IDP_ISSUER:-https://127.0.0.1:8443}" "oidc_audience: api://mail" \
+	"oidc_ca_file: $D/ca.pem" "oidc_cache_dir: $R/cache" "oidc_client_id: $IDP_DEVICE_CLIENT" \
+	"oidc_token_grant: refresh_token" "oidc_refresh_token_file: $R/refresh" \
+	"oidc_request_resource: api://mail" "oidc_request_scopes: mail.read" >"$R/client.conf"
+chmod 644 "$R/client.conf"
+postconf -c "$P/etc" -e "transport_maps = inline:{ relay.test=smtp-rt:[127.0.0.1]:2527 }" \
+	"smtp_sasl_auth_enable = yes" "smtp_sasl_password_maps = static:alice:unused" \
+	"smtp_sasl_mechanism_filter = xoauth2" "smtp_sasl_security_options = noanonymous" \
+	"import_environment = $(postconf -c "$P/etc" -h import_environment) OIDC_SASL_CLIENT_CONF=$R/client.conf"
+echo "smtp-rt unix - - n - - smtp -o max_use=1" >>"$P/etc/master.cf"
 if pf_start && pf_wait_port 2525; then
 	ok "postfix: started with smtpd_sasl_type = cyrus and the plugin"
 else
@@ -178,6 +195,39 @@ smtp "token on the AUTH line ($(wc -c <"$T_TMP/mid.tok") bytes), line_length_lim
 	2529 OAUTHBEARER "$T_TMP/mid.tok" alice inline 'd["code"] == 235'
 smtp "8 KB token on the AUTH line (XOAUTH2), line_length_limit=16384: 235" \
 	2529 XOAUTH2 "$T_TMP/big.tok" alice inline 'd["code"] == 235'
+# ---- relaying with a token (set up above) --------------------------------------------
+relay_sent() {   # N: wait (20 s) until N messages to relay.test were sent
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[ "$(grep -c 'to=<x@relay.test>, relay=127.0.0.1.*status=sent' "$P/maillog")" -ge "$1" ] &&
+			return 0
+		sleep 0.1
+	done
+	return 1
+}
+if [ -n "$IDP_PID" ] && idp_device_login alice api://mail "openid offline_access mail.read" public &&
+	printf '%s\n' "$IDP_REFRESH_TOKEN" >"$R/refresh" && chown postfix: "$R/refresh" &&
+	chmod 600 "$R/refresh"; then
+	for n in 1 2; do
+		printf 'Subject: relay %s\r\n\r\nhello\r\n' "$n" |
+			sendmail -C "$P/etc" -f a@example.test x@relay.test
+		if relay_sent "$n"; then
+			ok "relay: message $n sent by a new smtp process with XOAUTH2 (refresh_token grant)"
+		else
+			not_ok "relay: message $n sent by a new smtp process with XOAUTH2 (refresh_token grant)" \
+				"$(grep -E 'smtp-rt|relay.test|SASL' "$P/maillog" | tail -n 8)"
+		fi
+		[ "$n" = 1 ] && RT1=$(cat "$R/refresh")
+	done
+	check "relay: the receiving smtpd saw sasl_method=XOAUTH2, sasl_username=alice" \
+		grep -q 'sasl_method=XOAUTH2, sasl_username=alice' "$P/maillog"
+	check "relay: each rotated refresh token was written back by user postfix (mode 600)" \
+		test "$RT1" != "$IDP_REFRESH_TOKEN" -a "$(cat "$R/refresh")" != "$RT1" \
+		-a "$(stat -c '%U %a' "$R/refresh")" = "postfix 600"
+else
+	not_ok "relay: provider up and a device login for the smtp client's refresh token"
+fi
+
 if [ -n "$IDP_PID" ]; then
 	smtp "provider token, keys from the provider: 235" 2527 OAUTHBEARER \
 		"$T_TMP/idp_alice.tok" alice ack 'd["code"] == 235'

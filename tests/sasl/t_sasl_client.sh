@@ -112,10 +112,8 @@ fi
 # Okta and Auth0 behave alike), so each new client process must start from the token the
 # previous one got: the plugin writes it back to oidc_refresh_token_file.
 rt_public() {   # FILE: a device login with the public client, its refresh token into FILE
-	idp_device_start api://mail "openid offline_access mail.read" public &&
-		idp_device_approve "$IDP_USER_CODE" alice &&
-		idp_device_poll "$IDP_DEVICE_CODE" 10 && [ -n "$IDP_REFRESH_TOKEN" ] &&
-		printf '%s\n' "$IDP_REFRESH_TOKEN" >"$1" && chmod 600 "$1"
+	idp_device_login alice api://mail "openid offline_access mail.read" public &&
+		[ -n "$IDP_REFRESH_TOKEN" ] && printf '%s\n' "$IDP_REFRESH_TOKEN" >"$1" && chmod 600 "$1"
 }
 public_conf() {   # NAME FILE: the client as the public device client
 	local f
