@@ -313,6 +313,18 @@ enum oidc_status oidc_token_client_credentials(struct oidc_ctx *ctx,
  */
 int oidc_file_lock(const char *path, int wait_ms);
 int oidc_file_replace(const char *path, const void *data, size_t len);
+/*
+ * The token file of "oidc-auth login" / "oidc-auth token", which the SASL
+ * client also takes as oidc_refresh_token_file: one JSON object with
+ * access_token, refresh_token (t's, else keep_refresh; left out when both
+ * are NULL), id_token and scope when present, expires_at. oidc_tokens_json:
+ * malloc'd compact text (the caller wipes and frees it), NULL without an
+ * access token or out of memory. oidc_tokens_json_refresh: the non-empty
+ * refresh_token string of such a document as a malloc'd copy, else NULL
+ * (not JSON, duplicate members, no refresh token).
+ */
+char *oidc_tokens_json(const struct oidc_tokens *t, const char *keep_refresh);
+char *oidc_tokens_json_refresh(const char *text, size_t len);
 
 /* ---------------------------------------------------------------------- */
 /* Keys and signatures alone (CLI jws-verify, tests)                      */

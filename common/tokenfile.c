@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "internal.h"
 
 #define LOCK_POLL_MS 20
@@ -100,4 +102,37 @@ OIDC_EXPORT int oidc_file_replace(const char *path, const void *data, size_t len
 	free(tmp);
 	errno = e;
 	return e ? -1 : 0;
+}
+
+OIDC_EXPORT char *oidc_tokens_json(const struct oidc_tokens *t, const char *keep_refresh)
+{
+	const char *rt;
+	json_t *doc;
+	char *text;
+	bool ok;
+
+	if (!t || !t->access_token)
+		return NULL;
+	rt = t->refresh_token ? t->refresh_token : keep_refresh;
+	doc = json_object();
+	ok = doc && !json_object_set_new(doc, "access_token", json_string(t->access_token)) &&
+	     (!rt || !json_object_set_new(doc, "refresh_token", json_string(rt))) &&
+	     (!t->id_token ||
+	      !json_object_set_new(doc, "id_token", json_string(t->id_token))) &&
+	     (!t->scope || !json_object_set_new(doc, "scope", json_string(t->scope))) &&
+	     !json_object_set_new(doc, "expires_at", json_integer(t->expires_at));
+	text = ok ? json_dumps(doc, JSON_COMPACT) : NULL;
+	json_decref(doc);
+	return text;
+}
+
+OIDC_EXPORT char *oidc_tokens_json_refresh(const char *text, size_t len)
+{
+	json_error_t jerr;
+	json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	const char *rt = json_string_value(json_object_get(doc, "refresh_token"));
+	char *out = rt && *rt ? strdup(rt) : NULL;
+
+	json_decref(doc);
+	return out;
 }

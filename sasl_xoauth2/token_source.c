@@ -6,7 +6,9 @@
  * through the core's token endpoint client, cached in memory and renewed
  * XO_RENEW_BEFORE seconds before it expires.
  *
- * Refresh-token rotation (RFC 6749 6; RFC 9700 4.14.2): a provider that
+ * oidc_refresh_token_file holds the bare refresh token or is the JSON token
+ * file "oidc-auth login" writes (then "oidc-auth token" and the plugin share
+ * it, with the same lock). Refresh-token rotation (RFC 6749 6; RFC 9700 4.14.2): a provider that
  * rotates refuses the old refresh token afterwards, and some (oidc-provider,
  * Okta, Auth0) revoke the whole grant when a used one comes back. A host
  * runs many client processes (Postfix: one smtp process per delivery
@@ -46,6 +48,7 @@ struct xo_token_source {
 	struct oidc_ctx *ctx;
 	char why[OIDC_DETAIL_MAX + 64];
 	char *refresh;          /* current refresh token */
+	bool refresh_json;      /* the file is oidc-auth login's JSON token file */
 	char *access;           /* cached access token */
 	int64_t renew_at;       /* ctx clock: get a new one from then on */
 };
@@ -102,6 +105,30 @@ fail:
 	return SASL_FAIL;
 }
 
+/*
+ * oidc_refresh_token_file: the bare refresh token, or the JSON token file
+ * of "oidc-auth login" (its refresh_token member); *json says which, so a
+ * rotated token is written back in the same form.
+ */
+static int read_refresh_file(const char *path, char **tok_out, bool *json)
+{
+	char *buf = NULL;
+	size_t len;
+
+	*tok_out = NULL;
+	if (read_token_file(path, &buf, &len) != SASL_OK)
+		return SASL_FAIL;
+	*json = buf[0] == '{';
+	if (*json) {
+		*tok_out = oidc_tokens_json_refresh(buf, len);
+		explicit_bzero(buf, len);
+		free(buf);
+		return *tok_out ? SASL_OK : SASL_FAIL;
+	}
+	*tok_out = buf;
+	return SASL_OK;
+}
+
 int xo_token_source_new(const sasl_utils_t *utils, const struct xo_options *opts,
 			struct xo_token_source **src_out)
 {
@@ -148,7 +175,6 @@ void xo_token_source_free(struct xo_token_source **src)
 static void source_init(struct xo_token_source *src, const struct xo_options *opts)
 {
 	char *scope = NULL, *openid = NULL, *why = NULL;
-	size_t len;
 
 	src->tried = true;
 	if (xo_context_build(opts, &src->ctx, &scope, &openid, &why) != OIDC_OK) {
@@ -160,31 +186,38 @@ static void source_init(struct xo_token_source *src, const struct xo_options *op
 	free(openid);
 	if (src->grant == XO_GRANT_REFRESH_TOKEN &&
 	    (!opts->refresh_token_file ||
-	     read_token_file(opts->refresh_token_file, &src->refresh, &len) != SASL_OK)) {
+	     read_refresh_file(opts->refresh_token_file, &src->refresh,
+			       &src->refresh_json) != SASL_OK)) {
 		snprintf(src->why, sizeof(src->why),
-			 "oidc_refresh_token_file: missing or unreadable");
+			 "oidc_refresh_token_file: missing, unreadable, or a JSON token "
+			 "file without refresh_token");
 		oidc_ctx_free(&src->ctx);
 	}
 }
 
-/* The file as it is read: the token and a newline. 0 or -1 with errno. */
-static int write_refresh(const char *path, const char *tok)
+/* The file in the form it was read: the bare token and a newline, or the
+ * JSON token file with the new tokens. 0 or -1 with errno. */
+static int write_refresh(const char *path, const struct oidc_tokens *t, bool json)
 {
-	size_t len = strlen(tok);
-	char *line = malloc(len + 2);
+	size_t len = strlen(t->refresh_token);
+	char *text = json ? oidc_tokens_json(t, NULL) : malloc(len + 2);
 	int rc, e;
 
-	if (!line) {
+	if (!text) {
 		errno = ENOMEM;
 		return -1;
 	}
-	memcpy(line, tok, len);
-	line[len] = '\n';
-	line[len + 1] = '\0';
-	rc = oidc_file_replace(path, line, len + 1);
+	if (json) {
+		len = strlen(text);
+	} else {
+		memcpy(text, t->refresh_token, len);
+		text[len++] = '\n';
+		text[len] = '\0';
+	}
+	rc = oidc_file_replace(path, text, len);
 	e = errno;
-	explicit_bzero(line, len + 1);
-	free(line);
+	explicit_bzero(text, len);
+	free(text);
 	errno = e;
 	return rc;
 }
@@ -200,7 +233,7 @@ static int source_fetch(struct xo_token_source *src, const struct xo_options *op
 
 	if (src->grant == XO_GRANT_REFRESH_TOKEN) {
 		char *cur = NULL;
-		size_t cur_len;
+		bool cur_json;
 
 		lock_fd = oidc_file_lock(opts->refresh_token_file, XO_LOCK_WAIT_MS);
 		if (lock_fd < 0 && errno == EWOULDBLOCK) {
@@ -213,7 +246,8 @@ static int source_fetch(struct xo_token_source *src, const struct xo_options *op
 		if (lock_fd < 0)
 			lock_fd = -errno; /* cannot create it: unlocked, warn below */
 		/* another process may have rotated it since this one read it */
-		if (read_token_file(opts->refresh_token_file, &cur, &cur_len) == SASL_OK) {
+		if (read_refresh_file(opts->refresh_token_file, &cur, &cur_json) == SASL_OK) {
+			src->refresh_json = cur_json;
 			if (strcmp(cur, src->refresh)) {
 				wipe_free(&src->refresh);
 				src->refresh = cur;
@@ -234,20 +268,17 @@ static int source_fetch(struct xo_token_source *src, const struct xo_options *op
 		return oidc_status_class(st) == OIDC_CLASS_UNAVAILABLE ? SASL_TRYAGAIN
 								       : SASL_FAIL;
 	}
-	wipe_free(&src->access);
-	src->access = t->access_token;
-	t->access_token = NULL;
 	if (src->grant == XO_GRANT_REFRESH_TOKEN && t->refresh_token &&
 	    strcmp(t->refresh_token, src->refresh)) {
 		int e = lock_fd < 0 ? -lock_fd : 0;
 		char eb[128];
 
 		/* rotated: the next process must start from the new one */
+		if (!e && write_refresh(opts->refresh_token_file, t, src->refresh_json) != 0)
+			e = errno;
 		wipe_free(&src->refresh);
 		src->refresh = t->refresh_token;
 		t->refresh_token = NULL;
-		if (!e && write_refresh(opts->refresh_token_file, src->refresh) != 0)
-			e = errno;
 		if (e && src->utils)
 			src->utils->log(NULL, SASL_LOG_WARN,
 					"oidc-auth: the provider rotated the refresh token but "
@@ -259,6 +290,9 @@ static int source_fetch(struct xo_token_source *src, const struct xo_options *op
 	}
 	if (lock_fd >= 0)
 		close(lock_fd);
+	wipe_free(&src->access);
+	src->access = t->access_token;
+	t->access_token = NULL;
 	if (t->expires_at > 0)
 		src->renew_at = t->expires_at - XO_RENEW_BEFORE;
 	else

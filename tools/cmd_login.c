@@ -39,6 +39,8 @@ static const char usage_login[] =
 	"                        $XDG_STATE_HOME/oidc-auth/tokens-SECTION.json)\n"
 	"  -p, --print-token     print the access token on stdout when signed in\n"
 	"      --no-qr           do not draw the QR code\n"
+	"      --no-validate     the tokens are for another server (a mail\n"
+	"                        provider's SMTP or IMAP): do not check them here\n"
 	"  -j, --json            machine-readable events on stdout, one per line\n"
 	"  -h, --help            this text\n"
 	"Exit status: 0 signed in (and the token validates), 1 refused, expired\n"
@@ -64,7 +66,7 @@ struct login_opts {
 	const char *config, *issuer, *token_file;
 	char **sets;
 	size_t n_sets;
-	bool print_token, no_qr, json;
+	bool print_token, no_qr, no_validate, json;
 	long min_valid;
 };
 
@@ -93,6 +95,7 @@ static int parse_opts(int argc, char **argv, const char *usage, bool login,
 		{ "token-file", required_argument, NULL, 'o' },
 		{ "print-token", no_argument, NULL, 'p' },
 		{ "no-qr", no_argument, NULL, 'Q' },
+		{ "no-validate", no_argument, NULL, 'V' },
 		{ "min-valid", required_argument, NULL, 'm' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -120,12 +123,15 @@ static int parse_opts(int argc, char **argv, const char *usage, bool login,
 		}
 		case 'p':
 		case 'Q':
+		case 'V':
 			if (!login)
 				return fail(usage, "bad option", argv[optind - 1]);
 			if (c == 'p')
 				o->print_token = true;
-			else
+			else if (c == 'Q')
 				o->no_qr = true;
+			else
+				o->no_validate = true;
 			break;
 		case 'm':
 			errno = 0;
@@ -198,31 +204,19 @@ static int make_parent(const char *path)
 static int store_tokens(const char *path, const struct oidc_tokens *t,
 			const char *keep_refresh)
 {
-	json_t *doc = json_object();
-	char *text = NULL;
-	int rc = -1, e;
+	char *text = oidc_tokens_json(t, keep_refresh);
+	int rc = -1, e = ENOMEM;
 
-	if (!doc)
-		return -1;
-	json_object_set_new(doc, "access_token", json_string(t->access_token));
-	if (t->refresh_token || keep_refresh)
-		json_object_set_new(doc, "refresh_token",
-				    json_string(t->refresh_token ? t->refresh_token
-						: keep_refresh));
-	if (t->id_token)
-		json_object_set_new(doc, "id_token", json_string(t->id_token));
-	if (t->scope)
-		json_object_set_new(doc, "scope", json_string(t->scope));
-	json_object_set_new(doc, "expires_at", json_integer(t->expires_at));
-	text = json_dumps(doc, JSON_COMPACT);
-	if (text && make_parent(path) == 0)
+	if (text && make_parent(path) == 0) {
 		rc = oidc_file_replace(path, text, strlen(text));
-	e = errno;
+		e = errno;
+	} else if (text) {
+		e = errno;
+	}
 	if (text) {
 		explicit_bzero(text, strlen(text));
 		free(text);
 	}
-	json_decref(doc);
 	errno = e;
 	return rc;
 }
@@ -275,6 +269,7 @@ static int finish_login(struct oidc_ctx *ctx, const struct oidc_tokens *t,
 	struct oidc_audit audit;
 	struct oidc_error err = { OIDC_OK, "" };
 	enum oidc_status st;
+	const char *result;
 	int rc = 0;
 
 	if (store_tokens(path, t, NULL) != 0) {
@@ -283,22 +278,29 @@ static int finish_login(struct oidc_ctx *ctx, const struct oidc_tokens *t,
 		return 2;
 	}
 	/* Would our servers accept it? Same check as pam_oidc / the plugin. */
-	st = oidc_validate(ctx, t->access_token, strlen(t->access_token), NULL, &res,
-			   &audit, &err);
-	if (st != OIDC_OK && t->id_token)
-		st = oidc_validate(ctx, t->id_token, strlen(t->id_token), NULL, &res,
-				   &audit, &err);
-	if (st == OIDC_OK)
-		fprintf(stderr, "signed in as %s; tokens stored in %s\n",
-			oidc_result_username(res), path);
-	else
-		fprintf(stderr, "signed in, tokens stored in %s, but the token does not "
-			"validate here: %s (%s)\n", path, oidc_status_name(st), err.detail);
-	if (st != OIDC_OK)
-		rc = cli_exit_code(st);
+	if (o->no_validate) {
+		result = "not_validated";
+		fprintf(stderr, "signed in; tokens stored in %s (not checked here: "
+			"--no-validate)\n", path);
+	} else {
+		st = oidc_validate(ctx, t->access_token, strlen(t->access_token), NULL,
+				   &res, &audit, &err);
+		if (st != OIDC_OK && t->id_token)
+			st = oidc_validate(ctx, t->id_token, strlen(t->id_token), NULL,
+					   &res, &audit, &err);
+		result = oidc_status_name(st);
+		if (st == OIDC_OK)
+			fprintf(stderr, "signed in as %s; tokens stored in %s\n",
+				oidc_result_username(res), path);
+		else
+			fprintf(stderr, "signed in, tokens stored in %s, but the token does "
+				"not validate here: %s (%s)\n", path, result, err.detail);
+		if (st != OIDC_OK)
+			rc = cli_exit_code(st);
+	}
 	if (o->json) {
 		json_t *ev = json_pack("{s:s, s:s, s:s, s:I}", "event", "signed_in",
-				       "result", oidc_status_name(st), "token_file", path,
+				       "result", result, "token_file", path,
 				       "expires_at", (json_int_t)t->expires_at);
 		if (ev && res)
 			json_object_set_new(ev, "user", json_string(oidc_result_username(res)));

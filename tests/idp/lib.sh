@@ -383,6 +383,30 @@ idp_device_login() {
 	idp_device_poll "$IDP_DEVICE_CODE" 10
 }
 
+# login_bg CONF TOKENFILE [ARGS]: start "oidc-auth login --json" in the background, wait for
+# its device_authorization event; sets LPID and CODE (approve it with idp_device_approve, then
+# login_wait sets RC). Needs tests/lib/testlib.sh (CLI, OUT, ERR, T_LAST). LOGIN_AS=USER runs
+# it as USER (runuser).
+login_bg() {
+	local conf=$1 tf=$2 i
+	shift 2
+	T_LAST=(${LOGIN_AS:+runuser -u "$LOGIN_AS" --} "$CLI" login --config "$conf" --token-file "$tf"
+		--json "$@")
+	"${T_LAST[@]}" >"$OUT" 2>"$ERR" &
+	LPID=$!
+	CODE=
+	for i in $(seq 100); do
+		CODE=$("$IDP_PY" -c 'import json,sys
+for l in open(sys.argv[1]):
+    d = json.loads(l)
+    if d.get("event") == "device_authorization": print(d["user_code"])' "$OUT" 2>/dev/null)
+		[ -n "$CODE" ] && return 0
+		kill -0 "$LPID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+login_wait() { wait "$LPID"; RC=$?; }
 # idp_device_login_refused [RESOURCE] [confirm|login]: the user refuses; returns 0 when the
 # device then gets access_denied (IDP_POLL_ERROR).
 idp_device_login_refused() {

@@ -38,27 +38,6 @@ printf '%s\nclient_id = %s\n' "$BASE" "$IDP_DEVICE_CLIENT" >"$PUB"
 CONF=$T_TMP/confidential.conf  # the confidential client, client_secret_basic
 printf '%s\nclient_id = %s\nclient_secret_file = %s\n' "$BASE" "$IDP_CLIENT_ID" "$SECRET" >"$CONF"
 
-# login_bg CONF TOKENFILE [ARGS]: start "oidc-auth login --json" in the background, wait for
-# its device_authorization event; sets LPID and CODE.
-login_bg() {
-	local conf=$1 tf=$2 i
-	shift 2
-	T_LAST=("$CLI" login --config "$conf" --token-file "$tf" --json "$@")
-	"$CLI" login --config "$conf" --token-file "$tf" --json "$@" >"$OUT" 2>"$ERR" &
-	LPID=$!
-	CODE=
-	for i in $(seq 100); do
-		CODE=$("$PY" -c 'import json,sys
-for l in open(sys.argv[1]):
-    d = json.loads(l)
-    if d.get("event") == "device_authorization": print(d["user_code"])' "$OUT" 2>/dev/null)
-		[ -n "$CODE" ] && return 0
-		kill -0 "$LPID" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-login_wait() { wait "$LPID"; RC=$?; }
 # last_event FIELD: FIELD of the last JSON line on stdout
 last_event() {
 	"$PY" -c 'import json,sys
@@ -149,6 +128,37 @@ run_cli token --config "$PUB" --token-file "$T_TMP/none.json"
 expect_exit "token: no stored tokens: exit 1" 1
 grep -q "oidc-auth login" "$ERR" && ok "token: ... says to run oidc-auth login" ||
 	not_ok "token: ... says to run oidc-auth login" "$(t_last_run)"
+
+# ---- tokens for another server (a mail provider's SMTP): --no-validate -----------------
+# The audience here is not the token's: a plain login reports it does not validate (exit 1,
+# tokens stored anyway); --no-validate skips the check and exits 0.
+if login_bg "$PUB" "$T_TMP/other.json" --set audience=https://outlook.example.test; then
+	idp_device_approve "$CODE" alice || not_ok "login for another server: the browser approves"
+	login_wait
+	expect_exit "login, token for another server: not valid here, exit 1" 1
+	[ "$(last_event result)" = wrong_audience ] && [ -s "$T_TMP/other.json" ] &&
+		ok "login, token for another server: result wrong_audience, tokens stored anyway" ||
+		not_ok "login, token for another server: result wrong_audience, tokens stored anyway" \
+			"$(t_last_run)"
+else
+	not_ok "login for another server: device authorization" "$(t_last_run)"
+fi
+rm -f "$T_TMP/other.json"
+if login_bg "$PUB" "$T_TMP/other.json" --set audience=https://outlook.example.test --no-validate
+then
+	idp_device_approve "$CODE" alice || not_ok "login --no-validate: the browser approves"
+	login_wait
+	expect_exit "login --no-validate: exit 0" 0
+	[ "$(last_event result)" = not_validated ] &&
+		"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["access_token"] and d["refresh_token"] else 1)' "$T_TMP/other.json" &&
+		ok "login --no-validate: result not_validated, access and refresh token stored" ||
+		not_ok "login --no-validate: result not_validated, access and refresh token stored" \
+			"$(t_last_run)"
+else
+	not_ok "login --no-validate: device authorization" "$(t_last_run)"
+fi
+run_cli token --config "$PUB" --token-file "$T_TMP/other.json" --no-validate
+expect_exit "token --no-validate: not an option of token (exit 2)" 2
 
 # ---- confidential client (client_secret_basic), approval refused, timeout --------------
 if login_bg "$CONF" "$T_TMP/t2.json"; then

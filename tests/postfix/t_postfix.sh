@@ -104,18 +104,21 @@ pf_service 2528 smtpd-cold
 jwt_conf "mech_list: OAUTHBEARER XOAUTH2" "oidc_sasl_port: 2529" >"$P/etc/sasl/smtpd-long.conf"
 chmod 644 "$P/etc/sasl/smtpd-long.conf"
 pf_service 2529 smtpd-long line_length_limit=16384
-# Postfix as SASL client (relaying with a token): the smtp client gets its own tokens from
-# the provider through the plugin's client side (options from OIDC_SASL_CLIENT_CONF), with a
-# refresh token of the public device client, which rotates at every use. Mail for relay.test
-# goes through smtp-rt, one process per delivery (max_use=1), so each delivery starts from
-# the refresh token file the previous process rewrote. Files belong to postfix (smtp's user).
+# Postfix as SASL client (relaying with a token), as docs/recipes/postfix-relay.md does it:
+# "oidc-auth login" (public device client) writes a token file; Postfix's smtp client takes
+# its refresh token through the plugin's client side (options from OIDC_SASL_CLIENT_CONF).
+# The public client's refresh token rotates at every use. Mail for relay.test goes through
+# smtp-rt, one process per delivery (max_use=1), so each delivery starts from the token file
+# the previous process rewrote. Files belong to postfix (smtp's user).
 R=$T_TMP/relay
 mkdir -p "$R/cache" && chown -R postfix: "$R" && chmod 700 "$R" "$R/cache"
-printf '%s\n' "oidc_issuer: ${IDP_ISSUER:-https://127.0.0.1:8443}" "oidc_audience: api://mail" \
-	"oidc_ca_file: $D/ca.pem" "oidc_cache_dir: $R/cache" "oidc_client_id: $IDP_DEVICE_CLIENT" \
-	"oidc_token_grant: refresh_token" "oidc_refresh_token_file: $R/refresh" \
-	"oidc_request_resource: api://mail" "oidc_request_scopes: mail.read" >"$R/client.conf"
-chmod 644 "$R/client.conf"
+printf '%s\n' "issuer = ${IDP_ISSUER:-https://127.0.0.1:8443}" "audience = api://mail" \
+	"ca_file = $D/ca.pem" "cache_dir = $R/cache" "username_claim = preferred_username" \
+	"client_id = $IDP_DEVICE_CLIENT" "request_resource = api://mail" \
+	"request_scopes = openid offline_access mail.read" >"$R/oidc-auth.conf"
+printf '%s\n' "oidc_config: $R/oidc-auth.conf" "oidc_token_grant: refresh_token" \
+	"oidc_refresh_token_file: $R/tokens.json" >"$R/client.conf"
+chmod 644 "$R/client.conf" "$R/oidc-auth.conf"
 postconf -c "$P/etc" -e "transport_maps = inline:{ relay.test=smtp-rt:[127.0.0.1]:2527 }" \
 	"smtp_sasl_auth_enable = yes" "smtp_sasl_password_maps = static:alice:unused" \
 	"smtp_sasl_mechanism_filter = xoauth2" "smtp_sasl_security_options = noanonymous" \
@@ -205,9 +208,11 @@ relay_sent() {   # N: wait (20 s) until N messages to relay.test were sent
 	done
 	return 1
 }
-if [ -n "$IDP_PID" ] && idp_device_login alice api://mail "openid offline_access mail.read" public &&
-	printf '%s\n' "$IDP_REFRESH_TOKEN" >"$R/refresh" && chown postfix: "$R/refresh" &&
-	chmod 600 "$R/refresh"; then
+rt_of() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["refresh_token"])' "$1"; }
+if [ -n "$IDP_PID" ] && LOGIN_AS=postfix login_bg "$R/oidc-auth.conf" "$R/tokens.json" &&
+	idp_device_approve "$CODE" alice && login_wait && [ "$RC" = 0 ] &&
+	RT0=$(rt_of "$R/tokens.json"); then
+	ok "relay: oidc-auth login (run as postfix) wrote the token file for the smtp client"
 	for n in 1 2; do
 		printf 'Subject: relay %s\r\n\r\nhello\r\n' "$n" |
 			sendmail -C "$P/etc" -f a@example.test x@relay.test
@@ -217,15 +222,21 @@ if [ -n "$IDP_PID" ] && idp_device_login alice api://mail "openid offline_access
 			not_ok "relay: message $n sent by a new smtp process with XOAUTH2 (refresh_token grant)" \
 				"$(grep -E 'smtp-rt|relay.test|SASL' "$P/maillog" | tail -n 8)"
 		fi
-		[ "$n" = 1 ] && RT1=$(cat "$R/refresh")
+		[ "$n" = 1 ] && RT1=$(rt_of "$R/tokens.json")
 	done
 	check "relay: the receiving smtpd saw sasl_method=XOAUTH2, sasl_username=alice" \
 		grep -q 'sasl_method=XOAUTH2, sasl_username=alice' "$P/maillog"
 	check "relay: each rotated refresh token was written back by user postfix (mode 600)" \
-		test "$RT1" != "$IDP_REFRESH_TOKEN" -a "$(cat "$R/refresh")" != "$RT1" \
-		-a "$(stat -c '%U %a' "$R/refresh")" = "postfix 600"
+		test -n "$RT1" -a "$RT1" != "$RT0" -a "$(rt_of "$R/tokens.json")" != "$RT1" \
+		-a "$(stat -c '%U %a' "$R/tokens.json")" = "postfix 600"
+	T_LAST=(runuser -u postfix -- "$CLI" token --config "$R/oidc-auth.conf" --token-file \
+		"$R/tokens.json" --min-valid 86400)
+	"${T_LAST[@]}" >"$OUT" 2>"$ERR"
+	RC=$?
+	expect_exit "relay: oidc-auth token still refreshes from the file the smtp client rewrote" 0
 else
-	not_ok "relay: provider up and a device login for the smtp client's refresh token"
+	not_ok "relay: oidc-auth login (run as postfix) wrote the token file for the smtp client" \
+		"$(t_last_run)"
 fi
 
 if [ -n "$IDP_PID" ]; then

@@ -143,6 +143,51 @@ int main(void)
 	CHECK(oidc_file_lock(NULL, 0) == -1 && errno == EINVAL, "lock: NULL path");
 	CHECK(oidc_file_lock(path, -1) == -1 && errno == EINVAL, "lock: negative wait");
 
+	/* the JSON token file shared by the CLI and the SASL client */
+	{
+		char at1[] = "at1", idt[] = "idt", rt1[] = "rt1", scope[] = "openid mail",
+		     at2[] = "at2";
+		struct oidc_tokens t = { at1, idt, rt1, scope, 1700000000 };
+		struct oidc_tokens no_rt = { at2, NULL, NULL, NULL, 0 };
+		char *j = oidc_tokens_json(&t, "ignored"), *r;
+
+		r = j ? oidc_tokens_json_refresh(j, strlen(j)) : NULL;
+		CHECK(j && strstr(j, "\"access_token\":\"at1\"") &&
+			      strstr(j, "\"id_token\":\"idt\"") &&
+			      strstr(j, "\"scope\":\"openid mail\"") &&
+			      strstr(j, "\"expires_at\":1700000000") && r && !strcmp(r, "rt1"),
+		      "json: all members written, refresh_token read back");
+		free(j);
+		free(r);
+		j = oidc_tokens_json(&no_rt, "kept");
+		r = j ? oidc_tokens_json_refresh(j, strlen(j)) : NULL;
+		CHECK(r && !strcmp(r, "kept") && !strstr(j, "id_token") && !strstr(j, "scope"),
+		      "json: keep_refresh when the response had none; absent members left out");
+		free(j);
+		free(r);
+		j = oidc_tokens_json(&no_rt, NULL);
+		CHECK(j && !strstr(j, "refresh_token"), "json: no refresh token at all: member left out");
+		r = j ? oidc_tokens_json_refresh(j, strlen(j)) : NULL;
+		CHECK(!r, "json: ... and none read back");
+		free(j);
+		free(r);
+		no_rt.access_token = NULL;
+		CHECK(!oidc_tokens_json(&no_rt, "x") && !oidc_tokens_json(NULL, "x"),
+		      "json: no access token: NULL");
+	}
+	{
+		static const char *bad[] = {
+			"rt-bare-token", "{\"refresh_token\":\"\"}", "{\"refresh_token\":7}",
+			"{\"refresh_token\":\"a\",\"refresh_token\":\"b\"}", "[\"rt\"]", "{",
+		};
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			char *r = oidc_tokens_json_refresh(bad[i], strlen(bad[i]));
+
+			CHECK(!r, "json refresh: refused: %s", bad[i]);
+			free(r);
+		}
+	}
+
 	snprintf(buf, sizeof(buf), "rm -rf %s", dir);
 	if (system(buf) != 0)
 		printf("# could not remove %s\n", dir);
