@@ -103,7 +103,7 @@ cy_start() {
 	[ ${#SAN_ENV[@]} -eq 0 ] || san=("${SAN_ENV[@]}"
 		ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:log_path=$CY_DIR/san/asan
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$CY_DIR/san/ubsan)
-	env "${san[@]}" SASL_PATH="$plug" "$CY_MASTER" -C "$CY_DIR/imapd.conf" \
+	env "${san[@]}" SASL_PATH="${CY_SASL_PATH:-$plug}" "$CY_MASTER" -C "$CY_DIR/imapd.conf" \
 		-M "$CY_DIR/cyrus.conf" -p "$CY_DIR/master.pid" -L "$CY_DIR/master.log" \
 		</dev/null &
 	CY_PID=$!

@@ -96,6 +96,8 @@ chmod 644 "$T_TMP/oidc-auth.conf"
 cp "$T_TMP/oidc-auth.conf" "$T_TMP/root-only.conf" && chmod 600 "$T_TMP/root-only.conf"
 
 # ---- Cyrus ------------------------------------------------------------------------
+# One imapd.conf for five imapd services; NAME_option lines are Cyrus's per-service
+# overrides (NAME as in cyrus.conf), also for the plugin's sasl_oidc_* options.
 C=$T_TMP/cyrus
 cy_setup "$C" || { not_ok "cyrus: set up the instance"; t_done; exit 1; }
 OPENID=https://sso.example.test/.well-known/openid-configuration
@@ -105,22 +107,34 @@ admins: admin
 proxyservers: mailproxy
 tls_server_cert: $TLS/server.pem
 tls_server_key: $TLS/server.key
-sasl_mech_list: OAUTHBEARER XOAUTH2
+sasl_mech_list: OAUTHBEARER XOAUTH2 PLAIN
+sasl_pwcheck_method: auxprop
+sasl_auxprop_plugin: sasldb
+sasl_sasldb_path: $C/sasldb2
 sasl_oidc_config: $T_TMP/oidc-auth.conf
 sasl_oidc_openid_configuration: $OPENID
+sasl_oidc_sasl_hosts: 127.0.0.1
 imap_sasl_oidc_sasl_port: 1143
 imaps_sasl_oidc_sasl_port: 1993
 imapnp_sasl_oidc_sasl_noplaintext: yes
 imapro_sasl_oidc_config: $T_TMP/root-only.conf
+imapvd_virtdomains: userid
+imapvd_defaultdomain: example.com
 autocreate_quota: 0
 failedloginpause: 0
 EOF
-cy_service imap 1143
-cy_service imaps 1993 -s
-cy_service imapnp 1144
-cy_service imapro 1145
+cy_service imap 1143         # STARTTLS
+cy_service imaps 1993 -s     # implicit TLS
+cy_service imapnp 1144       # with sasl_oidc_sasl_noplaintext: yes
+cy_service imapro 1145       # its oidc-auth.conf is readable only by root
+cy_service imapvd 1994 -s    # virtdomains: userid, defaultdomain: example.com
+# a password account next to the tokens: PLAIN with a sasldb that holds only it
+echo s3cret | saslpasswd2 -p -c -f "$C/sasldb2" -u imap.example.test svc &&
+	chown cyrus:mail "$C/sasldb2" && chmod 600 "$C/sasldb2" || not_ok "cyrus: make the sasldb"
+# PLAIN and sasldb come from the system's plugin folder: SASL_PATH replaces it, so list both
+CY_SASL_PATH="$PLUG:/usr/lib/$(gcc -print-multiarch)/sasl2"
 if cy_start; then
-	ok "cyrus: cyrmaster up with imapd on 127.0.0.1:1143 (STARTTLS) and :1993 (imaps)"
+	ok "cyrus: cyrmaster up with imapd on 127.0.0.1:1143 (STARTTLS), :1993 (imaps) and more"
 else
 	not_ok "cyrus: start cyrmaster" "$(tail -n 20 "$SYSLOG")" "$(cat "$C/master.log")"
 	t_done
@@ -141,6 +155,7 @@ login() {
 OFFERED='"AUTH=OAUTHBEARER" in d["caps"] and "AUTH=XOAUTH2" in d["caps"]'
 NOT_OFFERED='not any(c in d["caps"] for c in ("AUTH=OAUTHBEARER", "AUTH=XOAUTH2"))'
 ALICE='d["ok"] and d["acl"].split()[:2] == ["INBOX", "alice"]'
+BOB='d["ok"] and d["acl"].split()[:2] == ["INBOX", "bob"]'
 
 # ---- transport: allowplaintext: no -------------------------------------------------
 log_mark
@@ -162,13 +177,15 @@ log_mark
 login "config readable only by root (service imapro): mechanisms hidden" "$NOT_OFFERED" \
 	1145 OAUTHBEARER "$K/alice.tok" --tls starttls
 expect_log "... and the log says why" \
-	'imapro\[[0-9]+\]: SASL oidc-auth sasl: OAUTHBEARER and XOAUTH2 disabled: .*root-only.conf'
+	'imapro\[[0-9]+\]: SASL oidc-auth sasl: OAUTHBEARER and XOAUTH2 disabled: .*root-only.conf: cannot open: Permission denied'
 
 # ---- curl: initial response on the AUTHENTICATE line (SASL-IR) ---------------------
-curl_imap() {   # URL MECH USER TOKENFILE [curl args...]
-	T_LAST=(curl "$1" --login-options "AUTH=$2" --user "$3:" --oauth2-bearer "<$4>" "${@:5}")
-	curl -sS --max-time 20 --cacert "$CA" "$1" --login-options "AUTH=$2" --user "$3:" \
-		--oauth2-bearer "$(cat "$4")" "${@:5}" >"$OUT" 2>"$ERR"
+curl_imap() {   # URL MECH USER SECRET-FILE [curl args...]; MECH PLAIN: the file is a password
+	local cred=(--user "$3:" --oauth2-bearer "$(cat "$4")")
+	[ "$2" = PLAIN ] && cred=(--user "$3:$(cat "$4")")
+	T_LAST=(curl "$1" --login-options "AUTH=$2" --user "$3" "<$4>" "${@:5}")
+	curl -sS --max-time 20 --cacert "$CA" "$1" --login-options "AUTH=$2" "${cred[@]}" \
+		"${@:5}" >"$OUT" 2>"$ERR"
 	RC=$?
 }
 # curl 7.88 sends OAUTHBEARER whenever it is offered, even with --login-options AUTH=XOAUTH2:
@@ -188,6 +205,15 @@ curl_imap imaps://127.0.0.1:1993/ OAUTHBEARER alice "$K/big.tok" -X NOOP
 expect_exit "curl: a $(wc -c <"$K/big.tok")-byte token on the AUTHENTICATE line" 0
 login "imaplib: the same token after the empty continuation" "$ALICE" \
 	1993 OAUTHBEARER "$K/big.tok"
+
+# ---- passwords for one account next to the tokens: PLAIN + sasldb -------------------
+printf s3cret >"$T_TMP/svc.pw"
+curl_imap imaps://127.0.0.1:1993/ PLAIN svc "$T_TMP/svc.pw" -X NOOP
+expect_exit "PLAIN over TLS with the sasldb account svc: logged in" 0
+curl_imap imaps://127.0.0.1:1993/ PLAIN alice "$K/alice.tok" -X NOOP
+expect_exit "PLAIN with alice's token as the password: refused (curl 67)" 67
+curl_imap imap://127.0.0.1:1143/ PLAIN svc "$T_TMP/svc.pw" -X NOOP
+expect_exit "PLAIN in cleartext (allowplaintext: no): refused (curl 67)" 67
 
 # ---- refused tokens: RFC 7628 error challenge, audit reason ------------------------
 CHALLENGE="d[\"challenge\"] == {\"status\": \"invalid_token\", \"scope\": \"mail.read\", \"openid-configuration\": \"$OPENID\"}"
@@ -224,6 +250,11 @@ login "port=143 sent to the imaps service (imaps_sasl_oidc_sasl_port: 1993): inv
 	1993 OAUTHBEARER "$K/alice.tok" --kvport 143
 expect_log "port mismatch: audit reason wrong_host" 'mech=OAUTHBEARER result=deny reason=wrong_host'
 log_mark
+login "host=evil.example (sasl_oidc_sasl_hosts: 127.0.0.1): invalid_request" \
+	'd["challenge"]["status"] == "invalid_request" and not d["ok"]' \
+	1993 OAUTHBEARER "$K/alice.tok" --host evil.example
+expect_log "host mismatch: audit reason wrong_host" 'mech=OAUTHBEARER result=deny reason=wrong_host'
+log_mark
 curl_imap imaps://127.0.0.1:1993/ OAUTHBEARER alice "$K/expired.tok" -X NOOP
 expect_exit "curl with an expired token: login denied (curl 67)" 67
 expect_log "... Cyrus logs badlogin" 'badlogin: .* OAUTHBEARER '
@@ -242,17 +273,24 @@ login "alice's token asking a=bob (alice is no admin): refused" 'not d["ok"]' \
 	1993 OAUTHBEARER "$K/alice.tok" --authzid bob
 login "a=alice with alice's token: allowed (equal names)" "$ALICE" \
 	1993 OAUTHBEARER "$K/alice.tok" --authzid alice
+login "a=Alice with alice's token: allowed (Cyrus lowercases, username_tolower)" "$ALICE" \
+	1993 OAUTHBEARER "$K/alice.tok" --authzid Alice
+login "a=alice@example.com with alice's token, virtdomains off: refused" 'not d["ok"]' \
+	1993 OAUTHBEARER "$K/alice.tok" --authzid alice@example.com
+login "XOAUTH2 user=alice@example.com with alice's token, virtdomains off: refused" \
+	'not d["ok"]' 1993 XOAUTH2 "$K/alice.tok" --authzid alice@example.com
+login "virtdomains: userid + defaultdomain (imapvd): a=alice@example.com logs in as alice" \
+	"$ALICE" 1994 OAUTHBEARER "$K/alice.tok" --authzid alice@example.com
+login "virtdomains: userid + defaultdomain (imapvd): XOAUTH2 user=alice@example.com too" \
+	"$ALICE" 1994 XOAUTH2 "$K/alice.tok" --authzid alice@example.com
 log_mark
-login "admins: admin's token asking a=bob: logged in as bob" \
-	'd["ok"] and d["acl"].split()[:2] == ["INBOX", "bob"]' \
+login "admins: admin's token asking a=bob: logged in as bob" "$BOB" \
 	1993 OAUTHBEARER "$K/admin.tok" --authzid bob
 expect_log "... Cyrus logs the login of bob (the audit line names admin)" \
 	'login: .* bob OAUTHBEARER\+TLS User logged in'
-login "admins: XOAUTH2 user=bob with admin's token: logged in as bob" \
-	'd["ok"] and d["acl"].split()[:2] == ["INBOX", "bob"]' \
+login "admins: XOAUTH2 user=bob with admin's token: logged in as bob" "$BOB" \
 	1993 XOAUTH2 "$K/admin.tok" --authzid bob
-login "proxyservers: mailproxy's token asking a=bob: logged in as bob" \
-	'd["ok"] and d["acl"].split()[:2] == ["INBOX", "bob"]' \
+login "proxyservers: mailproxy's token asking a=bob: logged in as bob" "$BOB" \
 	1993 OAUTHBEARER "$K/mailproxy.tok" --authzid bob
 
 # ---- a provider token: keys by discovery over HTTPS, cache_dir owned by cyrus -------
@@ -269,18 +307,25 @@ else
 		"$(ls -lR "$T_TMP/cache")"
 fi
 
-# ---- imtest: Cyrus's client with the plugin's client side ---------------------------
-T_LAST=(imtest -s -p 1993 -m OAUTHBEARER -a alice -w "<alice.tok>" 127.0.0.1)
-echo ". LOGOUT" | env "${SAN_ENV[@]}" SASL_PATH="$PLUG" /usr/lib/cyrus/bin/imtest -s -p 1993 \
-	-m OAUTHBEARER -a alice -w "$(cat "$K/alice.tok")" 127.0.0.1 >"$OUT" 2>"$ERR"
-RC=$?
-if grep -q '^Authenticated\.' "$OUT"; then
-	ok "imtest -m OAUTHBEARER -a alice -w TOKEN: Authenticated"
-else
-	not_ok "imtest -m OAUTHBEARER -a alice -w TOKEN: Authenticated" "$(t_last_run)"
-fi
+# ---- imtest: Cyrus's client, with the plugin's client side --------------------------
+imtest_() {   # PORT MECH [TLS options...]: alice's token as the password
+	local port=$1 mech=$2
+	shift 2
+	T_LAST=(imtest "$@" -p "$port" -m "$mech" -a alice -w "<alice.tok>" 127.0.0.1)
+	echo ". LOGOUT" | env "${SAN_ENV[@]}" SASL_PATH="$PLUG" /usr/lib/cyrus/bin/imtest "$@" \
+		-p "$port" -m "$mech" -a alice -w "$(cat "$K/alice.tok")" 127.0.0.1 >"$OUT" 2>"$ERR"
+	RC=$?
+}
+imtest_ 1993 OAUTHBEARER -s
+check "imtest -s -m OAUTHBEARER -a alice -w TOKEN (imaps): Authenticated" \
+	grep -qx 'Authenticated\.' "$OUT"
+imtest_ 1143 XOAUTH2 -t ""
+check "imtest -t \"\" -m XOAUTH2 (STARTTLS): Authenticated" grep -qx 'Authenticated\.' "$OUT"
+imtest_ 1143 OAUTHBEARER
+check "imtest without TLS (allowplaintext: no): the server does not advertise AUTH=OAUTHBEARER" \
+	grep -q 'Server did not advertise AUTH=OAUTHBEARER' "$OUT"
 
-# ---- secrets ------------------------------------------------------------------------
+# ---- secrets, sanitizers ------------------------------------------------------------
 leaks=0
 for t in alice expired big idp_alice; do
 	grep -qF "$(cut -d. -f3 "$K/$t.tok")" "$SYSLOG" "$C/master.log" && leaks=$((leaks + 1))
