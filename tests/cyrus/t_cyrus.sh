@@ -156,11 +156,12 @@ OFFERED='"AUTH=OAUTHBEARER" in d["caps"] and "AUTH=XOAUTH2" in d["caps"]'
 NOT_OFFERED='not any(c in d["caps"] for c in ("AUTH=OAUTHBEARER", "AUTH=XOAUTH2"))'
 ALICE='d["ok"] and d["acl"].split()[:2] == ["INBOX", "alice"]'
 BOB='d["ok"] and d["acl"].split()[:2] == ["INBOX", "bob"]'
+PLAINTEXT_NO='d["text"] == "encryption needed to use mechanism"'
 
 # ---- transport: allowplaintext: no -------------------------------------------------
 log_mark
 login "cleartext, allowplaintext: no: mechanisms not offered, AUTHENTICATE refused" \
-	"$NOT_OFFERED and \"LOGINDISABLED\" in d[\"caps\"] and not d[\"ok\"]" \
+	"$NOT_OFFERED and \"LOGINDISABLED\" in d[\"caps\"] and not d[\"ok\"] and ($PLAINTEXT_NO)" \
 	1143 OAUTHBEARER "$K/alice.tok" --tls none
 if log_new | grep -q 'oidc-auth sasl: mech='; then
 	not_ok "cleartext: the token never reached the plugin" "$(log_new | tail -n 3)"
@@ -219,7 +220,8 @@ expect_exit "PLAIN in cleartext (allowplaintext: no): refused (curl 67)" 67
 CHALLENGE="d[\"challenge\"] == {\"status\": \"invalid_token\", \"scope\": \"mail.read\", \"openid-configuration\": \"$OPENID\"}"
 log_mark
 login "expired: invalid_token challenge (scope, openid-configuration), %x01, NO" \
-	"$CHALLENGE and not d[\"ok\"]" 1993 OAUTHBEARER "$K/expired.tok"
+	"$CHALLENGE and not d[\"ok\"] and d[\"text\"] == \"authentication failure\"" \
+	1993 OAUTHBEARER "$K/expired.tok"
 expect_log "expired: audit reason token_expired" \
 	'oidc-auth sasl: mech=OAUTHBEARER result=deny reason=token_expired user="" authzid="" iss="https://jwt.example.test" kid="cy1" token=sha256:[0-9a-f]+'
 log_mark
