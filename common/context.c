@@ -140,6 +140,26 @@ OIDC_EXPORT const char *oidc_result_issuer_name(const struct oidc_result *res)
 	return res->issuer_name;
 }
 
+OIDC_EXPORT int oidc_result_names_user(const struct oidc_ctx *ctx, const struct oidc_result *res,
+				       const char *name)
+{
+	const struct oidc_issuer_cfg *const *list;
+	char mapped[OIDC_USERNAME_MAX + 1];
+	struct oidc_error err = { OIDC_OK, "" };
+	size_t n;
+
+	if (!ctx || !res || !name || !res->username || !res->issuer_name)
+		return 0;
+	n = oidc_config_issuers(ctx->cfg, &list);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(list[i]->name, res->issuer_name) != 0)
+			continue;
+		return oidc_identity_map_name(list[i], name, mapped, &err) == OIDC_OK &&
+		       strcmp(mapped, res->username) == 0;
+	}
+	return 0;
+}
+
 OIDC_EXPORT const char *oidc_result_alg(const struct oidc_result *res)
 {
 	const struct oidc_alg_info *info = oidc_alg_get(res->alg);

@@ -166,6 +166,24 @@ static enum oidc_status apply_rule(const struct oidc_map_rule *r, char *buf,
 			(int)r->op);
 }
 
+enum oidc_status oidc_identity_map_name(const struct oidc_issuer_cfg *ic, const char *name,
+					char out[OIDC_USERNAME_MAX + 1],
+					struct oidc_error *err)
+{
+	size_t len = name ? strlen(name) : 0;
+	enum oidc_status st = username_check(name ? name : "", len, "name", err);
+
+	if (st != OIDC_OK)
+		return st;
+	memcpy(out, name, len + 1);
+	for (size_t i = 0; i < ic->n_username_map; i++) {
+		st = apply_rule(&ic->username_map[i], out, &len, err);
+		if (st != OIDC_OK)
+			return st;
+	}
+	return username_check(out, len, "after username_map", err);
+}
+
 enum oidc_status oidc_identity_map(const struct oidc_issuer_cfg *ic,
 				   const struct oidc_jdoc *claims, char **user_out,
 				   struct oidc_error *err)

@@ -463,5 +463,9 @@ enum oidc_status oidc_claims_required(const struct oidc_issuer_cfg *ic,
 enum oidc_status oidc_identity_map(const struct oidc_issuer_cfg *ic,
 				   const struct oidc_jdoc *claims, char **user_out,
 				   struct oidc_error *err);
+/* The same checks and username_map rules over a name a client gave. */
+enum oidc_status oidc_identity_map_name(const struct oidc_issuer_cfg *ic, const char *name,
+					char out[OIDC_USERNAME_MAX + 1],
+					struct oidc_error *err);
 
 #endif /* OIDC_INTERNAL_H */

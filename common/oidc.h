@@ -217,6 +217,15 @@ enum oidc_status oidc_validate(struct oidc_ctx *ctx, const char *token,
 const char *oidc_result_username(const struct oidc_result *res);
 /* Name of the config section ("default" for the top level). Borrowed. */
 const char *oidc_result_issuer_name(const struct oidc_result *res);
+/*
+ * 1 when name, put through the username_map of the section that accepted
+ * res, is res's user: a client that asks for the address it signs in with
+ * (alice@example.com) where username_map = strip_domain:example.com names
+ * alice. 0 otherwise (another user, a name the rules refuse, no such
+ * section).
+ */
+int oidc_result_names_user(const struct oidc_ctx *ctx, const struct oidc_result *res,
+			   const char *name);
 /* The JWS algorithm name ("RS256"...). Borrowed. */
 const char *oidc_result_alg(const struct oidc_result *res);
 /* A string claim of the validated token, NULL when absent or not a string. */

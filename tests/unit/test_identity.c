@@ -497,11 +497,48 @@ static void test_bad_arguments(void)
 	claims_free(claims);
 }
 
+/* oidc_identity_map_name: a name a client asked for, through the same rules
+ * (the SASL plugin compares it with the token's user). */
+static void test_map_name(void)
+{
+	static const struct {
+		const char *map, *name, *want; /* want NULL: refused */
+	} t[] = {
+		{ "strip_domain:example.com", "alice@example.com", "alice" },
+		{ "strip_domain:example.com", "alice@EXAMPLE.com", "alice" },
+		{ "strip_domain:example.com", "alice", "alice" },
+		{ "strip_domain:example.com", "alice@other.example", NULL },
+		{ "lowercase,strip_domain:example.com", "Alice@Example.COM", "alice" },
+		{ "", "Alice@example.com", "Alice@example.com" },
+		{ "lowercase,map_file:alice.smith=alice", "Alice.Smith", "alice" },
+		{ "map_file:alice.smith=alice", "bob", NULL },
+		{ "", "", NULL },
+		{ "", "ali\nce", NULL },
+		{ "", "ali\x1b[31mce", NULL },
+	};
+	char out[OIDC_USERNAME_MAX + 1];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct oidc_issuer_cfg ic;
+		enum oidc_status st;
+
+		cfg_init(&ic, "sub", t[i].map);
+		st = oidc_identity_map_name(&ic, t[i].name, out, NULL);
+		if (t[i].want)
+			CHECK(st == OIDC_OK && strcmp(out, t[i].want) == 0,
+			      "map name [%s] %s -> %s", t[i].map, t[i].name, t[i].want);
+		else
+			CHECK(st != OIDC_OK, "map name [%s] refused: case %zu", t[i].map, i);
+		cfg_clear(&ic);
+	}
+}
+
 int main(void)
 {
 	run_table();
 	test_lengths();
 	test_raw_bytes();
 	test_bad_arguments();
+	test_map_name();
 	return test_done();
 }
