@@ -28,6 +28,17 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 static int rs256(const char *n_hex, const char *sig_hex, const char *msg)
 {
 	unsigned char sig[1024];
@@ -43,11 +54,11 @@ static int rs256(const char *n_hex, const char *sig_hex, const char *msg)
 	if (sig_len == 0 || sig_len > sizeof(sig) || strlen(sig_hex) % 2)
 		goto out;
 	for (size_t i = 0; i < sig_len; i++) {
-		unsigned int b;
+		int hi = hex_digit(sig_hex[2 * i]), lo = hex_digit(sig_hex[2 * i + 1]);
 
-		if (sscanf(sig_hex + 2 * i, "%2x", &b) != 1)
+		if (hi < 0 || lo < 0)
 			goto out;
-		sig[i] = (unsigned char)b;
+		sig[i] = (unsigned char)(hi << 4 | lo);
 	}
 	if (!e || !bld || !BN_hex2bn(&n, n_hex) || !BN_set_word(e, 65537) ||
 	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
