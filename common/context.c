@@ -103,7 +103,7 @@ struct oidc_tokencache *oidc_ctx_tokencache(struct oidc_ctx *ctx)
 	return ctx->tokens;
 }
 
-struct oidc_keysource *oidc_ctx_source(struct oidc_ctx *ctx, const char *issuer_name)
+struct oidc_keysource *oidc_ctx_source(const struct oidc_ctx *ctx, const char *issuer_name)
 {
 	if (!issuer_name)
 		return ctx->n_sources == 1 ? &ctx->sources[0] : NULL;
@@ -143,21 +143,14 @@ OIDC_EXPORT const char *oidc_result_issuer_name(const struct oidc_result *res)
 OIDC_EXPORT int oidc_result_names_user(const struct oidc_ctx *ctx, const struct oidc_result *res,
 				       const char *name)
 {
-	const struct oidc_issuer_cfg *const *list;
+	const struct oidc_keysource *src;
 	char mapped[OIDC_USERNAME_MAX + 1];
-	struct oidc_error err = { OIDC_OK, "" };
-	size_t n;
 
 	if (!ctx || !res || !name || !res->username || !res->issuer_name)
 		return 0;
-	n = oidc_config_issuers(ctx->cfg, &list);
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(list[i]->name, res->issuer_name) != 0)
-			continue;
-		return oidc_identity_map_name(list[i], name, mapped, &err) == OIDC_OK &&
-		       strcmp(mapped, res->username) == 0;
-	}
-	return 0;
+	src = oidc_ctx_source(ctx, res->issuer_name);
+	return src && oidc_identity_map_name(src->ic, name, mapped, NULL) == OIDC_OK &&
+	       strcmp(mapped, res->username) == 0;
 }
 
 OIDC_EXPORT const char *oidc_result_alg(const struct oidc_result *res)

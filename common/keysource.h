@@ -99,7 +99,7 @@ void oidc_keysource_http_opts(const struct oidc_issuer_cfg *ic,
  * level); NULL issuer_name: the only one. NULL when there is no such
  * section, or several and none was named (validate.c). */
 struct oidc_ctx;
-struct oidc_keysource *oidc_ctx_source(struct oidc_ctx *ctx, const char *issuer_name);
+struct oidc_keysource *oidc_ctx_source(const struct oidc_ctx *ctx, const char *issuer_name);
 
 /* Key set reference counting (jwks.c). unref frees at zero; NULL-safe. */
 struct oidc_keyset *oidc_keyset_ref(struct oidc_keyset *ks);

@@ -199,22 +199,19 @@ static bool host_allowed(const struct xo_server_glob *g, const char *host)
 }
 
 /*
- * The token said who it is: hand both identities to the host. A requested
- * identity that username_map turns into the token's user (the address the
- * client signs in with, alice@example.com, with strip_domain:example.com)
- * is that user, not a proxy request.
+ * The token said who it is: hand both identities to the host. own: the
+ * requested identity is the token's user (see step_first), so there is no
+ * proxy request for the host to decide.
  */
 static int accept_user(struct xo_conn *c, sasl_server_params_t *sparams,
-		       const struct oidc_ctx *ctx, const struct oidc_result *res,
-		       const char *authzid, sasl_out_params_t *oparams)
+		       const char *user, const char *authzid, bool own,
+		       sasl_out_params_t *oparams)
 {
 	unsigned flags = SASL_CU_AUTHID | SASL_CU_EXTERNALLY_VERIFIED;
-	const char *user = oidc_result_username(res);
 	int rc;
 
 	(void)c;
-	if (!*authzid || strcmp(authzid, user) == 0 ||
-	    oidc_result_names_user(ctx, res, authzid))
+	if (own)
 		flags |= SASL_CU_AUTHZID;
 	rc = sparams->canon_user(sparams->utils->conn, user, 0, flags, oparams);
 	if (rc != SASL_OK)
@@ -248,6 +245,7 @@ static int step_first(struct xo_conn *c, sasl_server_params_t *sparams,
 	struct oidc_wire_msg msg;
 	struct oidc_ctx *ctx;
 	enum oidc_status st;
+	bool own;
 	int rc;
 
 	ctx = glob_ctx(c->glob, sparams->utils);
@@ -275,16 +273,17 @@ static int step_first(struct xo_conn *c, sasl_server_params_t *sparams,
 	st = oidc_validate(ctx, msg.token, msg.token_len, NULL, &res, &audit, &err);
 	switch (oidc_status_class(st)) {
 	case OIDC_CLASS_OK:
-		rc = accept_user(c, sparams, ctx, res, msg.authzid, oparams);
+		/* empty, equal, or what username_map makes the token's user
+		 * (a client's alice@example.com with strip_domain:example.com) */
+		own = !msg.authzid[0] || !strcmp(msg.authzid, oidc_result_username(res)) ||
+		      oidc_result_names_user(ctx, res, msg.authzid);
+		rc = accept_user(c, sparams, oidc_result_username(res), msg.authzid, own,
+				 oparams);
 		/* with another authzid the host's proxy policy has the last
 		 * word after we return: say so in the audit line */
 		audit_log(c, sparams, rc == SASL_OK ? "allow" : "deny",
 			  rc != SASL_OK ? "canon_user"
-			  : (!msg.authzid[0] ||
-			     !strcmp(msg.authzid, oidc_result_username(res)) ||
-			     oidc_result_names_user(ctx, res, msg.authzid))
-				  ? "ok"
-				  : "ok_authzid_to_proxy_policy",
+			  : own ? "ok" : "ok_authzid_to_proxy_policy",
 			  msg.authzid, &audit);
 		oidc_result_free(&res);
 		return rc;
