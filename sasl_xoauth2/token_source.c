@@ -184,13 +184,8 @@ static void source_init(struct xo_token_source *src, const struct xo_options *op
 	}
 	free(scope);
 	free(openid);
-	if (src->grant == XO_GRANT_REFRESH_TOKEN &&
-	    (!opts->refresh_token_file ||
-	     read_refresh_file(opts->refresh_token_file, &src->refresh,
-			       &src->refresh_json) != SASL_OK)) {
-		snprintf(src->why, sizeof(src->why),
-			 "oidc_refresh_token_file: missing, unreadable, or a JSON token "
-			 "file without refresh_token");
+	if (src->grant == XO_GRANT_REFRESH_TOKEN && !opts->refresh_token_file) {
+		snprintf(src->why, sizeof(src->why), "oidc_refresh_token_file: missing");
 		oidc_ctx_free(&src->ctx);
 	}
 }
@@ -229,7 +224,7 @@ static int source_fetch(struct xo_token_source *src, const struct xo_options *op
 	struct oidc_error err = { 0 };
 	enum oidc_status st;
 	int64_t now = oidc_ctx_now(src->ctx);
-	int lock_fd = -1;
+	int lock_fd = -1, lock_err = 0;
 
 	if (src->grant == XO_GRANT_REFRESH_TOKEN) {
 		char *cur = NULL;
@@ -244,16 +239,20 @@ static int source_fetch(struct xo_token_source *src, const struct xo_options *op
 			return SASL_TRYAGAIN;
 		}
 		if (lock_fd < 0)
-			lock_fd = -errno; /* cannot create it: unlocked, warn below */
-		/* another process may have rotated it since this one read it */
+			lock_err = errno; /* cannot create it: unlocked, warn below */
+		/* the file, read at every refresh: another process may have
+		 * rotated it; the one in memory serves when it is gone */
 		if (read_refresh_file(opts->refresh_token_file, &cur, &cur_json) == SASL_OK) {
 			src->refresh_json = cur_json;
-			if (strcmp(cur, src->refresh)) {
-				wipe_free(&src->refresh);
-				src->refresh = cur;
-			} else {
-				wipe_free(&cur);
-			}
+			wipe_free(&src->refresh);
+			src->refresh = cur;
+		} else if (!src->refresh) {
+			if (lock_fd >= 0)
+				close(lock_fd);
+			snprintf(src->why, sizeof(src->why),
+				 "oidc_refresh_token_file: missing, unreadable, or a JSON "
+				 "token file without refresh_token");
+			return SASL_FAIL;
 		}
 		st = oidc_token_refresh(src->ctx, NULL, src->refresh, &t, &err);
 	} else {
@@ -270,7 +269,7 @@ static int source_fetch(struct xo_token_source *src, const struct xo_options *op
 	}
 	if (src->grant == XO_GRANT_REFRESH_TOKEN && t->refresh_token &&
 	    strcmp(t->refresh_token, src->refresh)) {
-		int e = lock_fd < 0 ? -lock_fd : 0;
+		int e = lock_err;
 		char eb[128];
 
 		/* rotated: the next process must start from the new one */
