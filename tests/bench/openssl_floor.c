@@ -28,21 +28,10 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int rs256(const char *n_hex, const char *sig_hex, const char *msg)
 {
-	unsigned char sig[1024];
-	size_t sig_len = strlen(sig_hex) / 2;
+	long sig_len = 0;
+	unsigned char *sig = OPENSSL_hexstr2buf(sig_hex, &sig_len);
 	BIGNUM *n = NULL, *e = BN_new();
 	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
 	OSSL_PARAM *params = NULL;
@@ -51,16 +40,7 @@ static int rs256(const char *n_hex, const char *sig_hex, const char *msg)
 	EVP_MD_CTX *mctx = NULL;
 	int ok = 0;
 
-	if (sig_len == 0 || sig_len > sizeof(sig) || strlen(sig_hex) % 2)
-		goto out;
-	for (size_t i = 0; i < sig_len; i++) {
-		int hi = hex_digit(sig_hex[2 * i]), lo = hex_digit(sig_hex[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			goto out;
-		sig[i] = (unsigned char)(hi << 4 | lo);
-	}
-	if (!e || !bld || !BN_hex2bn(&n, n_hex) || !BN_set_word(e, 65537) ||
+	if (!sig || sig_len <= 0 || !e || !bld || !BN_hex2bn(&n, n_hex) || !BN_set_word(e, 65537) ||
 	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
 	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) ||
 	    !(params = OSSL_PARAM_BLD_to_param(bld)))
@@ -73,9 +53,10 @@ static int rs256(const char *n_hex, const char *sig_hex, const char *msg)
 	ok = mctx &&
 	     EVP_DigestVerifyInit_ex(mctx, NULL, "SHA256", NULL, NULL, pkey,
 				     NULL) == 1 &&
-	     EVP_DigestVerify(mctx, sig, sig_len, (const unsigned char *)msg,
+	     EVP_DigestVerify(mctx, sig, (size_t)sig_len, (const unsigned char *)msg,
 			      strlen(msg)) == 1;
 out:
+	OPENSSL_free(sig);
 	EVP_MD_CTX_free(mctx);
 	EVP_PKEY_free(pkey);
 	EVP_PKEY_CTX_free(pctx);
