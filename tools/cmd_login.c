@@ -443,10 +443,12 @@ int cli_cmd_token(int argc, char **argv)
 		if (pass == 1) {
 			lock_fd = oidc_file_lock(path, TOKEN_LOCK_WAIT_MS);
 			if (lock_fd < 0) {
+				int e = errno;   /* before stdio can change it */
+
 				fprintf(stderr, "oidc-auth: cannot lock %s.lock: %s\n", path,
-					errno == EWOULDBLOCK ? "another process holds it"
-							     : strerror(errno));
-				rc = errno == EWOULDBLOCK ? 3 : 2;
+					e == EWOULDBLOCK ? "another process holds it"
+							 : strerror(e));
+				rc = e == EWOULDBLOCK ? 3 : 2;
 				goto out;
 			}
 			json_decref(doc);
