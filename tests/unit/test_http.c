@@ -371,10 +371,12 @@ static json_t *recorded(void)
 {
 	struct oidc_http_opts o = test_opts();
 	struct oidc_http_response r = { 0 };
-	json_t *j = NULL;
+	json_t *doc = NULL, *j = NULL;
 
 	if (get(&o, surl("/recorded"), NULL, &r) == OIDC_OK && r.status == 200)
-		j = json_incref(json_object_get(body_json(&r), "recorded"));
+		doc = body_json(&r);
+	j = json_incref(json_object_get(doc, "recorded"));
+	json_decref(doc);
 	oidc_http_response_clear(&r);
 	return j;
 }
