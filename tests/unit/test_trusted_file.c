@@ -208,6 +208,12 @@ static void test_refusals(void)
 	CHECK_STATUS(rd(q, OIDC_FILE_PUBLIC, 4096, &e, &err), OIDC_OK,
 		     "the same file once the directory is 0755");
 
+	/* more bytes than fstat said (a file growing while it is read; procfs
+	 * files report size 0): refused, never a silently cut file */
+	CHECK(rd("/proc/self/status", OIDC_FILE_PUBLIC, 4096, &e, &err) == OIDC_E_CONFIG &&
+		      e == EAGAIN && strstr(err.detail, "changed while being read"),
+	      "a file longer than its size when read is refused: %s", err.detail);
+
 	CHECK(oidc_trusted_file_read("", OIDC_FILE_PUBLIC, 10, NULL, NULL, &err) ==
 		      OIDC_E_INTERNAL,
 	      "empty path is a caller error");
