@@ -547,8 +547,12 @@ static enum oidc_status oidc_http_request(const struct oidc_http_opts *opts,
 	OIDC_SETOPT(h, CURLOPT_SSL_VERIFYPEER, 1L);
 	OIDC_SETOPT(h, CURLOPT_SSL_VERIFYHOST, 2L);
 	OIDC_SETOPT(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	if (opts->ca_file)
+	/* ca_file names the only CA: libcurl would otherwise also trust its
+	 * built-in CA path (Debian: /etc/ssl/certs) beside CURLOPT_CAINFO. */
+	if (opts->ca_file) {
 		OIDC_SETOPT(h, CURLOPT_CAINFO, opts->ca_file);
+		OIDC_SETOPT(h, CURLOPT_CAPATH, NULL);
+	}
 	/* "" disables proxies, also those named by the environment. */
 	OIDC_SETOPT(h, CURLOPT_PROXY, opts->proxy ? opts->proxy : "");
 	OIDC_SETOPT(h, CURLOPT_NOPROXY, "");

@@ -10,9 +10,11 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -333,6 +335,61 @@ static void test_tls(void)
 	CHECK_STATUS(get(&o, surl("/json"), NULL, &r), OIDC_E_IDP_UNREACHABLE,
 		     "missing ca_file refused");
 	oidc_http_response_clear(&r);
+}
+
+/*
+ * Debian's libcurl also trusts its built-in CA path (/etc/ssl/certs) when
+ * only CURLOPT_CAINFO is set, so ca_file would add a CA instead of naming
+ * the only one. In a child with a private mount namespace whose
+ * /etc/ssl/certs trusts the test CA, ca_file = another CA must still refuse
+ * the server; without ca_file the private system store must accept it
+ * (which shows the set-up works). Exit bits: 1 setup failed, 2 ca_file
+ * accepted a CA it does not name, 4 the system store was not used.
+ */
+static int ca_file_child(void)
+{
+	struct oidc_http_opts o = test_opts();
+	struct oidc_http_response r = { 0 };
+	char dir[] = "/tmp/oidc-test-certs.XXXXXX", cmd[1024];
+	int rc = 0;
+
+	if (unshare(CLONE_NEWNS) != 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 || !mkdtemp(dir))
+		return 1;
+	snprintf(cmd, sizeof(cmd),
+		 "cp '%s' '%s/test-ca.pem' && cp '%s' '%s/ca-certificates.crt' && "
+		 "openssl rehash '%s' >/dev/null 2>&1",
+		 ca_file, dir, ca_file, dir, dir);
+	if (system(cmd) != 0 || mount(dir, "/etc/ssl/certs", NULL, MS_BIND, NULL) != 0)
+		return 1;
+	o.ca_file = other_ca_file;
+	if (get(&o, surl("/json"), NULL, &r) == OIDC_OK)
+		rc |= 2;
+	o.ca_file = NULL;
+	if (get(&o, surl("/json"), NULL, &r) != OIDC_OK)
+		rc |= 4;
+	oidc_http_response_clear(&r);
+	umount("/etc/ssl/certs");
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		rc |= 1;
+	return rc;
+}
+
+static void test_ca_file_only_trust(void)
+{
+	pid_t pid = fork();
+	int ws = 0;
+
+	if (pid == 0)
+		_exit(ca_file_child());
+	if (!CHECK(pid > 0 && waitpid(pid, &ws, 0) == pid && WIFEXITED(ws),
+		   "ca_file child ran"))
+		return;
+	CHECK(!(WEXITSTATUS(ws) & 1), "private /etc/ssl/certs set up (needs root)");
+	CHECK(!(WEXITSTATUS(ws) & 2),
+	      "ca_file is the only trust: a server the system store trusts is refused");
+	CHECK(!(WEXITSTATUS(ws) & 4), "without ca_file the system store is used");
 }
 
 static void test_redirects(void)
@@ -695,6 +752,7 @@ int main(void)
 		test_body_caps();
 		test_timeouts();
 		test_tls();
+		test_ca_file_only_trust();
 		test_redirects();
 		test_no_redirect_with_credentials();
 		test_plain_http();
