@@ -98,9 +98,7 @@ fi
 run_cli validate --config "$JCONF" --json "${IDT:-}"
 expect_reason "lemonldap: ... the guide's required_scopes refuses the ID token" 1 insufficient_scope
 prov_sasl "lemonldap: ... also in the SASL plugin" "$JCONF" dwho "${IDT:-}" insufficient_scope
-T_LAST=(faketime -f +2h "$CLI" validate --config "$JCONF" --json "${AT:-}")
-"${T_LAST[@]}" >"$OUT" 2>"$ERR"
-RC=$?
+run_cli validate --config "$JCONF" --now $(($(date +%s) + 7200)) --json "${AT:-}"
 expect_reason "lemonldap: its JWT two hours later is expired" 1 token_expired
 SIG=${AT##*.}
 C=A; [ "${SIG:0:1}" = A ] && C=B
