@@ -74,6 +74,7 @@ static bool gt_sum(int64_t a, int64_t b, int64_t c)
  */
 struct claim_refs {
 	const struct oidc_jnode *cnf, *aud, *exp, *nbf, *iat, *azp, *scope, *scp;
+	const struct oidc_jnode *client_id;
 };
 
 static void find_claims(const struct oidc_jdoc *doc,
@@ -104,6 +105,8 @@ static void find_claims(const struct oidc_jdoc *doc,
 				c->scp = n;
 		} else if (n->key_len == 5 && memcmp(n->key, "scope", 5) == 0) {
 			c->scope = n;
+		} else if (n->key_len == 9 && memcmp(n->key, "client_id", 9) == 0) {
+			c->client_id = n;
 		}
 	}
 }
@@ -264,23 +267,45 @@ static enum oidc_status check_times(const struct oidc_issuer_cfg *ic,
 	return OIDC_OK;
 }
 
-/* OIDC Core 2 / RFC 9068 2.2: azp is the client the token was issued to.
- * Absent fails too: a list means "only these clients". */
+/* One claim naming the client (azp or client_id) against the azp list. */
+static enum oidc_status client_listed(const struct oidc_issuer_cfg *ic,
+				      const struct oidc_jnode *v, const char *name,
+				      struct oidc_error *err)
+{
+	if (v->type != OIDC_JSTRING)
+		return oidc_err(err, OIDC_E_BAD_CLAIM, "%s is not a string", name);
+	for (size_t i = 0; i < ic->azp.n; i++)
+		if (jstr_equals(v, ic->azp.v[i]))
+			return OIDC_OK;
+	return oidc_err(err, OIDC_E_WRONG_AZP, "%s %.60s is not allowed", name,
+			v->v.s);
+}
+
+/*
+ * The client the token was issued to: azp (OIDC Core 2) or client_id
+ * (RFC 9068 2.2, the claim of JWT access tokens; glewlwyd, LemonLDAP::NG
+ * and oidc-provider send only that one). Absent both fails: a list means
+ * "only these clients". A token carrying both must have both listed, so two
+ * claims that disagree never let a token through on the friendlier one.
+ */
 static enum oidc_status check_azp(const struct oidc_issuer_cfg *ic,
-				  const struct oidc_jnode *azp,
+				  const struct claim_refs *c,
 				  struct oidc_error *err)
 {
+	enum oidc_status st;
+
 	if (ic->azp.n == 0)
 		return OIDC_OK;
-	if (!azp)
-		return oidc_err(err, OIDC_E_WRONG_AZP, "azp is missing");
-	if (azp->type != OIDC_JSTRING)
-		return oidc_err(err, OIDC_E_BAD_CLAIM, "azp is not a string");
-	for (size_t i = 0; i < ic->azp.n; i++)
-		if (jstr_equals(azp, ic->azp.v[i]))
-			return OIDC_OK;
-	return oidc_err(err, OIDC_E_WRONG_AZP, "azp %.60s is not allowed",
-			azp->v.s);
+	if (!c->azp && !c->client_id)
+		return oidc_err(err, OIDC_E_WRONG_AZP,
+				"neither azp nor client_id is present");
+	if (c->azp) {
+		st = client_listed(ic, c->azp, "azp", err);
+		if (st != OIDC_OK)
+			return st;
+	}
+	return c->client_id ? client_listed(ic, c->client_id, "client_id", err)
+			    : OIDC_OK;
 }
 
 /* want is one of the space-separated tokens of s[0..len) (RFC 6749 3.3). */
@@ -502,7 +527,7 @@ enum oidc_status oidc_claims_check(const struct oidc_issuer_cfg *ic,
 	if (st == OIDC_OK)
 		st = check_times(ic, &c, now, err);
 	if (st == OIDC_OK && !id_token)
-		st = check_azp(ic, c.azp, err);
+		st = check_azp(ic, &c, err);
 	if (st == OIDC_OK)
 		st = check_scopes(ic, claims, &c, err);
 	/* userinfo = enrich: checked once the userinfo answer is merged in

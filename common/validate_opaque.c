@@ -83,6 +83,29 @@ static enum oidc_status ask_userinfo(struct oidc_keysource *src,
 	return st;
 }
 
+/*
+ * Every accepted token is bound to this service: an aud we configured, or a
+ * client list the administrator chose. RFC 7662 2.2 makes aud optional and
+ * some providers leave it out (LemonLDAP::NG answers any of its clients
+ * about any token, with client_id and no aud), so an answer without aud is
+ * accepted only with azp set and a client_id in the answer. introspect.c
+ * has checked both against the configuration where the answer has them.
+ */
+static enum oidc_status check_bound(const struct oidc_issuer_cfg *ic,
+				    const json_t *answer, struct oidc_error *err)
+{
+	if (json_object_get(answer, "aud"))
+		return OIDC_OK;
+	if (ic->azp.n == 0)
+		return oidc_err(err, OIDC_E_WRONG_AUDIENCE, "the introspection "
+				"answer has no aud: set azp to the clients whose "
+				"tokens are for this service");
+	if (!json_is_string(json_object_get(answer, "client_id")))
+		return oidc_err(err, OIDC_E_WRONG_AZP, "the introspection answer "
+				"has neither aud nor client_id");
+	return OIDC_OK;
+}
+
 enum oidc_status oidc_validate_opaque(struct oidc_keysource *src,
 				      struct oidc_introspect_cache *cache,
 				      const char *token, size_t len, int64_t now,
@@ -125,6 +148,8 @@ enum oidc_status oidc_validate_opaque(struct oidc_keysource *src,
 	req.http = &http;
 	req.cache = cache;
 	st = oidc_introspect(&req, token, len, now, &res, err);
+	if (st == OIDC_OK)
+		st = check_bound(ic, res.claims, err);
 	if (st == OIDC_OK) {
 		answer = res.claims;
 		res.claims = NULL;
