@@ -577,10 +577,15 @@ static void test_refused(void)
 		CHECK(!entry_exists(&ic, "jwks") &&
 			      entry_exists(&ic, "discovery") == cases[i].disc_ok,
 		      "%s: nothing refused was cached", m);
+		unsigned f = a.fetches;
 		CHECK_STATUS(get_st(&a, T0 + 1, NULL), cases[i].want,
 			     "%s: refused again", m);
+		CHECK(a.fetches == f,
+		      "%s: the failure is remembered briefly (not asked again at once)", m);
+		CHECK_STATUS(get_st(&a, T0 + OIDC_FLIGHT_FAIL_HOLD, NULL), cases[i].want,
+			     "%s: refused after the hold", m);
 		CHECK(a.fetches == (cases[i].disc_ok ? 3u : 2u),
-		      "%s: the failure was not cached (asked again)", m);
+		      "%s: ... only briefly (asked again after the hold)", m);
 		oidc_keysource_clear(&a);
 	}
 
