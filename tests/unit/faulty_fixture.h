@@ -104,39 +104,32 @@ static inline int free_port(void)
 	return port;
 }
 
-/* faulty.py on free loopback ports (HTTPS + plain HTTP); waits for READY. */
-static inline bool start_server(int i)
+/*
+ * Start argv (a server of ours that prints "READY" when it listens) with
+ * stdout on a pipe, killed with SIGTERM if this test dies; waits for READY.
+ * The pid, or -1.
+ */
+static inline pid_t spawn_ready(char *const argv[])
 {
-	char script[512], cert[300], key[300], log[300], p1[16], p2[16];
 	char line[64] = "";
 	size_t len = 0;
 	int pfd[2];
-	pid_t parent = getpid();
+	pid_t parent = getpid(), pid;
 
-	srv[i].port = free_port();
-	srv[i].http_port = free_port();
-	snprintf(script, sizeof(script), "%s/tests/idp/faulty.py", root_dir());
-	snprintf(cert, sizeof(cert), "%s/pki/server.pem", workdir);
-	snprintf(key, sizeof(key), "%s/pki/server.key", workdir);
-	snprintf(log, sizeof(log), "%s/faulty-%d.log", workdir, i);
-	snprintf(p1, sizeof(p1), "%d", srv[i].port);
-	snprintf(p2, sizeof(p2), "%d", srv[i].http_port);
 	if (pipe2(pfd, O_CLOEXEC) != 0)
-		return false;
+		return -1;
 	fflush(stdout);
-	srv[i].pid = fork();
-	if (srv[i].pid == 0) {
+	pid = fork();
+	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != parent)
 			_exit(1);
 		dup2(pfd[1], STDOUT_FILENO);
-		execl("/usr/bin/python3", "python3", script, "--port", p1,
-		      "--http-port", p2, "--cert", cert, "--key", key, "--jwks",
-		      served, "--log", log, (char *)NULL);
+		execv(argv[0], argv);
 		_exit(127);
 	}
 	close(pfd[1]);
-	while (len < sizeof(line) - 1 && !memchr(line, '\n', len)) {
+	while (pid > 0 && len < sizeof(line) - 1 && !memchr(line, '\n', len)) {
 		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
 		if (poll(&p, 1, 20000) <= 0)
 			break;
@@ -147,7 +140,62 @@ static inline bool start_server(int i)
 		line[len] = '\0';
 	}
 	close(pfd[0]);
-	return srv[i].pid > 0 && strncmp(line, "READY", 5) == 0;
+	if (pid > 0 && strncmp(line, "READY", 5) != 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+		return -1;
+	}
+	return pid;
+}
+
+/* faulty.py on free loopback ports (HTTPS + plain HTTP); waits for READY. */
+static inline bool start_server(int i)
+{
+	char script[512], cert[300], key[300], log[300], p1[16], p2[16];
+	char *argv[] = { (char *)"/usr/bin/python3", script, (char *)"--port", p1,
+			 (char *)"--http-port", p2, (char *)"--cert", cert,
+			 (char *)"--key", key, (char *)"--jwks", served,
+			 (char *)"--log", log, NULL };
+
+	srv[i].port = free_port();
+	srv[i].http_port = free_port();
+	snprintf(script, sizeof(script), "%s/tests/idp/faulty.py", root_dir());
+	snprintf(cert, sizeof(cert), "%s/pki/server.pem", workdir);
+	snprintf(key, sizeof(key), "%s/pki/server.key", workdir);
+	snprintf(log, sizeof(log), "%s/faulty-%d.log", workdir, i);
+	snprintf(p1, sizeof(p1), "%d", srv[i].port);
+	snprintf(p2, sizeof(p2), "%d", srv[i].http_port);
+	srv[i].pid = spawn_ready(argv);
+	return srv[i].pid > 0;
+}
+
+/* A validation context from config text, written to workdir/NAME. NULL
+ * (and why on stdout) when the configuration is refused. */
+static inline struct oidc_ctx *ctx_from_text(const char *name, const char *text)
+{
+	struct oidc_config *cfg = NULL;
+	struct oidc_ctx *ctx = NULL;
+	struct oidc_error err = { 0 };
+	char path[400];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", workdir, name);
+	f = fopen(path, "w");
+	if (!f)
+		return NULL;
+	fputs(text, f);
+	fclose(f);
+	if (oidc_config_new(&cfg, &err) != OIDC_OK ||
+	    oidc_config_load_file(cfg, path, &err) != OIDC_OK ||
+	    oidc_config_finish(cfg, &err) != OIDC_OK) {
+		printf("# config: %s\n", err.detail);
+		oidc_config_free(&cfg);
+		return NULL;
+	}
+	/* takes cfg, also on failure */
+	if (oidc_ctx_new(&ctx, cfg, &err) != OIDC_OK)
+		printf("# context: %s\n", err.detail);
+	return ctx;
 }
 
 /* The work directory (removed at exit), served = workdir/served.json and

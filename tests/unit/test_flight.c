@@ -107,30 +107,12 @@ static bool setup(void)
 /* A context from config text; the cache directories live in workdir. */
 static struct oidc_ctx *make_ctx(const char *text, bool fake_clock)
 {
-	struct oidc_config *cfg = NULL;
-	struct oidc_ctx *ctx = NULL;
-	struct oidc_error err = { 0 };
-	char path[400];
-	FILE *f;
+	char name[64];
+	struct oidc_ctx *ctx;
 
-	snprintf(path, sizeof(path), "%s/cfg-%d.conf", workdir, (int)getpid());
-	f = fopen(path, "w");
-	if (!f)
-		return NULL;
-	fputs(text, f);
-	fclose(f);
-	if (oidc_config_new(&cfg, &err) != OIDC_OK ||
-	    oidc_config_load_file(cfg, path, &err) != OIDC_OK ||
-	    oidc_config_finish(cfg, &err) != OIDC_OK) {
-		printf("# config: %s\n", err.detail);
-		oidc_config_free(&cfg);
-		return NULL;
-	}
-	if (oidc_ctx_new(&ctx, cfg, &err) != OIDC_OK) {
-		printf("# context: %s\n", err.detail);
-		return NULL;
-	}
-	if (fake_clock)
+	snprintf(name, sizeof(name), "cfg-%d.conf", (int)getpid());
+	ctx = ctx_from_text(name, text);
+	if (ctx && fake_clock)
 		oidc_ctx_set_clock(ctx, test_clock, NULL);
 	return ctx;
 }
