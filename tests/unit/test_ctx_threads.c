@@ -22,8 +22,8 @@
 #include "faulty_fixture.h"
 
 #define THREADS 8
-#define ROUNDS 120
-#define TOKENS 24
+#define ROUNDS 90
+#define TOKENS 16
 #define EPOCH_ROUNDS 30    /* thread 0 moves the clock every ... rounds */
 #define EPOCH_SECONDS 61   /* ... past the answer cache's 60 s lifetime */
 
