@@ -879,6 +879,67 @@ static void test_threads(void)
 	oidc_keysource_clear(&src);
 }
 
+struct meta_arg {
+	struct oidc_keysource *src;
+	const struct oidc_provider_meta *m;
+	enum oidc_status st;
+	int64_t us;
+};
+
+static void *meta_main(void *p)
+{
+	struct meta_arg *a = p;
+	int64_t t = now_us();
+
+	a->st = oidc_keysource_meta(a->src, T0, NULL, &a->m, NULL);
+	a->us = now_us() - t;
+	return NULL;
+}
+
+/* 8 threads want the metadata at once (introspection, userinfo, device
+ * flow): one discovery request, whether it trickles or answers late. */
+static void test_meta_threads(void)
+{
+	static const struct {
+		const char *mode;
+		enum oidc_status want;
+	} cases[] = {
+		{ "drip", OIDC_E_IDP_UNREACHABLE },
+		{ "slow-300", OIDC_OK },
+	};
+	struct oidc_issuer_cfg ic;
+	struct oidc_keysource src;
+	struct meta_arg a[8];
+	pthread_t th[8];
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(*cases); c++) {
+		const char *m = cases[c].mode;
+		int64_t max = 0;
+		int same = 0;
+
+		server_reset(0);
+		issuer_init(&ic, 0, m);
+		ic.http_timeout = 1;
+		oidc_keysource_init(&src, &ic);
+		for (int i = 0; i < 8; i++) {
+			a[i] = (struct meta_arg){ .src = &src };
+			pthread_create(&th[i], NULL, meta_main, &a[i]);
+		}
+		for (int i = 0; i < 8; i++) {
+			pthread_join(th[i], NULL);
+			max = a[i].us > max ? a[i].us : max;
+			same += a[i].st == cases[c].want && (a[i].st != OIDC_OK || a[i].m == a[0].m);
+		}
+		CHECK(same == 8, "meta, 8 threads, %s: all %s", m,
+		      oidc_status_name(cases[c].want));
+		CHECK(disc_count(0, m) == 1, "meta, 8 threads, %s: one discovery request (%ld)",
+		      m, disc_count(0, m));
+		CHECK(max < 1500000, "meta, 8 threads, %s: longest wait %lld ms (http_timeout 1 s)",
+		      m, (long long)(max / 1000));
+		oidc_keysource_clear(&src);
+	}
+}
+
 int main(void)
 {
 	bool up;
@@ -899,6 +960,7 @@ int main(void)
 		test_meta_and_config();
 		test_processes();
 		test_threads();
+		test_meta_threads();
 		printf("# timing: cold fetch (discovery + JWKS) %.2f ms, "
 		       "warm disk get in a fresh source %.1f us, "
 		       "rate-limited unknown kid %.1f us\n",
