@@ -494,8 +494,22 @@ int oidc_flock_wait(int fd, int64_t wait_ms, bool *waited_out)
 	return 0;
 }
 
+/* Held for longer than stuck_ms by the mtime its holder stamped? */
+static bool oidc_cache_lock_stuck(int fd, int64_t stuck_ms)
+{
+	struct timespec now;
+	struct stat st;
+
+	if (stuck_ms <= 0 || fstat(fd, &st) != 0 ||
+	    clock_gettime(CLOCK_REALTIME, &now) != 0)
+		return false;
+	return ((int64_t)now.tv_sec - st.st_mtim.tv_sec) * 1000 +
+		       (now.tv_nsec - st.st_mtim.tv_nsec) / 1000000 > stuck_ms;
+}
+
 enum oidc_status oidc_cache_lock(const char *dir, const char *name,
-				 int64_t wait_ms, int *fd_out, bool *waited_out,
+				 int64_t wait_ms, int64_t stuck_ms, int *fd_out,
+				 bool *waited_out, bool *stuck_out,
 				 struct oidc_error *err)
 {
 	char lname[sizeof(OIDC_CACHE_LOCK_PREFIX) + OIDC_CACHE_NAME_MAX];
@@ -505,6 +519,7 @@ enum oidc_status oidc_cache_lock(const char *dir, const char *name,
 
 	*fd_out = -1;
 	*waited_out = false;
+	*stuck_out = false;
 	if (!oidc_cache_name_ok(name))
 		return oidc_err(err, OIDC_E_INTERNAL, "bad cache entry name");
 	rc = oidc_cache_open_dir(dir, false, &dfd, err);
@@ -525,11 +540,20 @@ enum oidc_status oidc_cache_lock(const char *dir, const char *name,
 			      "a private regular file of ours", dir, lname);
 		goto out;
 	}
+	/* A frozen holder (SIGSTOP, a debugger) keeps its flock: past the
+	 * longest refresh, waiting for it would only refuse logins. */
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK &&
+	    oidc_cache_lock_stuck(fd, stuck_ms)) {
+		*waited_out = *stuck_out = true;
+		goto out;
+	}
 	if (oidc_flock_wait(fd, wait_ms, waited_out) != 0) {
 		if (errno != EWOULDBLOCK)
 			rc = oidc_cache_errno(err, errno, "flock", dir);
 		goto out;
 	}
+	/* the stamp the others judge a stuck holder by */
+	(void)futimens(fd, NULL);
 	*fd_out = fd;
 	fd = -1;
 out:

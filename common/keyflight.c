@@ -29,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "keysource.h"
+#include "discovery.h"
 
 static enum oidc_status flight_cond_init(pthread_cond_t *cond)
 {
@@ -89,6 +89,25 @@ enum oidc_status oidc_flight_http(const struct oidc_flight_call *call,
 	if (out->connect_timeout_ms > out->total_timeout_ms)
 		out->connect_timeout_ms = out->total_timeout_ms;
 	return OIDC_OK;
+}
+
+enum oidc_flight_lock oidc_flight_lock_disk(const struct oidc_keysource *src,
+					    const struct oidc_flight_call *call,
+					    int *fd_out)
+{
+	int64_t refresh_ms = call->deadline_ms - call->start_ms + OIDC_FLIGHT_SLACK_MS;
+	char name[64];
+	bool waited = false, stuck = false;
+
+	oidc_cache_name(src->ic->issuer, OIDC_KS_KIND_FETCH_LOCK, name);
+	/* A lock file we cannot use costs requests, not logins. */
+	if (oidc_cache_lock(src->ic->cache_dir, name, oidc_flight_left_ms(call),
+			    refresh_ms, fd_out, &waited, &stuck, NULL) != OIDC_OK ||
+	    stuck)
+		return OIDC_FLIGHT_LOCK_FREE;
+	if (*fd_out < 0)
+		return OIDC_FLIGHT_LOCK_BUSY;
+	return waited ? OIDC_FLIGHT_LOCK_AFTER_WAIT : OIDC_FLIGHT_LOCK_FREE;
 }
 
 /* A failure is remembered for the hold: min(fixed, jwks_refetch_interval),

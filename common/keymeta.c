@@ -118,9 +118,9 @@ static enum oidc_status ks_meta_slow(struct oidc_keysource *src,
 				     struct oidc_error *err)
 {
 	struct oidc_http_opts opts;
+	enum oidc_flight_lock lock;
 	enum oidc_status st;
-	char name[64];
-	bool disk = false, waited = false;
+	bool disk = false;
 	int lock_fd = -1;
 
 	st = oidc_ks_disk_ready(src->ic, &disk, err);
@@ -130,15 +130,13 @@ static enum oidc_status ks_meta_slow(struct oidc_keysource *src,
 	if (st != OIDC_OK || disc->issuer)
 		return st;
 	if (disk) {
-		oidc_cache_name(src->ic->issuer, OIDC_KS_KIND_FETCH_LOCK, name);
-		if (oidc_cache_lock(src->ic->cache_dir, name,
-				    oidc_flight_left_ms(call), &lock_fd, &waited,
-				    NULL) == OIDC_OK && lock_fd < 0)
+		lock = oidc_flight_lock_disk(src, call, &lock_fd);
+		if (lock == OIDC_FLIGHT_LOCK_BUSY)
 			return oidc_err(err, OIDC_E_IDP_UNREACHABLE,
 					"another process has been fetching the "
 					"metadata of issuer %s for http_timeout",
 					src->ic->name);
-		if (waited)
+		if (lock == OIDC_FLIGHT_LOCK_AFTER_WAIT)
 			st = oidc_discovery_load(src, call->now, NULL, true, false,
 						 disk, disc, err);
 	}

@@ -360,9 +360,9 @@ static enum oidc_status ks_get_slow(struct oidc_keysource *src,
 	const struct oidc_issuer_cfg *ic = src->ic;
 	struct oidc_provider_meta disc = { 0 };
 	enum oidc_status st, why;
+	enum oidc_flight_lock lock;
 	int64_t now = call->now;
-	char name[64];
-	bool disk = false, waited = false, fresh;
+	bool disk = false, fresh;
 	int lock_fd = -1;
 
 	st = oidc_ks_disk_ready(ic, &disk, err);
@@ -377,17 +377,14 @@ static enum oidc_status ks_get_slow(struct oidc_keysource *src,
 	if (ks_set_serves(src, now, kid, disk))
 		goto out;
 	if (disk) {
-		oidc_cache_name(ic->issuer, OIDC_KS_KIND_FETCH_LOCK, name);
-		/* A lock file we cannot use costs requests, not logins. */
-		if (oidc_cache_lock(ic->cache_dir, name, oidc_flight_left_ms(call),
-				    &lock_fd, &waited, NULL) == OIDC_OK &&
-		    lock_fd < 0) {
+		lock = oidc_flight_lock_disk(src, call, &lock_fd);
+		if (lock == OIDC_FLIGHT_LOCK_BUSY) {
 			st = ks_stale_or(src, now, oidc_err(err, OIDC_E_IDP_UNREACHABLE,
 				"another process has been fetching the keys of "
 				"issuer %s for http_timeout", ic->name));
 			goto out;
 		}
-		if (waited) {
+		if (lock == OIDC_FLIGHT_LOCK_AFTER_WAIT) {
 			st = ks_look_disk(src, now, &disc, err);
 			if (st != OIDC_OK || ks_set_serves(src, now, kid, disk))
 				goto out;

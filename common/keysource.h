@@ -193,6 +193,26 @@ enum oidc_status oidc_flight_http(const struct oidc_flight_call *call,
 /* Milliseconds left of the call's budget (<= 0: none). */
 int64_t oidc_flight_left_ms(const struct oidc_flight_call *call);
 
+enum oidc_flight_lock {
+	OIDC_FLIGHT_LOCK_FREE,       /* go ahead (*fd_out >= 0: ours; -1: the
+					lock file is unusable, or its holder is
+					stuck: without it) */
+	OIDC_FLIGHT_LOCK_AFTER_WAIT, /* ours after another process held it:
+					read what it wrote before fetching */
+	OIDC_FLIGHT_LOCK_BUSY,       /* another process still holds it at the
+					call's deadline */
+};
+/*
+ * The cache_dir lock of src's issuer around the network part of a refresh
+ * (oidc_cache_lock), waiting at most what is left of the call's budget. A
+ * holder that has kept it for longer than a whole refresh may take is
+ * stuck (stopped, frozen) and not waited for. Release with
+ * oidc_cache_unlock(fd_out).
+ */
+enum oidc_flight_lock oidc_flight_lock_disk(const struct oidc_keysource *src,
+					    const struct oidc_flight_call *call,
+					    int *fd_out);
+
 /* Key set reference counting (jwks.c). unref frees at zero; NULL-safe. */
 struct oidc_keyset *oidc_keyset_ref(struct oidc_keyset *ks);
 void oidc_keyset_unref(struct oidc_keyset **ks);

@@ -10,6 +10,7 @@
  * python3-cryptography, the CA by the openssl CLI.
  */
 #include <errno.h>
+#include <sys/file.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -462,6 +463,115 @@ out:
 	free(tok);
 }
 
+/* ---- the cache_dir lock and its holders --------------------------------------- */
+
+/* flock(1) holding the refresh lock of issuer in dir: an independent holder.
+ * Returns its pid once the lock is taken, or -1. */
+static pid_t hold_lock(const char *dir, const char *issuer)
+{
+	char name[64], path[400];
+	pid_t pid;
+
+	mkdir(dir, 0700);
+	oidc_cache_name(issuer, "fetch", name);
+	snprintf(path, sizeof(path), "%s/.lock-%s", dir, name);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);   /* stop_holder ends flock(1) and its sleep */
+		/* -o: only flock(1) itself holds it, not its sleep */
+		execl("/usr/bin/flock", "flock", "-x", "-o", path, "/bin/sleep", "30",
+		      (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; pid > 0 && i < 200; i++) {
+		struct timespec tick = { 0, 10 * 1000000L };
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		bool held = fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0;
+
+		if (fd >= 0)
+			close(fd);
+		if (held)
+			return pid;
+		nanosleep(&tick, NULL);
+	}
+	return -1;
+}
+
+static void stop_holder(pid_t pid)
+{
+	if (pid > 0) {
+		kill(-pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+/*
+ * A holder that died never blocks (the kernel drops its flock); one that
+ * lives on holding it (stopped, frozen, or flock(1) here) costs at most one
+ * http_timeout of refusals: once it has held the lock longer than any
+ * refresh may take, nobody waits for it.
+ */
+/* A new context (another process's view) on cache_dir workdir/dir, one
+ * validation of tok; *ms_out its time. */
+static enum oidc_status validate_once(const char *iss, const char *dir,
+				      const char *tok, int64_t *ms_out)
+{
+	char cfg[1024];
+	struct oidc_ctx *ctx;
+	enum oidc_status st = OIDC_E_INTERNAL;
+	int64_t t;
+
+	snprintf(cfg, sizeof(cfg),
+		 "issuer = %s\naudience = api://flight\nca_file = %s\n"
+		 "username_claim = sub\nhttp_timeout = 1\ncache_dir = %s/%s\n",
+		 iss, pki_ca, workdir, dir);
+	ctx = make_ctx(cfg, false);
+	t = mono_ms();
+	if (ctx)
+		st = oidc_validate(ctx, tok, strlen(tok), NULL, NULL, NULL, NULL);
+	*ms_out = mono_ms() - t;
+	oidc_ctx_free(&ctx);
+	return st;
+}
+
+static void test_lock_holders(void)
+{
+	char dir[320], iss[128], *tok = token("good");
+	struct timespec later = { 0, 700 * 1000000L };
+	enum oidc_status st;
+	pid_t holder;
+	int64_t t;
+
+	snprintf(iss, sizeof(iss), "https://127.0.0.1:%d/good", srv[0].port);
+	snprintf(dir, sizeof(dir), "%s/cache-held", workdir);
+	holder = hold_lock(dir, iss);
+	CHECK(holder > 0 && tok, "lock: flock(1) holds the refresh lock");
+	if (holder <= 0 || !tok)
+		goto out;
+	server_reset(0);
+	st = validate_once(iss, "cache-held", tok, &t);
+	CHECK(st == OIDC_E_IDP_UNREACHABLE && t < 1500 && disc_count(0, "good") == 0,
+	      "lock: held by another process: waited %lld ms (http_timeout 1 s), no "
+	      "request, %s", (long long)t, oidc_status_name(st));
+	nanosleep(&later, NULL);   /* past the longest refresh: the holder is stuck */
+	st = validate_once(iss, "cache-held", tok, &t);
+	CHECK(st == OIDC_OK && disc_count(0, "good") == 1,
+	      "lock: a holder stuck past a whole refresh is not waited for (%s)",
+	      oidc_status_name(st));
+	stop_holder(holder);
+
+	snprintf(dir, sizeof(dir), "%s/cache-dead", workdir);
+	holder = hold_lock(dir, iss);
+	stop_holder(holder);
+	st = validate_once(iss, "cache-dead", tok, &t);
+	CHECK(holder > 0 && st == OIDC_OK && t < 500,
+	      "lock: the lock of a killed holder never blocks (%lld ms, %s)",
+	      (long long)t, oidc_status_name(st));
+out:
+	free(tok);
+}
+
 int main(void)
 {
 	bool up = setup();
@@ -471,6 +581,7 @@ int main(void)
 		test_threads();
 		test_processes();
 		test_fork();
+		test_lock_holders();
 	}
 	cleanup();
 	return test_done();
