@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -28,6 +29,9 @@
 #define OIDC_CACHE_TMP_RAND_HEX 12
 #define OIDC_CACHE_TMP_STALE_SECONDS 60 /* older temp files are leftovers */
 #define OIDC_CACHE_TMP_TRIES 16
+#define OIDC_CACHE_LOCK_PREFIX ".lock-"
+#define OIDC_FLOCK_POLL_MS 10           /* first poll; doubles up to ... */
+#define OIDC_FLOCK_POLL_MAX_MS 50       /* ... this, while another holds it */
 
 static bool oidc_cache_is_hex(const char *s, size_t n)
 {
@@ -448,4 +452,124 @@ void oidc_cache_name(const char *issuer, const char *kind, char out[64])
 		out[o++] = hex[md[i] & 15];
 	}
 	out[o] = '\0';
+}
+
+/* ---- the refresh lock ---------------------------------------------------- */
+
+int64_t oidc_mono_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int oidc_flock_wait(int fd, int64_t wait_ms, bool *waited_out)
+{
+	int64_t end = oidc_mono_ms() + (wait_ms > 0 ? wait_ms : 0);
+	int64_t step = OIDC_FLOCK_POLL_MS, left;
+
+	if (waited_out)
+		*waited_out = false;
+	/* Polled, not a blocking flock: a stopped holder must not hang the
+	 * host past its deadline, and no signal (alarm) is ours to use. */
+	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return -1;
+		if (waited_out)
+			*waited_out = true;
+		left = end - oidc_mono_ms();
+		if (left <= 0) {
+			errno = EWOULDBLOCK;
+			return -1;
+		}
+		if (step > left)
+			step = left;
+		struct timespec ts = { step / 1000, (long)(step % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+		if (step < OIDC_FLOCK_POLL_MAX_MS)
+			step *= 2;
+	}
+	return 0;
+}
+
+/* Held for longer than stuck_ms by the mtime its holder stamped? */
+static bool oidc_cache_lock_stuck(int fd, int64_t stuck_ms)
+{
+	struct timespec now;
+	struct stat st;
+
+	if (stuck_ms <= 0 || fstat(fd, &st) != 0 ||
+	    clock_gettime(CLOCK_REALTIME, &now) != 0)
+		return false;
+	return ((int64_t)now.tv_sec - st.st_mtim.tv_sec) * 1000 +
+		       (now.tv_nsec - st.st_mtim.tv_nsec) / 1000000 > stuck_ms;
+}
+
+enum oidc_status oidc_cache_lock(const char *dir, const char *name,
+				 int64_t wait_ms, int64_t stuck_ms, int *fd_out,
+				 bool *waited_out, bool *stuck_out,
+				 struct oidc_error *err)
+{
+	char lname[sizeof(OIDC_CACHE_LOCK_PREFIX) + OIDC_CACHE_NAME_MAX];
+	struct stat st;
+	int dfd = -1, fd = -1;
+	enum oidc_status rc;
+
+	*fd_out = -1;
+	*waited_out = false;
+	*stuck_out = false;
+	if (!oidc_cache_name_ok(name))
+		return oidc_err(err, OIDC_E_INTERNAL, "bad cache entry name");
+	rc = oidc_cache_open_dir(dir, false, &dfd, err);
+	if (rc != OIDC_OK)
+		return rc;
+	snprintf(lname, sizeof(lname), "%s%s", OIDC_CACHE_LOCK_PREFIX, name);
+	/* O_NONBLOCK: a FIFO planted under our name must not hang us. */
+	fd = openat(dfd, lname, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
+					O_NOCTTY | O_NONBLOCK, 0600);
+	if (fd < 0) {
+		rc = oidc_cache_errno(err, errno, "open lock file", dir);
+		goto out;
+	}
+	/* Someone who could plant it could also hold it forever. */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    !oidc_cache_owner_ok(st.st_uid) || (st.st_mode & 022)) {
+		rc = oidc_err(err, OIDC_E_CONFIG, "cache_dir %s: lock file %s is not "
+			      "a private regular file of ours", dir, lname);
+		goto out;
+	}
+	/* A frozen holder (SIGSTOP, a debugger) keeps its flock: past the
+	 * longest refresh, waiting for it would only refuse logins. */
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK &&
+	    oidc_cache_lock_stuck(fd, stuck_ms)) {
+		*waited_out = *stuck_out = true;
+		goto out;
+	}
+	if (oidc_flock_wait(fd, wait_ms, waited_out) != 0) {
+		if (errno != EWOULDBLOCK)
+			rc = oidc_cache_errno(err, errno, "flock", dir);
+		goto out;
+	}
+	/* the stamp the others judge a stuck holder by */
+	(void)futimens(fd, NULL);
+	*fd_out = fd;
+	fd = -1;
+out:
+	if (fd >= 0)
+		close(fd);
+	close(dfd);
+	return rc;
+}
+
+void oidc_cache_unlock(int *fd)
+{
+	if (!fd || *fd < 0)
+		return;
+	/* LOCK_UN first: a child forked while we held it shares the open
+	 * file description, and close() alone would leave it locked there. */
+	(void)flock(*fd, LOCK_UN);
+	close(*fd);
+	*fd = -1;
 }

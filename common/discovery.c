@@ -63,6 +63,16 @@ void oidc_keysource_http_opts(const struct oidc_issuer_cfg *ic,
 	out->allow_loopback_http = oidc_ks_is_loopback_http(ic->issuer);
 }
 
+/* Seconds from t to now; 0 when t is in the future, never overflows. */
+int64_t oidc_ks_age(int64_t now, int64_t t)
+{
+	if (t >= now)
+		return 0;
+	if (t < 0 && now > INT64_MAX + t)
+		return INT64_MAX;
+	return now - t;
+}
+
 int64_t oidc_ks_add(int64_t a, int64_t b)
 {
 	if (b <= 0)
@@ -386,7 +396,7 @@ out:
 
 enum oidc_status oidc_discovery_load(struct oidc_keysource *src, int64_t now,
 				     const struct oidc_http_opts *http,
-				     bool want_fresh, bool disk,
+				     bool want_fresh, bool may_fetch, bool disk,
 				     struct oidc_provider_meta *out,
 				     struct oidc_error *err)
 {
@@ -415,10 +425,12 @@ enum oidc_status oidc_discovery_load(struct oidc_keysource *src, int64_t now,
 			goto out;
 		}
 	}
-	if (!want_fresh && !have_cached && src->have_meta) {
-		st = oidc_provider_meta_copy(&src->meta, out);
+	if (!want_fresh && !have_cached && src->meta) {
+		st = oidc_provider_meta_copy(src->meta, out);
 		goto out;
 	}
+	if (!may_fetch)
+		goto out;
 	st = ks_discovery_fetch(src, now, http, url, disk, out, err);
 	if (st == OIDC_OK || st == OIDC_E_NOMEM)
 		goto out;
@@ -429,8 +441,8 @@ enum oidc_status oidc_discovery_load(struct oidc_keysource *src, int64_t now,
 		*out = cached;
 		have_cached = false;
 		st = OIDC_OK;
-	} else if (src->have_meta &&
-		   oidc_provider_meta_copy(&src->meta, out) == OIDC_OK) {
+	} else if (src->meta &&
+		   oidc_provider_meta_copy(src->meta, out) == OIDC_OK) {
 		st = OIDC_OK;
 	}
 out:

@@ -16,11 +16,19 @@
 
 #define CACHE_PROBE 8   /* slots looked at per key: O(1) and bounded */
 
+/*
+ * An entry's doc belongs to the cache alone and is touched only under the
+ * cache's mutex: a hit gets its own deep copy made under it, a put stores
+ * its own copy. jansson's reference count cannot be shared between threads
+ * (json_incref reads it without an atomic, and the last json_decref does
+ * not order the other threads' reads before the free: ThreadSanitizer
+ * reports both), so no json_t ever crosses from one thread to another.
+ */
 struct cache_entry {
 	unsigned char key[SHA256_DIGEST_LENGTH];
 	bool used;
 	int64_t expires;         /* entry unusable at or after this time */
-	json_t *doc;             /* the provider's answer (one reference) */
+	json_t *doc;             /* the provider's answer (the cache's copy) */
 };
 
 struct oidc_introspect_cache {
@@ -112,7 +120,8 @@ static size_t cache_home(const struct oidc_introspect_cache *c,
 	return (size_t)(h % c->n);
 }
 
-/* A new reference to the cached answer for key, or NULL. */
+/* A private copy of the cached answer for key, or NULL (also when out of
+ * memory: then the caller asks the provider). */
 static json_t *cache_get(struct oidc_introspect_cache *c,
 			 const unsigned char *key, int64_t now)
 {
@@ -129,7 +138,7 @@ static json_t *cache_get(struct oidc_introspect_cache *c,
 		if (!e->used || memcmp(e->key, key, sizeof(e->key)) != 0)
 			continue;
 		if (e->expires > now)
-			doc = json_incref(e->doc);
+			doc = json_deep_copy(e->doc);
 		else
 			cache_drop(e);
 		break;
@@ -138,15 +147,21 @@ static json_t *cache_get(struct oidc_introspect_cache *c,
 	return doc;
 }
 
-/* Store doc until expires: same key, else a free or expired slot, else the
- * probed slot that expires first (bounded memory, no scan of the table). */
+/* Store a copy of doc until expires: same key, else a free or expired
+ * slot, else the probed slot that expires first (bounded memory, no scan of
+ * the table). The caller keeps doc. */
 static void cache_put(struct oidc_introspect_cache *c, const unsigned char *key,
-		      json_t *doc, int64_t now, int64_t expires)
+		      const json_t *doc, int64_t now, int64_t expires)
 {
 	struct cache_entry *victim = NULL;
+	json_t *copy;
 	size_t i, home;
 
 	if (!c || expires <= now)
+		return;
+	/* doc is still this thread's own: copied outside the lock */
+	copy = json_deep_copy(doc);
+	if (!copy)
 		return;
 	pthread_mutex_lock(&c->lock);
 	home = cache_home(c, key);
@@ -168,7 +183,7 @@ static void cache_put(struct oidc_introspect_cache *c, const unsigned char *key,
 	memcpy(victim->key, key, sizeof(victim->key));
 	victim->used = true;
 	victim->expires = expires;
-	victim->doc = json_incref(doc);
+	victim->doc = copy;
 	pthread_mutex_unlock(&c->lock);
 }
 

@@ -56,7 +56,9 @@ enum oidc_client_auth {
  * checks with the caller's "now", so exp is re-checked on every use.
  * Positive entries live min(ttl, exp - now) (never past exp); an
  * "active": false answer lives neg_ttl (0: not cached); failures (transport,
- * non-200, bad JSON) are never cached.
+ * non-200, bad JSON) are never cached. A hit hands out the caller's own
+ * copy of the answer (the cached one never leaves the mutex), so results
+ * are safe to use and free in any thread.
  */
 struct oidc_introspect_cache;
 

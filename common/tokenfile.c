@@ -12,21 +12,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "internal.h"
-
-#define LOCK_POLL_MS 20
+#include "net.h"
 
 OIDC_EXPORT int oidc_file_lock(const char *path, int wait_ms)
 {
 	char *lpath = NULL;
-	int fd, waited = 0, e;
+	int fd, e;
 
 	if (!path || !*path || wait_ms < 0) {
 		errno = EINVAL;
@@ -44,17 +41,11 @@ OIDC_EXPORT int oidc_file_lock(const char *path, int wait_ms)
 		return -1;
 	}
 	/* bounded: a stopped process holding the lock must not hang us */
-	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		struct timespec ts = { 0, LOCK_POLL_MS * 1000L * 1000L };
-
-		if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= wait_ms) {
-			e = errno == EINTR ? EWOULDBLOCK : errno;
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		nanosleep(&ts, NULL);
-		waited += LOCK_POLL_MS;
+	if (oidc_flock_wait(fd, wait_ms, NULL) != 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
 	}
 	return fd;
 }

@@ -5,6 +5,8 @@
 # for C, tests/lib/testlib.sh and tests/lib/testlib.py for scripts). A program
 # that exits non-zero without a "not ok" line, or prints no check at all,
 # counts as one failure: nothing passes by saying nothing.
+#
+# RUN_ONLY="name ..." runs only the tests of those names (make check-tsan).
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -18,6 +20,9 @@ passed=0; failed=0; failures=()
 
 run_one() {   # name, command...
 	local name=$1; shift
+	if [ -n "${RUN_ONLY:-}" ] && [[ " $RUN_ONLY " != *" $name "* ]]; then
+		return 0
+	fi
 	local log="$LOGS/$name.log" rc p f
 	local t0=$SECONDS
 	"$@" >"$log" 2>&1 </dev/null
