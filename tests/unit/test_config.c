@@ -181,6 +181,8 @@ static void test_defaults(void)
 	CHECK(cfg->top.username_claim.n == 1 &&
 		      strcmp(cfg->top.username_claim.v[0], "sub") == 0,
 	      "username_claim default sub");
+	CHECK(cfg->top.min_user_uid == 1000 && cfg->top.allow_system_users.n == 0,
+	      "min_user_uid default 1000 (Debian's UID_MIN), no system user allowed");
 	CHECK(cfg->top.set_bits == 0, "defaults are not marked as set");
 	CHECK(!cfg->finished && cfg->n_sections == 0, "fresh config not finished");
 	CHECK(oidc_config_issuers(cfg, &list) == 1 && list[0] == &cfg->top,
@@ -372,6 +374,15 @@ static const struct value_case value_cases[] = {
 	{ "username_map", "strip_domain:", OIDC_E_CONFIG },
 	{ "username_map", "strip_domain:@example.com", OIDC_E_CONFIG },
 	{ "username_map", "map_file:users.map", OIDC_E_CONFIG },
+	{ "username_map", "lowercase, keep_domain:partner.example", OIDC_OK },
+	{ "username_map", "keep_domain:", OIDC_E_CONFIG },
+	{ "username_map", "keep_domain:@partner.example", OIDC_E_CONFIG },
+	{ "min_user_uid", "1000", OIDC_OK },
+	{ "min_user_uid", "1", OIDC_OK },
+	{ "min_user_uid", "0", OIDC_E_CONFIG },
+	{ "min_user_uid", "2147483647", OIDC_OK },
+	{ "min_user_uid", "2147483648", OIDC_E_CONFIG },
+	{ "allow_system_users", "svc-backup, nagios", OIDC_OK },
 	{ "required_scopes", "mail.read", OIDC_OK },
 	{ "required_scopes", "a\"b", OIDC_E_CONFIG },
 	{ "required_claims", "groups=admins", OIDC_OK },
