@@ -73,7 +73,8 @@ const struct oidc_option oidc_options[] = {
 	{ "request_scopes", OIDC_OPT_SCOPES, OFF(request_scopes), NULL, 0, 0 },
 	{ "request_resource", OIDC_OPT_LIST, OFF(request_resource), NULL, 0, 0 },
 	{ "device_timeout", OIDC_OPT_INT, OFF(device_timeout), "100", 10, 3600 },
-	/* Tokens never become system accounts (identity.c). */
+	/* Who owns a local user name (namespace.c, identity.c). */
+	{ "username_namespace", OIDC_OPT_LIST, OFF(username_namespace), NULL, 0, 0 },
 	{ "allow_system_users", OIDC_OPT_LIST, OFF(allow_system_users), NULL, 0, 0 },
 	/* Debian's UID_MIN (login.defs(5)): below it, system accounts */
 	{ "min_user_uid", OIDC_OPT_INT, OFF(min_user_uid), "1000", 1, INT32_MAX },
@@ -451,6 +452,7 @@ void oidc_issuer_cfg_clear(struct oidc_issuer_cfg *ic)
 	oidc_strlist_clear(&ic->request_resource);
 	oidc_strlist_clear(&ic->accept_id_tokens);
 	oidc_strlist_clear(&ic->userinfo);
+	oidc_strlist_clear(&ic->username_namespace);
 	oidc_strlist_clear(&ic->allow_system_users);
 	free(ic->token_endpoint);
 	free(ic->device_authorization_endpoint);

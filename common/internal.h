@@ -392,7 +392,10 @@ struct oidc_issuer_cfg {
 	int64_t device_timeout;       /* seconds the device flow waits */
 	struct oidc_strlist accept_id_tokens; /* "yes" or "no" */
 	struct oidc_strlist userinfo; /* "off", "validate" or "enrich" */
-	/* Tokens never become system accounts (identity.c). */
+	/* Who owns a local name (namespace.c, identity.c). */
+	struct oidc_strlist username_namespace; /* one label: sections (and
+						   tenants) with the same label
+						   may produce the same names */
 	struct oidc_strlist allow_system_users; /* system accounts this
 						   section's tokens may be */
 	int64_t min_user_uid;         /* below: a system account */
@@ -492,5 +495,30 @@ enum oidc_status oidc_identity_apply_rule(const struct oidc_map_rule *r,
 enum oidc_status oidc_identity_check_account(const struct oidc_issuer_cfg *ic,
 					     const char *user,
 					     struct oidc_error *err);
+
+/* ---- who owns a user name (namespace.c) -------------------------------- */
+
+/*
+ * For oidc_config_finish(), after the map files are loaded: with several
+ * owners (sections, tenants of a {tenantid} section), no two may produce
+ * the same local name (ASCII case ignored) unless both sections set the same
+ * username_namespace; username_namespace and allow_system_users are set in
+ * sections, not at the top level, and hold a label / account names.
+ * OIDC_E_CONFIG naming the section and key, OIDC_E_NOMEM.
+ */
+enum oidc_status oidc_namespace_check(const struct oidc_config *cfg,
+				      struct oidc_error *err);
+
+/*
+ * What a finished configuration lets each issuer do with user names, for
+ * check-config: fn(arg, section (NULL without sections), note, text) per
+ * note; note is a stable word ("user_names", "shared_names", "tenants",
+ * "email_username", "strip_domain", "system_users"), text a sentence.
+ * OIDC_E_INTERNAL (not finished), OIDC_E_NOMEM.
+ */
+typedef void (*oidc_config_note_fn)(void *arg, const char *section,
+				    const char *note, const char *text);
+enum oidc_status oidc_config_notes(const struct oidc_config *cfg,
+				   oidc_config_note_fn fn, void *arg);
 
 #endif /* OIDC_INTERNAL_H */

@@ -43,11 +43,14 @@ cat >"$TWOCFG" <<EOF
 audience = $AUD
 jwks_file = $T_TMP/jwks.json
 
+# the two stand for one set of users: they share names on purpose
 [issuer idpA]
 issuer = https://a.example.com
+username_namespace = users
 
 [issuer idpB]
 issuer = https://b.example.com
+username_namespace = users
 EOF
 BADCFG="$T_TMP/bad.conf"         # unknown key on line 3
 printf 'issuer = %s\naudience = %s\nfrobnicate = 1\njwks_file = %s\n' \
