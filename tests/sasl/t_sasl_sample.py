@@ -4,7 +4,8 @@ Cyrus SASL's own sasl-sample-server and sasl-sample-client (sasl2-bin).
 
 Tokens are JWTs made here by PyJWT with keys from python3-cryptography; the
 plugin reads the public key from a jwks_file given as oidc_jwks_file in the
-sample server's sample.conf. Runs in private network and PID namespaces.
+sample server's sample.conf. Runs in private network, PID and mount namespaces
+(a private /etc/passwd for the system-account checks).
 """
 import json
 import os
@@ -166,6 +167,34 @@ ex = run("XOAUTH2", xo(good, user="bob"))
 t.ok("xoauth2 user=bob with alice's token: refused", not ex.success, diag(ex))
 ex = run("OAUTHBEARER", ob(token(sub="bob"), authzid="alice"))
 t.ok("other user's token for a=alice: refused", not ex.success, diag(ex))
+
+# ---- system accounts (issue 11) -------------------------------------------------------
+# A private /etc/passwd, bind-mounted in this test's mount namespace only: svc-old and
+# svc-nagios are system accounts (uid < 1000).
+with open("/etc/passwd") as f:
+    pw = f.read()
+pw += ("svc-old:x:500:500::/nonexistent:/usr/sbin/nologin\n"
+       "svc-nagios:x:501:501::/nonexistent:/usr/sbin/nologin\n")
+pwfile = t.write("passwd", pw)
+os.chmod(pwfile, 0o644)
+mnt = subprocess.run(["mount", "--bind", pwfile, "/etc/passwd"], stdout=subprocess.PIPE,
+                     stderr=subprocess.STDOUT, universal_newlines=True)
+t.ok("system accounts: private /etc/passwd in the mount namespace", mnt.returncode == 0 and
+     "svc-old:x:500:" in open("/etc/passwd").read(), mnt.stdout)
+for who in ("root", "svc-old"):
+    ex = run("OAUTHBEARER", ob(token(sub=who), authzid=who), b"\x01")
+    t.ok("system accounts: a token for %s: invalid_token, then failure" % who,
+         (challenge(ex) or {}).get("status") == "invalid_token" and not ex.success, diag(ex))
+    t.ok("system accounts: %s: audit reason=system_user" % who,
+         any("result=deny reason=system_user user=\"%s\"" % who in l for l in ex.audit()),
+         diag(ex))
+SYSOK = conf("sysok", "oidc_allow_system_users: svc-nagios\n")
+ex = run("OAUTHBEARER", ob(token(sub="svc-nagios"), authzid="svc-nagios"), confdir=SYSOK)
+t.ok("system accounts: oidc_allow_system_users: svc-nagios lets it log in",
+     ex.success and ex.user == "svc-nagios", diag(ex))
+ex = run("XOAUTH2", xo(token(sub="svc-old"), user="svc-old"), b"", confdir=SYSOK)
+t.ok("system accounts: the list opens only what it names (xoauth2, svc-old refused)",
+     not ex.success and any("reason=system_user" in l for l in ex.audit()), diag(ex))
 
 # ---- malformed and probes ---------------------------------------------------------
 ex = run("OAUTHBEARER", b"p=tls-unique,a=alice,\x01auth=Bearer " + good.encode() +
