@@ -29,10 +29,10 @@
 /* getpwnam_r's buffer: sysconf's hint, doubled on ERANGE up to this. */
 #define PWBUF_START 4096
 #define PWBUF_MAX (1024 * 1024)
-/* Debian Policy 9.2.2: 60000-64999 are system accounts Debian allocates,
- * 65000-65533 reserved, 65534 nobody, 65535 the 16-bit (uid_t)-1; systemd's
- * DynamicUser= accounts (61184-65519) fall inside too. */
-#define UID_RESERVED_MIN 60000
+/* systemd's UID ranges (also Debian's): 61184-65519 DynamicUser= service
+ * accounts, 65534 nobody, 65535 the 16-bit (uid_t)-1 and the unused rest.
+ * 60001-60513 below are systemd-homed's, people: not refused. */
+#define UID_RESERVED_MIN 61184
 #define UID_RESERVED_MAX 65535
 
 static char ascii_lower(char c)
@@ -362,7 +362,7 @@ enum oidc_status oidc_identity_check_account(const struct oidc_issuer_cfg *ic,
 		      (uid >= UID_RESERVED_MIN && uid <= UID_RESERVED_MAX)))
 		return oidc_err(err, OIDC_E_SYSTEM_USER, "%.64s has uid %lu: "
 				"below min_user_uid %lld, 0, or reserved "
-				"(60000-65535)", user, (unsigned long)uid,
+				"(61184-65535)", user, (unsigned long)uid,
 				(long long)ic->min_user_uid);
 	return OIDC_OK;
 }

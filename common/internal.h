@@ -487,7 +487,7 @@ enum oidc_status oidc_identity_apply_rule(const struct oidc_map_rule *r,
 /*
  * May a token of ic log in as user? Not when user is root (any case), or
  * the account database (getpwnam_r, thread-safe, buffer at most 1 MiB)
- * gives it uid 0, a uid below ic->min_user_uid, or 60000-65535
+ * gives it uid 0, a uid below ic->min_user_uid, or 61184-65535
  * (OIDC_E_SYSTEM_USER), unless ic->allow_system_users lists user exactly.
  * OIDC_E_ACCOUNT_LOOKUP when the database fails (not for "no such user":
  * a name it does not know is no system account).

@@ -146,7 +146,7 @@ OIDC_EXPORT const char *oidc_status_text(enum oidc_status st)
 	case OIDC_E_GRANT_REFUSED:
 		return "The identity provider's token endpoint refused the request (invalid_grant, invalid_client...): check client_id, client_secret_file, the refresh token and the application registration.";
 	case OIDC_E_SYSTEM_USER:
-		return "The token maps to a system account (root, uid 0, a uid below min_user_uid or in 60000-65535), which a token may log in as only when that section's allow_system_users lists it.";
+		return "The token maps to a system account (root, uid 0, a uid below min_user_uid or in 61184-65535), which a token may log in as only when that section's allow_system_users lists it.";
 	case OIDC_E_ACCOUNT_LOOKUP:
 		return "The account database (NSS: /etc/passwd, LDAP, sssd) did not answer whether the mapped user is a system account; check nsswitch.conf and the directory service, then try again.";
 	}

@@ -2,7 +2,7 @@
 /*
  * test_accounts.c - tokens never become system accounts (issue 11 item 3):
  * oidc_identity_check_account() and oidc_validate() refuse root, uid 0, a
- * uid below min_user_uid and Debian's reserved 60000-65535 unless
+ * uid below min_user_uid and systemd's 61184-65535 (nobody, DynamicUser) unless
  * allow_system_users lists the name, fail closed when the account
  * database fails, and check again on a verified-token cache hit after
  * the database changed.
@@ -36,8 +36,9 @@ struct fake_account {
 
 static struct fake_account fake_db[] = {
 	{ "daemon", 1 },     { "toor", 0 },        { "old", 999 },
-	{ "alice", 2001 },   { "edge", 59999 },    { "e60000", 60000 },
-	{ "dyn", 61184 },    { "nobody", 65534 },  { "e65535", 65535 },
+	{ "alice", 2001 },   { "homed", 60001 },   { "e61183", 61183 },
+	{ "dyn", 61184 },    { "e65519", 65519 },  { "e65520", 65520 },
+	{ "nobody", 65534 }, { "e65535", 65535 },
 	{ "e65536", 65536 }, { "big", 200000 },    { "svc-backup", 34 },
 	{ "bob@partner.example", 3001 },
 };
@@ -207,9 +208,11 @@ static void test_accounts(void)
 	account_case(NULL, 1, "toor", OIDC_E_SYSTEM_USER, "uid 0 under another name");
 	account_case(NULL, 1000, "old", OIDC_E_SYSTEM_USER, "uid 999 below min_user_uid");
 	account_case(NULL, 500, "old", OIDC_OK, "uid 999 with min_user_uid 500");
-	account_case(NULL, 1000, "edge", OIDC_OK, "uid 59999");
-	account_case(NULL, 1000, "e60000", OIDC_E_SYSTEM_USER, "uid 60000 reserved");
+	account_case(NULL, 1000, "homed", OIDC_OK, "uid 60001 (systemd-homed: a person)");
+	account_case(NULL, 1000, "e61183", OIDC_OK, "uid 61183");
 	account_case(NULL, 1000, "dyn", OIDC_E_SYSTEM_USER, "uid 61184 (DynamicUser)");
+	account_case(NULL, 1000, "e65519", OIDC_E_SYSTEM_USER, "uid 65519 (DynamicUser)");
+	account_case(NULL, 1000, "e65520", OIDC_E_SYSTEM_USER, "uid 65520");
 	account_case(NULL, 1000, "nobody", OIDC_E_SYSTEM_USER, "nobody (65534)");
 	account_case(NULL, 1000, "e65535", OIDC_E_SYSTEM_USER, "uid 65535");
 	account_case(NULL, 1000, "e65536", OIDC_OK, "uid 65536");
