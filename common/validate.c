@@ -593,9 +593,6 @@ OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
 			      expected_user);
 		goto out;
 	}
-	st = oidc_identity_check_account(ic, user, err);
-	if (st != OIDC_OK)
-		goto out;
 	if (cacheable) {
 		struct oidc_tokencache_entry ce = {
 			.ic = ic, .keys = keys, .validated_at = now,
@@ -610,6 +607,12 @@ OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
 					       (const char *)jws.payload,
 					       jws.payload_len);
 	}
+	/* After the insert: the token itself is verified, and a hit asks the
+	 * account database again anyway (the slow NSS answer does not widen
+	 * the window in which concurrent misses of one token all insert). */
+	st = oidc_identity_check_account(ic, user, err);
+	if (st != OIDC_OK)
+		goto out;
 
 	if (result_out) {
 		res = result_new(ic);
