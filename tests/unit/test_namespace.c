@@ -14,10 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "internal.h"
+#include "cfgtext.h"
 #include "testutil.h"
 
 /* ---- files and configurations ---- */
@@ -35,72 +34,26 @@ static const char gen_py[] =
 	"with open(sys.argv[1], 'w') as f:\n"
 	"    json.dump({'keys': [k]}, f)\n";
 
-static int write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		return -1;
-	if (fputs(text, f) < 0) {
-		fclose(f);
-		return -1;
-	}
-	if (fclose(f) != 0)
-		return -1;
-	return chmod(path, 0644);
-}
-
 static int make_jwks(void)
 {
-	char path[300], cmd[700];
+	char *none[1];
 
-	snprintf(path, sizeof(path), "%s/gen.py", dir);
 	snprintf(jwks_path, sizeof(jwks_path), "%s/jwks.json", dir);
-	if (write_file(path, gen_py) != 0)
-		return 0;
-	snprintf(cmd, sizeof(cmd), "/usr/bin/python3 %s %s", path, jwks_path);
-	return system(cmd) == 0;
+	return test_python_lines(dir, gen_py, jwks_path, none, 0, 0);
 }
 
 /* A map file DIR/NAME with these "from to" lines; its path in out. */
 static void map_file(const char *name, const char *lines, char *out, size_t cap)
 {
 	snprintf(out, cap, "%s/%s", dir, name);
-	if (write_file(out, lines) != 0)
+	if (test_write_text(out, lines, 0644) != 0)
 		CHECK(0, "write map file %s", name);
 }
 
-/* Parse and finish text with "@JWKS@" and "@DIR@" replaced. */
 static enum oidc_status finish_text(const char *text, struct oidc_config **cfg_out,
 				    struct oidc_error *err)
 {
-	char buf[8192];
-	size_t o = 0;
-	struct oidc_config *cfg = NULL;
-	enum oidc_status st;
-
-	for (const char *p = text; *p && o + 400 < sizeof(buf);) {
-		if (strncmp(p, "@JWKS@", 6) == 0) {
-			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s", jwks_path);
-			p += 6;
-		} else if (strncmp(p, "@DIR@", 5) == 0) {
-			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s", dir);
-			p += 5;
-		} else {
-			buf[o++] = *p++;
-		}
-	}
-	buf[o] = '\0';
-	st = oidc_config_new(&cfg, err);
-	if (st == OIDC_OK)
-		st = oidc_config_load_buffer(cfg, "ns.conf", buf, o, err);
-	if (st == OIDC_OK)
-		st = oidc_config_finish(cfg, err);
-	if (st == OIDC_OK && cfg_out)
-		*cfg_out = cfg;
-	else
-		oidc_config_free(&cfg);
-	return st;
+	return test_finish_text(text, jwks_path, dir, cfg_out, err);
 }
 
 #define TOP "audience = api\njwks_file = @JWKS@\n"
