@@ -25,24 +25,15 @@ PID and mount namespaces with a small private /etc/passwd. Run with
 import json
 import os
 import re
-import subprocess
 import sys
-
-if os.environ.get("OIDC_DOCNS_IN_NS") != "1":
-    os.environ["OIDC_DOCNS_IN_NS"] = "1"
-    try:
-        os.execvp("unshare", ["unshare", "-n", "-p", "-f", "--mount-proc",
-                              sys.executable] + sys.argv)
-    except OSError as e:
-        print("not ok - doc namespaces: unshare failed: %s" % e)
-        sys.exit(1)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+from testlib import Suite, in_namespaces  # noqa: E402
+
+in_namespaces("doc namespaces")
 import jwt  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
-
-from testlib import Suite  # noqa: E402
 
 t = Suite("doc_namespaces")
 NOW = t.now
@@ -258,12 +249,9 @@ def check_example(rel, i, text):
 
 # ---- run ----------------------------------------------------------------------------------
 
-passwd = t.write("passwd", "root:x:0:0:root:/root:/bin/sh\n"
-                 "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
-                 "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n")
-mnt = subprocess.run(["mount", "--bind", passwd, "/etc/passwd"], stdout=subprocess.PIPE,
-                     stderr=subprocess.STDOUT, universal_newlines=True)
-t.ok("a private /etc/passwd in this mount namespace", mnt.returncode == 0, mnt.stdout)
+t.private_passwd(["root:x:0:0:root:/root:/bin/sh",
+                  "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin",
+                  "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin"], keep_host=False)
 multi = []
 for rel, i, text in examples():
     top, sections = parse(text)

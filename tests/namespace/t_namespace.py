@@ -20,23 +20,14 @@ network, PID and mount namespaces.
 """
 import json
 import os
-import subprocess
 import sys
 
-if os.environ.get("OIDC_NS_IN_NS") != "1":
-    os.environ["OIDC_NS_IN_NS"] = "1"
-    try:
-        os.execvp("unshare", ["unshare", "-n", "-p", "-f", "--mount-proc",
-                              sys.executable] + sys.argv)
-    except OSError as e:
-        print("not ok - namespace: unshare failed: %s" % e)
-        sys.exit(1)
-
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from testlib import Suite, in_namespaces  # noqa: E402
+
+in_namespaces("namespace")
 import jwt  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
-
-from testlib import Suite  # noqa: E402
 
 t = Suite("namespace")
 NOW = t.now
@@ -100,17 +91,10 @@ def check_config(name, cfg, rc, words=()):
 os.makedirs(t.path("cache"), mode=0o700)
 
 # ---- the private account database ---------------------------------------------------
-with open("/etc/passwd") as f:
-    passwd = f.read()
-passwd += ("svc-old:x:500:500::/nonexistent:/usr/sbin/nologin\n"
-           "svc-backup:x:501:501::/nonexistent:/usr/sbin/nologin\n"
-           "dyn-svc:x:61184:61184::/nonexistent:/usr/sbin/nologin\n"
-           "bob:x:2001:2001::/nonexistent:/bin/sh\n")
-pw = t.write("passwd", passwd)
-mnt = subprocess.run(["mount", "--bind", pw, "/etc/passwd"], stdout=subprocess.PIPE,
-                     stderr=subprocess.STDOUT, universal_newlines=True)
-t.ok("a private /etc/passwd in this mount namespace", mnt.returncode == 0 and
-     "svc-old:x:500:" in open("/etc/passwd").read(), mnt.stdout)
+t.private_passwd(["svc-old:x:500:500::/nonexistent:/usr/sbin/nologin",
+                  "svc-backup:x:501:501::/nonexistent:/usr/sbin/nologin",
+                  "dyn-svc:x:61184:61184::/nonexistent:/usr/sbin/nologin",
+                  "bob:x:2001:2001::/nonexistent:/bin/sh"])
 
 # ---- the documented partner example, as oidc-auth.conf(5) gave it ---------------------
 OLD_PARTNER = conf("old-partner.conf", f"""

@@ -13,22 +13,15 @@ import subprocess
 import sys
 import time
 
-if os.environ.get("OIDC_SASL_IN_NS") != "1":
-    os.environ["OIDC_SASL_IN_NS"] = "1"
-    try:
-        os.execvp("unshare", ["unshare", "-n", "-p", "-f", "--mount-proc",
-                              sys.executable] + sys.argv)
-    except OSError as e:
-        print("not ok - sasl sample: unshare failed: %s" % e)
-        sys.exit(1)
-
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testlib import Suite, in_namespaces  # noqa: E402
+
+in_namespaces("sasl sample")
 import jwt  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 
 import saslrun  # noqa: E402
-from testlib import Suite  # noqa: E402
 
 subprocess.run(["ip", "link", "set", "lo", "up"], check=False)
 t = Suite("sasl_sample")
@@ -171,16 +164,8 @@ t.ok("other user's token for a=alice: refused", not ex.success, diag(ex))
 # ---- system accounts (issue 11) -------------------------------------------------------
 # A private /etc/passwd, bind-mounted in this test's mount namespace only: svc-old and
 # svc-nagios are system accounts (uid < 1000).
-with open("/etc/passwd") as f:
-    pw = f.read()
-pw += ("svc-old:x:500:500::/nonexistent:/usr/sbin/nologin\n"
-       "svc-nagios:x:501:501::/nonexistent:/usr/sbin/nologin\n")
-pwfile = t.write("passwd", pw)
-os.chmod(pwfile, 0o644)
-mnt = subprocess.run(["mount", "--bind", pwfile, "/etc/passwd"], stdout=subprocess.PIPE,
-                     stderr=subprocess.STDOUT, universal_newlines=True)
-t.ok("system accounts: private /etc/passwd in the mount namespace", mnt.returncode == 0 and
-     "svc-old:x:500:" in open("/etc/passwd").read(), mnt.stdout)
+t.private_passwd(["svc-old:x:500:500::/nonexistent:/usr/sbin/nologin",
+                  "svc-nagios:x:501:501::/nonexistent:/usr/sbin/nologin"])
 for who in ("root", "svc-old"):
     ex = run("OAUTHBEARER", ob(token(sub=who), authzid=who), b"\x01")
     t.ok("system accounts: a token for %s: invalid_token, then failure" % who,
