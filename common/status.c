@@ -112,7 +112,7 @@ OIDC_EXPORT const char *oidc_status_text(enum oidc_status st)
 	case OIDC_E_EMAIL_UNVERIFIED:
 		return "The username would come from the email claim, but email_verified is not true.";
 	case OIDC_E_BAD_USERNAME:
-		return "The username from the token is empty, too long, has control characters, has another domain than strip_domain, or is missing from the map file.";
+		return "The username from the token is empty, too long, has control characters, is not in the domain strip_domain or keep_domain names, or is missing from the map file.";
 	case OIDC_E_USER_MISMATCH:
 		return "The token belongs to another user than the one logging in.";
 	case OIDC_E_INSUFFICIENT_SCOPE:
