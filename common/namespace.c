@@ -357,7 +357,8 @@ static enum oidc_status check_keys(const struct oidc_config *cfg, struct oidc_er
 
 	/* A top-level value is copied into every section: an explicit
 	 * statement must be made for the section it is about. */
-	for (size_t k = 0; cfg->n_sections && k < 2; k++)
+	for (size_t k = 0; cfg->n_sections &&
+			   k < sizeof(section_only) / sizeof(section_only[0]); k++)
 		if (oidc_option_find(section_only[k], &idx) &&
 		    (cfg->top.set_bits & (UINT64_C(1) << idx)))
 			return oidc_err(err, OIDC_E_CONFIG, "%s: set it inside each "
