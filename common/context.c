@@ -153,6 +153,23 @@ OIDC_EXPORT int oidc_result_names_user(const struct oidc_ctx *ctx, const struct 
 	       strcmp(mapped, res->username) == 0;
 }
 
+OIDC_EXPORT enum oidc_status oidc_result_check_account(const struct oidc_ctx *ctx,
+						       const struct oidc_result *res,
+						       const char *name,
+						       struct oidc_error *err)
+{
+	const struct oidc_keysource *src;
+
+	if (!ctx || !res || !name || !res->issuer_name)
+		return oidc_err(err, OIDC_E_INTERNAL, "account check without "
+				"context, result or name");
+	src = oidc_ctx_source(ctx, res->issuer_name);
+	if (!src)
+		return oidc_err(err, OIDC_E_INTERNAL, "no section %.64s",
+				res->issuer_name);
+	return oidc_identity_check_account(src->ic, name, err);
+}
+
 OIDC_EXPORT const char *oidc_result_alg(const struct oidc_result *res)
 {
 	const struct oidc_alg_info *info = oidc_alg_get(res->alg);

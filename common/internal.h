@@ -317,6 +317,8 @@ enum oidc_map_op {
 	OIDC_MAP_STRIP_DOMAIN,     /* "strip_domain:example.com": "a@example.com"
 				      -> "a"; another domain is refused */
 	OIDC_MAP_FILE,             /* "map_file:/path": "from to" lines */
+	OIDC_MAP_KEEP_DOMAIN,      /* "keep_domain:example.com": "a@example.com"
+				      stays; another or no domain is refused */
 };
 
 struct oidc_map_entry {
@@ -396,6 +398,13 @@ struct oidc_issuer_cfg {
 	int64_t device_timeout;       /* seconds the device flow waits */
 	struct oidc_strlist accept_id_tokens; /* "yes" or "no" */
 	struct oidc_strlist userinfo; /* "off", "validate" or "enrich" */
+	/* Who owns a local name (namespace.c, identity.c). */
+	struct oidc_strlist username_namespace; /* one label: sections (and
+						   tenants) with the same label
+						   may produce the same names */
+	struct oidc_strlist allow_system_users; /* system accounts this
+						   section's tokens may be */
+	int64_t min_user_uid;         /* below: a system account */
 
 	/* Loaded by oidc_config_finish(). */
 	struct oidc_keyset *keys;     /* jwks_file keys + the HMAC secret */
@@ -473,5 +482,49 @@ enum oidc_status oidc_identity_map(const struct oidc_issuer_cfg *ic,
 enum oidc_status oidc_identity_map_name(const struct oidc_issuer_cfg *ic, const char *name,
 					char out[OIDC_USERNAME_MAX + 1],
 					struct oidc_error *err);
+/*
+ * One username_map rule over buf[*len] (NUL-terminated, room for
+ * OIDC_USERNAME_MAX + 1 bytes), in place: OIDC_OK, OIDC_E_BAD_USERNAME
+ * (the rule refuses the name), OIDC_E_CONFIG (a rule without argument).
+ */
+enum oidc_status oidc_identity_apply_rule(const struct oidc_map_rule *r,
+					  char *buf, size_t *len,
+					  struct oidc_error *err);
+/*
+ * May a token of ic log in as user? Not when user is root (any case), or
+ * the account database (getpwnam_r, thread-safe, buffer at most 1 MiB)
+ * gives it uid 0, a uid below ic->min_user_uid, or 61184-65535
+ * (OIDC_E_SYSTEM_USER), unless ic->allow_system_users lists user exactly.
+ * OIDC_E_ACCOUNT_LOOKUP when the database fails (not for "no such user":
+ * a name it does not know is no system account).
+ */
+enum oidc_status oidc_identity_check_account(const struct oidc_issuer_cfg *ic,
+					     const char *user,
+					     struct oidc_error *err);
+
+/* ---- who owns a user name (namespace.c) -------------------------------- */
+
+/*
+ * For oidc_config_finish(), after the map files are loaded: with several
+ * owners (sections, tenants of a {tenantid} section), no two may produce
+ * the same local name (ASCII case ignored) unless both sections set the same
+ * username_namespace; username_namespace and allow_system_users are set in
+ * sections, not at the top level, and hold a label / account names.
+ * OIDC_E_CONFIG naming the section and key, OIDC_E_NOMEM.
+ */
+enum oidc_status oidc_namespace_check(const struct oidc_config *cfg,
+				      struct oidc_error *err);
+
+/*
+ * What a finished configuration lets each issuer do with user names, for
+ * check-config: fn(arg, section (NULL without sections), note, text) per
+ * note; note is a stable word ("user_names", "shared_names", "tenants",
+ * "email_username", "strip_domain", "system_users"), text a sentence.
+ * OIDC_E_INTERNAL (not finished), OIDC_E_NOMEM.
+ */
+typedef void (*oidc_config_note_fn)(void *arg, const char *section,
+				    const char *note, const char *text);
+enum oidc_status oidc_config_notes(const struct oidc_config *cfg,
+				   oidc_config_note_fn fn, void *arg);
 
 #endif /* OIDC_INTERNAL_H */

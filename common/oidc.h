@@ -78,6 +78,10 @@ enum oidc_status {
 	OIDC_E_DEVICE_EXPIRED = 38,    /* device_code_expired (DENY) */
 	OIDC_E_GRANT_REFUSED = 39,     /* grant_refused (DENY): the token
 					  endpoint refused the grant */
+	OIDC_E_SYSTEM_USER = 42,       /* system_user (DENY): the token maps
+					  to root or another system account */
+	OIDC_E_ACCOUNT_LOOKUP = 43,    /* account_lookup_failed (UNAVAILABLE):
+					  the account database did not answer */
 };
 
 enum oidc_status_class {
@@ -204,7 +208,10 @@ void oidc_ctx_free(struct oidc_ctx **ctx);
  * Validate a bearer token (JWS compact) of len bytes: structure, signature
  * with the configured keys of the issuer the token names, claims policy,
  * username mapping. When expected_user is non-NULL the mapped username must
- * equal it (OIDC_E_USER_MISMATCH). result_out and audit may be NULL.
+ * equal it (OIDC_E_USER_MISMATCH). The user must not be a system account
+ * (OIDC_E_SYSTEM_USER; asked of the account database once per successful
+ * validation, OIDC_E_ACCOUNT_LOOKUP when it fails). result_out and audit
+ * may be NULL.
  * On success *result_out owns the outcome. Any status but OIDC_OK denies.
  */
 enum oidc_status oidc_validate(struct oidc_ctx *ctx, const char *token,
@@ -226,6 +233,17 @@ const char *oidc_result_issuer_name(const struct oidc_result *res);
  */
 int oidc_result_names_user(const struct oidc_ctx *ctx, const struct oidc_result *res,
 			   const char *name);
+/*
+ * The system-account rule (oidc-auth.conf(5) allow_system_users,
+ * min_user_uid) of the section that accepted res, for a name the host will
+ * use in place of the token's user (PAM's user under user_case=lower).
+ * oidc_validate() has applied it to oidc_result_username() already.
+ * OIDC_OK, OIDC_E_SYSTEM_USER, OIDC_E_ACCOUNT_LOOKUP, OIDC_E_INTERNAL.
+ */
+enum oidc_status oidc_result_check_account(const struct oidc_ctx *ctx,
+					   const struct oidc_result *res,
+					   const char *name,
+					   struct oidc_error *err);
 /* The JWS algorithm name ("RS256"...). Borrowed. */
 const char *oidc_result_alg(const struct oidc_result *res);
 /* A string claim of the validated token, NULL when absent or not a string. */

@@ -299,6 +299,9 @@ static enum oidc_status validate_opaque_token(struct oidc_ctx *ctx,
 			      "token maps to another user than %.64s", expected_user);
 		goto out;
 	}
+	st = oidc_identity_check_account(ic, user, err);
+	if (st != OIDC_OK)
+		goto out;
 	if (result_out) {
 		res->username = user;
 		user = NULL;
@@ -375,7 +378,8 @@ static enum oidc_status enrich_claims(struct oidc_ctx *ctx,
  * checked at a later time), or the issuer's key set is not the one that
  * verified the token (dropped: a key the provider stopped publishing stops
  * working). exp and expected_user are decided here as claims.c and
- * oidc_validate decide them; the audit is the one the miss filled, and a
+ * oidc_validate decide them, and the system-account check is run again;
+ * the audit is the one the miss filled, and a
  * result shares the claims the miss decoded (nothing is re-decoded).
  */
 static bool validate_cached(struct oidc_ctx *ctx, const char *token,
@@ -420,6 +424,10 @@ static bool validate_cached(struct oidc_ctx *ctx, const char *token,
 			      expected_user);
 		goto out;
 	}
+	/* not cached: the account database may have changed since */
+	st = oidc_identity_check_account(d->ic, d->user, err);
+	if (st != OIDC_OK)
+		goto out;
 	if (result_out) {
 		res = result_new(d->ic);
 		if (!res) {
@@ -599,6 +607,12 @@ OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
 					       (const char *)jws.payload,
 					       jws.payload_len);
 	}
+	/* After the insert: the token itself is verified, and a hit asks the
+	 * account database again anyway (the slow NSS answer does not widen
+	 * the window in which concurrent misses of one token all insert). */
+	st = oidc_identity_check_account(ic, user, err);
+	if (st != OIDC_OK)
+		goto out;
 
 	if (result_out) {
 		res = result_new(ic);

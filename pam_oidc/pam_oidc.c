@@ -226,6 +226,14 @@ PAM_OIDC_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags,
 		st = OIDC_E_USER_MISMATCH;
 		oidc_result_free(&res);
 	}
+	/* user_case=lower: the account that logs in is PAM's spelling, which
+	 * the core has not seen (a token's DAEMON must not become daemon) */
+	if (st == OIDC_OK && strcmp(oidc_result_username(res), user) != 0) {
+		st = oidc_result_check_account(h->ctx, res, user, &err);
+		debug_detail(pamh, &opts, &err);
+		if (st != OIDC_OK)
+			oidc_result_free(&res);
+	}
 	pam_oidc_audit(pamh, st == OIDC_OK ? "allow" : "deny",
 		       oidc_status_name(st), mode_name(mode), user, &audit);
 	rc = pam_oidc_status_to_pam(st, 0);

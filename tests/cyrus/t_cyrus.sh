@@ -83,13 +83,16 @@ username_map    = lowercase, strip_domain:example.com
 required_scopes = mail.read
 cache_dir       = $T_TMP/cache
 
+# the PyJWT issuer stands for the same users: the two share names on purpose
 [issuer staff]
 issuer  = $IDP_ISSUER
 ca_file = $IDP_CA
+username_namespace = staff
 
 [issuer local]
 issuer    = https://jwt.example.test
 jwks_file = $K/jwks.json
+username_namespace = staff
 EOF
 chmod 644 "$T_TMP/oidc-auth.conf"
 # the same file, readable only by root: what a "chmod 600" does to Cyrus

@@ -113,6 +113,37 @@ expect_out "user_case=lower: Alice's token logs in alice" "auth=PAM_SUCCESS"
 pam_run tok alice "$(mint Alice)" auth
 expect_out "user_case=exact (default): Alice's token refused for alice" "auth=PAM_AUTH_ERR"
 
+# ---- system accounts (issue 11): root, uids below min_user_uid ------------------
+# A private /etc/passwd in this mount namespace only (the host's is never touched):
+# svc-old and svc-nagios are system accounts (uid < 1000), carol a user.
+cp /etc/passwd "$T_TMP/passwd" &&
+	printf '%s\n' "svc-old:x:500:500::/nonexistent:/usr/sbin/nologin" \
+		"svc-nagios:x:501:501::/nonexistent:/usr/sbin/nologin" \
+		"carol:x:2002:2002::/nonexistent:/bin/sh" >>"$T_TMP/passwd" &&
+	chmod 644 "$T_TMP/passwd" && mount --bind "$T_TMP/passwd" /etc/passwd &&
+	[ "$(getent passwd svc-old | cut -d: -f3)" = 500 ] ||
+	not_ok "system accounts: private /etc/passwd in the mount namespace"
+pam_run tok root "$(mint root)" auth
+expect_out "system accounts: a token for root refused" "auth=PAM_AUTH_ERR"
+expect_log "system accounts: root: audit reason system_user" \
+	'pam_oidc\(tok:auth\): result=deny reason=system_user mode=token user="root" mapped="root"'
+pam_run tok svc-old "$(mint svc-old)" auth
+expect_out "system accounts: a token for uid 500 refused" "auth=PAM_AUTH_ERR"
+expect_log "system accounts: uid 500: audit reason system_user" \
+	'result=deny reason=system_user mode=token user="svc-old" mapped="svc-old"'
+pam_run tok carol "$(mint carol)" auth
+expect_out "system accounts: uid 2002 is a user" "auth=PAM_SUCCESS"
+service sysok "auth required $PAM_SO $BASE allow_system_users=svc-nagios"
+pam_run sysok svc-nagios "$(mint svc-nagios)" auth
+expect_out "system accounts: allow_system_users=svc-nagios lets it log in" "auth=PAM_SUCCESS"
+pam_run sysok svc-old "$(mint svc-old)" auth
+expect_out "system accounts: allow_system_users opens only what it lists" "auth=PAM_AUTH_ERR"
+pam_run lower svc-old "$(mint SVC-OLD)" auth
+expect_out "system accounts: user_case=lower, SVC-OLD's token refused for svc-old" \
+	"auth=PAM_AUTH_ERR"
+expect_log "system accounts: user_case=lower: audit reason system_user" \
+	'result=deny reason=system_user mode=token user="svc-old" mapped="SVC-OLD"'
+
 # ---- per-user policy: passwords fall through only for listed users ----------
 PW="auth [success=done ignore=ignore default=die] $PAM_SO $BASE password_users=svc-backup password_groups=daemon"
 service pw-permit "$PW
