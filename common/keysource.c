@@ -14,8 +14,9 @@
  * OIDC_E_IDP_UNREACHABLE when no answer came (transport, TLS, timeout,
  * oversize body, an HTTP status other than 200), OIDC_E_KEYS_UNAVAILABLE
  * when the answer is refused (discovery for another issuer or with a
- * non-https jwks_uri, not JSON, a JWKS refused by jwks.c), OIDC_E_CONFIG
- * for a cache_dir others can write (fail closed, never memory only).
+ * non-https jwks_uri, not JSON, a JWKS refused by jwks.c), OIDC_E_CACHE_DIR
+ * for a cache_dir this process cannot use or others can write (fail
+ * closed, never memory only).
  *
  * Locking: src->lock is held across a refresh, HTTP included, on purpose:
  * concurrent callers of one issuer then cause one request, not one each;

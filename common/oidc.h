@@ -78,6 +78,9 @@ enum oidc_status {
 	OIDC_E_DEVICE_EXPIRED = 38,    /* device_code_expired (DENY) */
 	OIDC_E_GRANT_REFUSED = 39,     /* grant_refused (DENY): the token
 					  endpoint refused the grant */
+	OIDC_E_CACHE_DIR = 45,         /* cache_dir_unusable (INTERNAL): this
+					  process cannot use cache_dir (path
+					  not searchable, owner, mode) */
 };
 
 enum oidc_status_class {

@@ -56,6 +56,7 @@ OIDC_EXPORT const char *oidc_status_name(enum oidc_status st)
 	case OIDC_E_ACCESS_DENIED: return "access_denied";
 	case OIDC_E_DEVICE_EXPIRED: return "device_code_expired";
 	case OIDC_E_GRANT_REFUSED: return "grant_refused";
+	case OIDC_E_CACHE_DIR: return "cache_dir_unusable";
 	}
 	return "unknown_status";
 }
@@ -143,6 +144,8 @@ OIDC_EXPORT const char *oidc_status_text(enum oidc_status st)
 		return "The device code expired before the user signed in (expires_in or device_timeout passed): start again.";
 	case OIDC_E_GRANT_REFUSED:
 		return "The identity provider's token endpoint refused the request (invalid_grant, invalid_client...): check client_id, client_secret_file, the refresh token and the application registration.";
+	case OIDC_E_CACHE_DIR:
+		return "This process cannot use cache_dir (the detail names the directory and why: a parent it cannot search, another owner, writable by others); give each service user its own cache_dir and check it with oidc-auth check-config --as-user USER.";
 	}
 	return "Unknown status.";
 }
@@ -197,6 +200,7 @@ OIDC_EXPORT enum oidc_status_class oidc_status_class(enum oidc_status st)
 	case OIDC_E_INTERNAL:
 	case OIDC_E_BAD_KEY:
 	case OIDC_E_BAD_KEYSET:
+	case OIDC_E_CACHE_DIR:
 		return OIDC_CLASS_INTERNAL;
 	}
 	return OIDC_CLASS_INTERNAL;
