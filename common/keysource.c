@@ -46,6 +46,12 @@ static bool ks_wants_discovery(const struct oidc_issuer_cfg *ic)
 	return !ic->jwks_uri && !ks_is_static(ic);
 }
 
+bool oidc_keysource_uses_cache(const struct oidc_issuer_cfg *ic)
+{
+	return ic->cache_dir && *ic->cache_dir &&
+	       (ks_wants_discovery(ic) || !ks_is_static(ic));
+}
+
 enum oidc_status oidc_keysource_init(struct oidc_keysource *src,
 				     const struct oidc_issuer_cfg *ic)
 {
