@@ -115,11 +115,7 @@ chmod 644 "$T_TMP/slapd/slapd.conf"
 slapd -f "$T_TMP/slapd/slapd.conf" -h ldap://127.0.0.1:3890/ -u openldap -g openldap -d 256 \
 	>"$T_TMP/slapd.log" 2>&1 &
 SLAPD_PID=$!
-for ((i = 0; i < 100; i++)); do
-	(exec 3<>/dev/tcp/127.0.0.1/3890) 2>/dev/null && break
-	sleep 0.05
-done
-kill -0 "$SLAPD_PID" 2>/dev/null || fatal "layout: start slapd" "$(tail -n 20 "$T_TMP/slapd.log")"
+pf_wait_port 3890 && kill -0 "$SLAPD_PID" 2>/dev/null || fatal "layout: start slapd" "$(tail -n 20 "$T_TMP/slapd.log")"
 check "slapd runs as openldap" test "$(ps -o user= -p "$SLAPD_PID")" = openldap
 printf 'oidc_sasl_noplaintext: yes\n' >"$T_TMP/client.conf"
 whoami_() {
