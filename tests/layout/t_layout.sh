@@ -83,9 +83,13 @@ layout_block postfix /etc/postfix/sasl/smtpd.conf >"$P/etc/sasl/smtpd.conf" ||
 # one file for root services and smtpd: the SASL option overrides cache_dir
 printf '%s\n' "mech_list: OAUTHBEARER XOAUTH2" "oidc_config: /etc/oidc-auth/dovecot.conf" \
 	"oidc_cache_dir: /var/cache/oidc-auth/postfix" >"$P/etc/sasl/smtpd-shared.conf"
+# the same file without the override: the default cache_dir, root's
+printf '%s\n' "mech_list: OAUTHBEARER XOAUTH2" "oidc_config: /etc/oidc-auth/dovecot.conf" \
+	>"$P/etc/sasl/smtpd-default.conf"
 chmod 644 "$P"/etc/sasl/*.conf
 pf_service 2525 smtpd
 pf_service 2526 smtpd-shared
+pf_service 2527 smtpd-default
 pf_start && pf_wait_port 2525 || fatal "layout: start Postfix" "$(tail -n 20 "$P/maillog" 2>/dev/null)"
 smtp() {   # PORT: smtplib OAUTHBEARER with alice's token; sets CODE
 	CODE=$("$PY" tests/postfix/smtp_auth.py "$1" OAUTHBEARER "$TOKF" alice ack 2>"$ERR" |
@@ -101,6 +105,13 @@ fi
 PF_UID=$(id -u postfix)
 check "... and the line names the directory it cannot search, its owner and mode" \
 	grep -qF "detail=\"cache_dir /var/cache/oidc-auth/postfix: uid $PF_UID cannot search /var/cache/oidc-auth (owner uid 0, mode 0700)\"" "$P/maillog"
+smtp 2527
+if [ "$CODE" != 235 ] && grep -qF "detail=\"cache_dir /var/cache/oidc-auth: open: permission denied for uid $PF_UID (owner uid 0, mode 0700)\"" "$P/maillog"; then
+	ok "0.1.0 layout: smtpd with the default cache_dir: refused ($CODE), the line names it, owner, mode"
+else
+	not_ok "0.1.0 layout: smtpd with the default cache_dir: refused, the line names it, owner, mode" \
+		"code $CODE" "$(grep oidc-auth "$P/maillog" | tail -n 3)"
+fi
 
 # ---- slapd -u openldap, the recipe's /etc/ldap/sasl2/slapd.conf ---------------------------
 mkdir -p "$T_TMP/slapd" /etc/ldap/sasl2 && chown openldap: "$T_TMP/slapd" || fatal "layout: slapd dirs"
@@ -200,6 +211,15 @@ else
 	not_ok "SASL oidc_cache_dir: smtpd with the root services' file uses postfix's own directory" \
 		"code $CODE" "$(grep oidc-auth "$P/maillog" | tail -n 3)"
 fi
+smtp 2527
+if [ "$CODE" = 235 ]; then ok "package layout: smtpd with root's default cache_dir logs in ($CODE)"; else
+	not_ok "package layout: smtpd with root's default cache_dir logs in" "code $CODE"; fi
+T_LAST=("$CLI" check-config --as-user postfix /etc/oidc-auth/dovecot.conf)
+"${T_LAST[@]}" >"$OUT" 2>"$ERR"
+RC=$?
+expect_exit "... but check-config --as-user postfix says smtpd cannot keep its keys there (exit 2)" 2
+check "... and gives postfix a directory of its own" \
+	grep -qF "install -d -o postfix -g postfix -m 0700 /var/cache/oidc-auth/postfix" "$ERR"
 PD=$T_TMP/pam.d
 mkdir -p "$PD"
 printf 'auth required pam_oidc.so config=/etc/oidc-auth/postfix.conf\n' >"$PD/root-svc"
