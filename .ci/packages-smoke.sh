@@ -98,7 +98,8 @@ for p in "${PKGS[@]}"; do
 done
 ok "dpkg -i of the three packages"
 
-for f in "$PAM_SO" "$SASL_SO" /usr/bin/oidc-auth "$CONF" /usr/share/pam-configs/oidc; do
+for f in "$PAM_SO" "$SASL_SO" /usr/bin/oidc-auth "$CONF" /usr/share/pam-configs/oidc \
+	/usr/share/doc/oidc-auth/README.Debian; do
 	[ -f "$f" ] || fail "installed file missing: $f"
 done
 [ "$(stat -c '%a %U' /var/cache/oidc-auth)" = "755 root" ] ||
