@@ -83,6 +83,8 @@ expect_exit "root-owned cache_dir: nobody cannot write it: exit 2" 2
 err_names "... the fix is a directory of its own" "install -d -o nobody -g $NOGROUP -m 0700 $V/nobody"
 as_user root "$E/shared.conf"
 expect_exit "root-owned cache_dir for a root service: exit 0" 0
+as_user nobody --set "cache_dir=$V/svc" "$E/shared.conf"
+expect_exit "--set cache_dir= (as a PAM argument or SASL option would): the override is checked: exit 0" 0
 
 # ---- a cache_dir still to be created -----------------------------------------------------
 conf "$E/new.conf" "$V/svc/sub"
