@@ -75,7 +75,7 @@ ADAPTERS := $(if $(PAM_SRC),$(PAM_SO)) $(if $(SASL_SRC),$(SASL_SO))
 SO_LDFLAGS := -shared -Wl,--no-undefined $(LDFLAGS_ALL)
 
 TEST_BINS = $(UNIT_BIN) $(VEC_BIN) $(REPLAY_BIN) $(PAM_DRIVER)
-TEST_HDRS := $(wildcard tests/unit/*.h) $(wildcard common/*.h)
+TEST_HDRS := $(wildcard tests/unit/*.h) $(wildcard tests/vectors/*.h) $(wildcard common/*.h)
 
 .PHONY: all check bench fuzz clean format install uninstall demo
 all: $(CORE_LIB) $(CLI) $(ADAPTERS)

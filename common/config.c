@@ -380,7 +380,7 @@ OIDC_EXPORT enum oidc_status oidc_config_load_file(struct oidc_config *cfg,
 						   const char *path,
 						   struct oidc_error *err)
 {
-	char why[160] = "", pbuf[WHERE_MAX];
+	char pbuf[WHERE_MAX];
 	char *buf = NULL;
 	size_t len = 0;
 	enum oidc_status st;
@@ -391,11 +391,10 @@ OIDC_EXPORT enum oidc_status oidc_config_load_file(struct oidc_config *cfg,
 		return oidc_err(err, OIDC_E_CONFIG, "%s: the configuration is already "
 				"finished", oidc_config_short_path(path, pbuf, sizeof(pbuf)));
 	/* A file others can write could name their own keys: refuse it. */
-	st = oidc_config_read_file(path, 022, OIDC_CONFIG_FILE_MAX, &buf, &len, why,
-				   sizeof(why));
+	st = oidc_trusted_file_read(path, OIDC_FILE_PUBLIC, OIDC_CONFIG_FILE_MAX, &buf,
+				    &len, err);
 	if (st != OIDC_OK)
-		return oidc_err(err, st, "%s: %s",
-				oidc_config_short_path(path, pbuf, sizeof(pbuf)), why);
+		return st;
 	st = oidc_config_load_buffer(cfg, path, buf, len, err);
 	free(buf);
 	return st;

@@ -2,18 +2,15 @@
 /*
  * config_finish.c - oidc_config_finish(): the checks that need the whole
  * configuration (required keys, contradictions, overlapping issuers) and
- * the loading of the files it names (JWKS, HMAC secret, username maps),
- * each refused when someone else could change it (or read it, for
- * secrets). Errors name the section and key: "[issuer NAME] key: ...".
+ * the loading of the files it names (JWKS, HMAC secret, client secret,
+ * username maps; ca_file checked), each through oidc_trusted_file_read
+ * (trusted_file.c): refused when someone else could change it (or read it,
+ * for secrets). Errors name the section and key: "[issuer NAME] key: ...".
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "config_priv.h"
 
@@ -23,85 +20,6 @@
 #define HMAC_SECRET_MIN 32
 
 static const char tenant_placeholder[] = "{tenantid}";
-
-enum oidc_status oidc_config_read_file(const char *path,
-				       unsigned forbidden_mode, size_t max,
-				       char **buf_out, size_t *len_out,
-				       char *why, size_t why_cap)
-{
-	enum oidc_status st = OIDC_E_CONFIG;
-	char *buf = NULL, eb[96];
-	size_t cap = 0, len = 0;
-	struct stat sb;
-	int fd;
-
-	/* O_NONBLOCK: a FIFO put in place of the file must not hang us */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		snprintf(why, why_cap, "cannot open: %s", strerror_r(errno, eb, sizeof(eb)));
-		return OIDC_E_CONFIG;
-	}
-	if (fstat(fd, &sb) != 0) {
-		snprintf(why, why_cap, "cannot stat: %s", strerror_r(errno, eb, sizeof(eb)));
-		goto out;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		snprintf(why, why_cap, "not a regular file");
-		goto out;
-	}
-	if (sb.st_mode & forbidden_mode) {
-		snprintf(why, why_cap, (forbidden_mode & 044) ?
-			 "readable or writable by group or others (chmod 600)" :
-			 "writable by group or others (chmod go-w)");
-		goto out;
-	}
-	if (sb.st_uid != 0 && sb.st_uid != geteuid()) {
-		snprintf(why, why_cap, "owned by uid %u, neither root nor the "
-			 "current user", (unsigned)sb.st_uid);
-		goto out;
-	}
-	if (sb.st_size < 0 || (unsigned long long)sb.st_size > max) {
-		snprintf(why, why_cap, "larger than %zu bytes", max);
-		goto out;
-	}
-	/* one byte more than the size so a file growing meanwhile is seen */
-	cap = (size_t)sb.st_size + 1;
-	buf = malloc(cap + 1);
-	if (!buf) {
-		st = OIDC_E_NOMEM;
-		snprintf(why, why_cap, "out of memory");
-		goto out;
-	}
-	while (len < cap) {
-		ssize_t n = read(fd, buf + len, cap - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(why, why_cap, "cannot read: %s",
-				 strerror_r(errno, eb, sizeof(eb)));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len == cap) {
-		snprintf(why, why_cap, "changed while being read");
-		goto out;
-	}
-	buf[len] = '\0';
-	*buf_out = buf;
-	*len_out = len;
-	buf = NULL;
-	st = OIDC_OK;
-out:
-	/* the file may be a secret: wipe what was read on every failure */
-	if (buf)
-		oidc_free_secret(buf, cap + 1);
-	close(fd);
-	return st;
-}
 
 /* "[issuer NAME] key: why" (section NULL: the single top-level issuer). */
 OIDC_PRINTF(5, 6)
@@ -324,17 +242,17 @@ static enum oidc_status load_jwks(struct oidc_issuer_cfg *ic, const char *sec,
 				  struct oidc_error *err)
 {
 	struct oidc_error e = { OIDC_OK, "" };
-	char why[160] = "", pbuf[160];
+	char pbuf[160];
 	const char *path = oidc_config_short_path(ic->jwks_file, pbuf, sizeof(pbuf));
 	enum oidc_status st;
 	char *buf = NULL;
 	size_t len = 0;
 
 	/* The JWKS decides who may log in: same rules as the config file. */
-	st = oidc_config_read_file(ic->jwks_file, 022, OIDC_JWKS_MAX, &buf, &len,
-				   why, sizeof(why));
+	st = oidc_trusted_file_read(ic->jwks_file, OIDC_FILE_PUBLIC, OIDC_JWKS_MAX, &buf,
+				    &len, &e);
 	if (st != OIDC_OK)
-		return finish_err(err, st, sec, "jwks_file", "%s: %s", path, why);
+		return finish_err(err, st, sec, "jwks_file", "%s", e.detail);
 	st = oidc_keyset_from_jwks(buf, len, &ic->keys, &e);
 	free(buf);
 	if (st != OIDC_OK)
@@ -368,7 +286,7 @@ static enum oidc_status load_secret(struct oidc_issuer_cfg *ic, const char *sec,
 				    struct oidc_error *err)
 {
 	struct oidc_error e = { OIDC_OK, "" };
-	char why[160] = "", pbuf[160];
+	char pbuf[160];
 	const char *path = oidc_config_short_path(ic->hmac_secret_file, pbuf,
 						  sizeof(pbuf));
 	struct oidc_key *key = NULL;
@@ -376,11 +294,11 @@ static enum oidc_status load_secret(struct oidc_issuer_cfg *ic, const char *sec,
 	char *buf = NULL;
 	size_t len = 0, read_len = 0;
 
-	/* mode & 077: a secret others can read is no secret */
-	st = oidc_config_read_file(ic->hmac_secret_file, 077, OIDC_SECRET_MAX + 1,
-				   &buf, &read_len, why, sizeof(why));
+	/* a secret others can read is no secret */
+	st = oidc_trusted_file_read(ic->hmac_secret_file, OIDC_FILE_SECRET,
+				    OIDC_SECRET_MAX + 1, &buf, &read_len, &e);
 	if (st != OIDC_OK)
-		return finish_err(err, st, sec, "hmac_secret_file", "%s: %s", path, why);
+		return finish_err(err, st, sec, "hmac_secret_file", "%s", e.detail);
 	len = read_len;
 	if (len && buf[len - 1] == '\n')
 		len--;
@@ -411,7 +329,8 @@ out:
 static enum oidc_status load_client_secret(struct oidc_issuer_cfg *ic,
 					   const char *sec, struct oidc_error *err)
 {
-	char why[160] = "", pbuf[160], *buf = NULL;
+	struct oidc_error e = { OIDC_OK, "" };
+	char pbuf[160], *buf = NULL;
 	const char *path = oidc_config_short_path(ic->client_secret_file, pbuf,
 						  sizeof(pbuf));
 	size_t len = 0;
@@ -419,10 +338,10 @@ static enum oidc_status load_client_secret(struct oidc_issuer_cfg *ic,
 
 	oidc_free_secret(ic->client_secret, ic->client_secret_len + 1);
 	ic->client_secret = NULL;
-	st = oidc_config_read_file(ic->client_secret_file, 077, OIDC_SECRET_MAX,
-				   &buf, &len, why, sizeof(why));
+	st = oidc_trusted_file_read(ic->client_secret_file, OIDC_FILE_SECRET,
+				    OIDC_SECRET_MAX, &buf, &len, &e);
 	if (st != OIDC_OK)
-		return finish_err(err, st, sec, "client_secret_file", "%s: %s", path, why);
+		return finish_err(err, st, sec, "client_secret_file", "%s", e.detail);
 	ic->client_secret_len = len;
 	if (len && buf[len - 1] == '\n')
 		buf[--len] = '\0';
@@ -526,7 +445,8 @@ static enum oidc_status load_map_files(struct oidc_issuer_cfg *ic,
 {
 	for (size_t i = 0; i < ic->n_username_map; i++) {
 		struct oidc_map_rule *r = &ic->username_map[i];
-		char why[160] = "", pbuf[160], *buf = NULL;
+		struct oidc_error e = { OIDC_OK, "" };
+		char pbuf[160], *buf = NULL;
 		const char *path;
 		enum oidc_status st;
 		size_t len = 0;
@@ -535,16 +455,34 @@ static enum oidc_status load_map_files(struct oidc_issuer_cfg *ic,
 			continue;
 		path = oidc_config_short_path(r->arg, pbuf, sizeof(pbuf));
 		oidc_map_entries_clear(r);
-		st = oidc_config_read_file(r->arg, 022, OIDC_CONFIG_FILE_MAX, &buf,
-					   &len, why, sizeof(why));
+		/* a map decides which account a token gets */
+		st = oidc_trusted_file_read(r->arg, OIDC_FILE_PUBLIC, OIDC_CONFIG_FILE_MAX,
+					    &buf, &len, &e);
 		if (st != OIDC_OK)
-			return finish_err(err, st, sec, "username_map", "%s: %s", path,
-					  why);
+			return finish_err(err, st, sec, "username_map", "%s", e.detail);
 		st = parse_map_file(r, buf, len, sec, path, err);
 		free(buf);
 		if (st != OIDC_OK)
 			return st;
 	}
+	return OIDC_OK;
+}
+
+/*
+ * The CA bundle decides which servers we believe are the provider: checked
+ * like the config file. libcurl reads it by name at each connection, so the
+ * directory rule (nobody else can replace the name) is what keeps it ours.
+ */
+static enum oidc_status check_ca_file(const struct oidc_issuer_cfg *ic,
+				      const char *sec, struct oidc_error *err)
+{
+	struct oidc_error e = { OIDC_OK, "" };
+	enum oidc_status st;
+
+	st = oidc_trusted_file_read(ic->ca_file, OIDC_FILE_PUBLIC, OIDC_CA_FILE_MAX, NULL,
+				    NULL, &e);
+	if (st != OIDC_OK)
+		return finish_err(err, st, sec, "ca_file", "%s", e.detail);
 	return OIDC_OK;
 }
 
@@ -554,7 +492,9 @@ static enum oidc_status load_issuer_files(struct oidc_issuer_cfg *ic,
 	enum oidc_status st = OIDC_OK;
 
 	oidc_keyset_free(&ic->keys); /* a second finish after a failed one */
-	if (ic->jwks_file)
+	if (ic->ca_file)
+		st = check_ca_file(ic, sec, err);
+	if (st == OIDC_OK && ic->jwks_file)
 		st = load_jwks(ic, sec, err);
 	if (st == OIDC_OK && ic->hmac_secret_file)
 		st = load_secret(ic, sec, err);

@@ -97,20 +97,4 @@ void oidc_issuer_cfg_clear(struct oidc_issuer_cfg *ic);
 /* Free the entries loaded from map files. */
 void oidc_map_entries_clear(struct oidc_map_rule *rule);
 
-/*
- * Read a whole regular file that is not too open: refused when it is not a
- * regular file, when (mode & forbidden_mode) != 0, when its owner is
- * neither root nor the effective uid, or when it is larger than max bytes.
- * *buf_out is malloc'd and NUL-terminated; secret readers must wipe it.
- * On failure why holds a sentence. OIDC_E_CONFIG, OIDC_E_NOMEM.
- */
-enum oidc_status oidc_config_read_file(const char *path,
-				       unsigned forbidden_mode, size_t max,
-				       char **buf_out, size_t *len_out,
-				       char *why, size_t why_cap);
-
-/* Left-truncate a path so the end (and a line number) fits in error
- * details: borrowed pointer into path, or into buf with a "..." prefix. */
-const char *oidc_config_short_path(const char *path, char *buf, size_t cap);
-
 #endif /* OIDC_CONFIG_PRIV_H */

@@ -3,6 +3,16 @@
  * http.c - the HTTP transport of the core: one libcurl easy handle per
  * request, HTTPS only, TLS always verified, bounded in size and time.
  * Callers judge the HTTP status and the body; this file only moves bytes.
+ *
+ * Redirects: only a request without credentials follows them (discovery
+ * and JWKS GETs; https only, at most OIDC_HTTP_MAX_REDIRS). A request with
+ * a bearer token, Basic client credentials or a form (introspection, token,
+ * device and revocation endpoints: RFC 7662, RFC 6749, RFC 8628 need no
+ * redirects) never does: libcurl re-sends the body of a POST on a 307 or
+ * 308, to any host, and the Authorization header to the same host on
+ * another port. A redirect answer to such a request is reported as
+ * OIDC_E_IDP_UNREACHABLE naming the status and where it pointed: most
+ * likely the endpoint URL in the configuration is not the final one.
  */
 #include <limits.h>
 #include <pthread.h>
@@ -422,6 +432,20 @@ static enum oidc_status oidc_http_map_error(CURLcode rc, const char *errbuf,
 	return oidc_err(err, OIDC_E_IDP_UNREACHABLE, "transfer: %s", why);
 }
 
+/* A 3xx answer to a request with credentials (not followed). */
+static enum oidc_status oidc_http_redirect_refused(CURL *h, long status,
+						   struct oidc_error *err)
+{
+	char *to = NULL;
+
+	if (curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &to) != CURLE_OK)
+		to = NULL;
+	return oidc_err(err, OIDC_E_IDP_UNREACHABLE, "HTTP %ld redirect%s%.120s: a request "
+			"with credentials never follows redirects (nothing was re-sent); "
+			"configure the endpoint's final URL", status, to ? " to " : "",
+			to ? to : "");
+}
+
 #define OIDC_SETOPT(h, opt, val)                                              \
 	do {                                                                  \
 		if (curl_easy_setopt((h), (opt), (val)) != CURLE_OK)          \
@@ -448,7 +472,7 @@ static enum oidc_status oidc_http_request(const struct oidc_http_opts *opts,
 	CURLU *u = NULL;
 	CURL *h = NULL;
 	char errbuf[CURL_ERROR_SIZE];
-	bool plain_http = false;
+	bool plain_http = false, follow;
 	long connect_ms, total_ms, status = 0;
 	enum oidc_status st;
 	CURLcode rc;
@@ -477,6 +501,9 @@ static enum oidc_status oidc_http_request(const struct oidc_http_opts *opts,
 	st = oidc_http_parse_url(opts, url, &u, &plain_http, err);
 	if (st != OIDC_OK)
 		return st;
+	/* credentials are never re-sent on a redirect: such requests do not
+	 * follow any (file comment) */
+	follow = !form_body && !bearer && !basic_user;
 	h = curl_easy_init();
 	if (!h) {
 		st = oidc_err(err, OIDC_E_NOMEM, "curl_easy_init failed");
@@ -513,8 +540,10 @@ static enum oidc_status oidc_http_request(const struct oidc_http_opts *opts,
 	/* Redirects stay on https even in loopback test mode: a test server
 	 * must never be able to send us to a plain-text URL elsewhere. */
 	OIDC_SETOPT(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-	OIDC_SETOPT(h, CURLOPT_FOLLOWLOCATION, 1L);
+	OIDC_SETOPT(h, CURLOPT_FOLLOWLOCATION, follow ? 1L : 0L);
 	OIDC_SETOPT(h, CURLOPT_MAXREDIRS, OIDC_HTTP_MAX_REDIRS);
+	/* the default, stated: no credentials to another host either way */
+	OIDC_SETOPT(h, CURLOPT_UNRESTRICTED_AUTH, 0L);
 	OIDC_SETOPT(h, CURLOPT_SSL_VERIFYPEER, 1L);
 	OIDC_SETOPT(h, CURLOPT_SSL_VERIFYHOST, 2L);
 	OIDC_SETOPT(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
@@ -549,6 +578,10 @@ static enum oidc_status oidc_http_request(const struct oidc_http_opts *opts,
 	}
 	if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK) {
 		st = oidc_err(err, OIDC_E_INTERNAL, "no response code");
+		goto out;
+	}
+	if (!follow && status >= 300 && status < 400) {
+		st = oidc_http_redirect_refused(h, status, err);
 		goto out;
 	}
 	if (!body.buf) {

@@ -33,6 +33,7 @@
 #define OIDC_SECRET_MAX 4096          /* bytes of an HMAC secret file */
 #define OIDC_CONFIG_LINE_MAX 4096
 #define OIDC_CONFIG_FILE_MAX 1048576
+#define OIDC_CA_FILE_MAX 4194304      /* ca_file: a whole system bundle fits */
 #define OIDC_USERNAME_MAX 256
 #define OIDC_LEEWAY_DEFAULT 60
 #define OIDC_LEEWAY_MAX 300
@@ -51,6 +52,11 @@ void oidc_sanitize(char *dst, size_t cap, const char *src, size_t src_len);
 
 /* Wipe and free a secret buffer (NULL-safe). */
 void oidc_free_secret(void *p, size_t len);
+
+/* Left-truncate a path so the end (and a line number) fits in error
+ * details: borrowed pointer into path, or into buf with a "..." prefix
+ * (config.c). */
+const char *oidc_config_short_path(const char *path, char *buf, size_t cap);
 
 /* ---- string lists ------------------------------------------------------ */
 

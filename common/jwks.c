@@ -7,11 +7,8 @@
  * for signature verification, of unknown types or weak are skipped.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "internal.h"
 #include "keysource.h"
@@ -247,51 +244,20 @@ OIDC_EXPORT enum oidc_status oidc_keyset_load_file(const char *path,
 {
 	char *buf = NULL;
 	size_t len = 0;
-	struct stat sb;
 	enum oidc_status st;
-	char ebuf[128];
-	int fd;
 
 	if (!path || !ks_out)
 		return oidc_err(err, OIDC_E_INTERNAL, "no path or output");
-	/* O_NONBLOCK: opening a FIFO must not hang; fstat refuses it next. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return oidc_err(err, OIDC_E_CONFIG, "cannot open %s: %s", path,
-				strerror_r(errno, ebuf, sizeof(ebuf)));
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		st = oidc_err(err, OIDC_E_CONFIG, "%s is not a regular file", path);
-		goto out;
-	}
-	if (sb.st_size > OIDC_JWKS_MAX) {
-		st = oidc_err(err, OIDC_E_BAD_KEYSET, "%s is larger than %d bytes",
-			      path, OIDC_JWKS_MAX);
-		goto out;
-	}
-	/* One byte more than allowed, to notice a file that grew. */
-	buf = malloc(OIDC_JWKS_MAX + 1);
-	if (!buf) {
-		st = oidc_err(err, OIDC_E_NOMEM, "JWKS buffer");
-		goto out;
-	}
-	while (len < OIDC_JWKS_MAX + 1) {
-		ssize_t n = read(fd, buf + len, OIDC_JWKS_MAX + 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			st = oidc_err(err, OIDC_E_CONFIG, "cannot read %s: %s",
-				      path, strerror_r(errno, ebuf, sizeof(ebuf)));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
+	/* A key set decides whose signatures count: nobody else may change
+	 * it (trusted_file.c). */
+	st = oidc_trusted_file_read(path, OIDC_FILE_PUBLIC, OIDC_JWKS_MAX, &buf, &len, err);
+	if (st == OIDC_E_CONFIG && errno == EFBIG)
+		return oidc_err(err, OIDC_E_BAD_KEYSET, "%s is larger than %d bytes",
+				path, OIDC_JWKS_MAX);
+	if (st != OIDC_OK)
+		return st;
 	st = oidc_keyset_from_jwks(buf, len, ks_out, err);
-out:
 	free(buf);
-	close(fd);
 	return st;
 }
 

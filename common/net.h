@@ -42,11 +42,13 @@ struct oidc_http_response {
 /*
  * GET url. bearer, when non-NULL, goes in "Authorization: Bearer" (never in
  * the URL). HTTPS only, also for redirects (at most 3); TLS peer and host
- * verification always on. The body is capped at max_body while reading (the
+ * verification always on. Redirects are followed only without bearer: with
+ * one, a 3xx answer is OIDC_E_IDP_UNREACHABLE (credentials are never re-sent
+ * on a redirect). The body is capped at max_body while reading (the
  * Content-Length may lie). Transport failures (DNS, connect, TLS, timeout,
  * oversize body, a non-https URL or redirect) are OIDC_E_IDP_UNREACHABLE with
- * a detail saying which; any HTTP status is OIDC_OK with out->status set
- * (the caller judges it). OIDC_E_NOMEM.
+ * a detail saying which; any other HTTP status is OIDC_OK with out->status
+ * set (the caller judges it). OIDC_E_NOMEM.
  */
 enum oidc_status oidc_http_get(const struct oidc_http_opts *opts,
 			       const char *url, const char *bearer,
@@ -57,7 +59,8 @@ enum oidc_status oidc_http_get(const struct oidc_http_opts *opts,
  * POST an application/x-www-form-urlencoded body (already encoded by the
  * caller with oidc_http_form_escape). When basic_user is non-NULL, HTTP
  * Basic client authentication (RFC 6749 2.3.1: both parts form-escaped
- * before base64). Same rules and statuses as oidc_http_get.
+ * before base64). Same rules and statuses as oidc_http_get; a POST never
+ * follows a redirect (a 3xx answer is OIDC_E_IDP_UNREACHABLE).
  */
 enum oidc_status oidc_http_post_form(const struct oidc_http_opts *opts,
 				     const char *url, const char *form_body,

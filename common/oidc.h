@@ -312,6 +312,28 @@ enum oidc_status oidc_token_client_credentials(struct oidc_ctx *ctx,
 					       struct oidc_error *err);
 
 /*
+ * The one reader of files that decide who gets in or hold a secret
+ * (configuration, key sets, maps, secrets, token files). Opened once,
+ * never through a symbolic link, checked on the descriptors: a regular
+ * file owned by root or the effective uid, not writable by group or others
+ * (OIDC_FILE_SECRET: not readable by them either), in a directory owned by
+ * root or the effective uid that group and others cannot write (unless it
+ * is sticky), at most max bytes. *buf_out: malloc'd, NUL-terminated, len
+ * bytes; free secrets with explicit_bzero over len + 1 bytes. buf_out
+ * NULL: check only. OIDC_OK; OIDC_E_CONFIG with a detail "PATH: why (fix)"
+ * and errno saying what: ENOENT (missing), ELOOP (symlink), EFBIG (too
+ * large), EPERM (owner or mode), EINVAL (not a regular file), another
+ * errno (cannot open or read); OIDC_E_NOMEM.
+ */
+enum oidc_file_policy {
+	OIDC_FILE_PUBLIC,       /* no one else may change it */
+	OIDC_FILE_SECRET,       /* no one else may change or read it */
+};
+enum oidc_status oidc_trusted_file_read(const char *path, enum oidc_file_policy policy,
+					size_t max, char **buf_out, size_t *len_out,
+					struct oidc_error *err);
+
+/*
  * A file holding a refresh token that several processes use (the CLI's
  * token file, the SASL client's oidc_refresh_token_file). Providers that
  * rotate refresh tokens refuse a used one and may revoke the grant, so:

@@ -249,6 +249,10 @@ static int step_start(struct xo_cconn *c, sasl_client_params_t *cp,
 		else
 			cp->utils->seterror(cp->utils->conn, 0, "oidc-auth: no token: %s",
 					    why);
+		/* the application may not show its error text: the reason (a
+		 * refused token file, a configuration error) goes to the log */
+		if (rc != SASL_OK)
+			cp->utils->log(NULL, SASL_LOG_ERR, "oidc-auth: no token: %s", why);
 	}
 	if (rc == SASL_OK && (need_user || need_pass)) {
 		if (prompts) {

@@ -83,25 +83,26 @@ static int opt_get(const sasl_utils_t *utils, const char *conf, const char *name
 	return SASL_OK;
 }
 
-/* The whole conf file (bounded), or NULL. */
-static char *conf_read(const char *path)
+/*
+ * The whole conf file ($OIDC_SASL_CLIENT_CONF), read like the core's own
+ * configuration files (oidc_trusted_file_read: nobody else may change it);
+ * NULL with *why set when it is refused, NULL alone when none is named.
+ */
+static char *conf_read(const char *path, char **why)
 {
-	FILE *f;
-	char *buf;
-	size_t n;
+	struct oidc_error err = { OIDC_OK, "" };
+	char *buf = NULL, msg[OIDC_DETAIL_MAX + 64];
+	size_t len = 0;
 
+	*why = NULL;
 	if (!path || !*path)
 		return NULL;
-	f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	buf = malloc(XO_CONF_FILE_MAX + 1);
-	if (buf) {
-		n = fread(buf, 1, XO_CONF_FILE_MAX, f);
-		buf[n] = '\0';
-	}
-	fclose(f);
-	return buf;
+	if (oidc_trusted_file_read(path, OIDC_FILE_PUBLIC, XO_CONF_FILE_MAX, &buf, &len,
+				   &err) == OIDC_OK)
+		return buf;
+	snprintf(msg, sizeof(msg), "%s refused: %s", XO_CLIENT_CONF_ENV, err.detail);
+	*why = strdup(msg);
+	return NULL;
 }
 
 static int set_error(struct xo_options *opts, const char *name, const char *why)
@@ -158,12 +159,17 @@ static int read_plugin_options(const sasl_utils_t *utils, const char *conf,
 int xo_options_read(const sasl_utils_t *utils, const char *conf_file,
 		    struct xo_options *opts)
 {
-	char name[64];
-	char *conf = conf_read(conf_file);
+	char name[64], *conf_why = NULL;
+	char *conf = conf_read(conf_file, &conf_why);
 	int rc;
 
 	memset(opts, 0, sizeof(*opts));
 	opts->port = -1;
+	/* reported at first use (plug_init must not fail): a refused file
+	 * must not look like an empty one */
+	opts->error = conf_why;
+	if (conf_file && *conf_file && !conf && !conf_why)
+		return SASL_NOMEM;
 	rc = read_plugin_options(utils, conf, opts);
 	if (rc == SASL_OK) {
 		opts->settings = calloc(xo_n_core_keys(), sizeof(*opts->settings));

@@ -19,13 +19,16 @@
  * token is written back atomically (temp file in the same directory,
  * fsync, rename; mode 0600). When the directory is not writable the token
  * is kept in memory and a warning says what to fix.
+ *
+ * Both files hold secrets and are read through the core's one reader
+ * (oidc_trusted_file_read): another user's file, a file others can read, a
+ * symbolic link or a directory others can write is refused, and the reason
+ * reaches the log (client.c) and the application's error text.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "token_source.h"
@@ -62,47 +65,38 @@ static void wipe_free(char **p)
 	}
 }
 
-/* The whole file, refusing anything but a small regular file. */
-static int read_token_file(const char *path, char **tok_out, size_t *len_out)
+/*
+ * The whole file through the core's reader of secrets: a regular file of
+ * this user (or root), mode 0600 or stricter, not a symbolic link, in a
+ * directory nobody else can write (oidc_trusted_file_read). Trailing
+ * whitespace removed; an empty file is refused. On failure why says what
+ * to fix, prefixed with the option's name.
+ */
+static int read_token_file(const char *option, const char *path, char **tok_out,
+			   size_t *len_out, char *why, size_t why_cap)
 {
-	struct stat st;
+	struct oidc_error err = { OIDC_OK, "" };
 	char *buf = NULL;
-	size_t len = 0;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	size_t len = 0, read_len = 0;
 
-	if (fd < 0)
+	if (oidc_trusted_file_read(path, OIDC_FILE_SECRET, XO_TOKEN_FILE_MAX, &buf, &read_len,
+				   &err) != OIDC_OK) {
+		snprintf(why, why_cap, "%s refused: %s", option, err.detail);
 		return SASL_FAIL;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-	    st.st_size > XO_TOKEN_FILE_MAX)
-		goto fail;
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		goto fail;
-	while (len < (size_t)st.st_size) {
-		n = read(fd, buf + len, (size_t)st.st_size - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
 	}
+	len = read_len;
 	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' '))
 		len--;
-	if (len == 0)
-		goto fail;
+	if (len == 0) {
+		explicit_bzero(buf, read_len + 1);
+		free(buf);
+		snprintf(why, why_cap, "%s: %s is empty", option, path);
+		return SASL_FAIL;
+	}
 	buf[len] = '\0';
-	close(fd);
 	*tok_out = buf;
 	*len_out = len;
 	return SASL_OK;
-fail:
-	if (buf) {
-		explicit_bzero(buf, (size_t)st.st_size + 1);
-		free(buf);
-	}
-	close(fd);
-	return SASL_FAIL;
 }
 
 /*
@@ -110,19 +104,24 @@ fail:
  * of "oidc-auth login" (its refresh_token member); *json says which, so a
  * rotated token is written back in the same form.
  */
-static int read_refresh_file(const char *path, char **tok_out, bool *json)
+static int read_refresh_file(const char *path, char **tok_out, bool *json, char *why,
+			     size_t why_cap)
 {
 	char *buf = NULL;
 	size_t len;
 
 	*tok_out = NULL;
-	if (read_token_file(path, &buf, &len) != SASL_OK)
+	if (read_token_file("oidc_refresh_token_file", path, &buf, &len, why, why_cap) !=
+	    SASL_OK)
 		return SASL_FAIL;
 	*json = buf[0] == '{';
 	if (*json) {
 		*tok_out = oidc_tokens_json_refresh(buf, len);
 		explicit_bzero(buf, len);
 		free(buf);
+		if (!*tok_out)
+			snprintf(why, why_cap, "oidc_refresh_token_file: %s is a JSON token "
+				 "file without refresh_token", path);
 		return *tok_out ? SASL_OK : SASL_FAIL;
 	}
 	*tok_out = buf;
@@ -242,17 +241,18 @@ static int source_fetch(struct xo_token_source *src, const struct xo_options *op
 			lock_err = errno; /* cannot create it: unlocked, warn below */
 		/* the file, read at every refresh: another process may have
 		 * rotated it; the one in memory serves when it is gone */
-		if (read_refresh_file(opts->refresh_token_file, &cur, &cur_json) == SASL_OK) {
+		if (read_refresh_file(opts->refresh_token_file, &cur, &cur_json, src->why,
+				      sizeof(src->why)) == SASL_OK) {
 			src->refresh_json = cur_json;
 			wipe_free(&src->refresh);
 			src->refresh = cur;
 		} else if (!src->refresh) {
 			if (lock_fd >= 0)
 				close(lock_fd);
-			snprintf(src->why, sizeof(src->why),
-				 "oidc_refresh_token_file: missing, unreadable, or a JSON "
-				 "token file without refresh_token");
 			return SASL_FAIL;
+		} else if (src->utils) {
+			src->utils->log(NULL, SASL_LOG_WARN, "oidc-auth: %s; using the refresh "
+					"token this process already has", src->why);
 		}
 		st = oidc_token_refresh(src->ctx, NULL, src->refresh, &t, &err);
 	} else {
@@ -332,12 +332,15 @@ int xo_token_source_get(struct xo_token_source *src, const struct xo_options *op
 	*len_out = 0;
 	if (why_cap)
 		why[0] = '\0';
-	if (opts->token_file) {
-		if (read_token_file(opts->token_file, tok_out, len_out) == SASL_OK)
-			return SASL_OK;
-		snprintf(why, why_cap, "oidc_token_file: missing or unreadable");
+	/* a client configuration that was refused must not fall back to the
+	 * password callback as if nothing were configured */
+	if (opts->error) {
+		snprintf(why, why_cap, "%s", opts->error);
 		return SASL_FAIL;
 	}
+	if (opts->token_file)
+		return read_token_file("oidc_token_file", opts->token_file, tok_out, len_out,
+				       why, why_cap);
 	if (src)
 		return source_get(src, opts, tok_out, len_out, why, why_cap);
 	return SASL_OK;

@@ -10,7 +10,6 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 BUILD_DIR=${BUILD_DIR:-build}
 export BUILD_DIR ROOT
-export SHARED_DIR=${SHARED_DIR:-$(cd "$ROOT/.." && pwd)/shared}
 export PYTHON=/usr/bin/python3
 LOGS="$BUILD_DIR/test-logs"
 rm -rf "$LOGS"; mkdir -p "$LOGS"

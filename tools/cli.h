@@ -3,11 +3,28 @@
 #ifndef OIDC_CLI_H
 #define OIDC_CLI_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
 
 #include "oidc.h"
+
+/*
+ * Output (cli_out.c). Everything printed as text goes through cli_line or
+ * cli_put: control characters, DEL, C1 controls, bidi and other invisible
+ * format characters and bytes that are not UTF-8 come out escaped (\xNN,
+ * \uNNNN); other UTF-8 only when the locale is UTF-8. cli_json writes one
+ * JSON value and a newline, ASCII only. cli_out_init once, first.
+ */
+void cli_out_init(void);
+void cli_put(FILE *f, const char *s, size_t len);
+void cli_line(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_vline(FILE *f, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+int cli_json(FILE *f, const json_t *o);
 
 /* Exit status for a status: 0 ok, 1 rejected, 2 error, 3 unavailable. */
 int cli_exit_code(enum oidc_status st);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cli_print.c - how the oidc-auth tool shows a valid token and a
- * configuration, as text for people and as JSON for scripts.
+ * configuration, as text for people and as JSON for scripts. Claims come
+ * from the token's issuer: every line goes through cli_line (cli_out.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,7 @@ static void print_claim_text(const char *name, const json_t *v, int64_t now)
 	char when[64];
 
 	if (json_is_string(v)) {
-		printf("  %-9s %s\n", name, json_string_value(v));
+		cli_line(stdout, "  %-9s %s", name, json_string_value(v));
 	} else if (json_is_integer(v) && (!strcmp(name, "exp") ||
 					  !strcmp(name, "iat") ||
 					  !strcmp(name, "nbf"))) {
@@ -32,12 +33,12 @@ static void print_claim_text(const char *name, const json_t *v, int64_t now)
 		long long delta = (long long)json_integer_value(v) - now;
 		if (gmtime_r(&t, &tm) &&
 		    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm))
-			printf("  %-9s %s (%s%lld s)\n", name, when,
-			       delta >= 0 ? "in " : "", delta);
+			cli_line(stdout, "  %-9s %s (%s%lld s)", name, when,
+				 delta >= 0 ? "in " : "", delta);
 	} else if (v) {
 		char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 		if (s)
-			printf("  %-9s %s\n", name, s);
+			cli_line(stdout, "  %-9s %s", name, s);
 		free(s);
 	}
 }
@@ -68,17 +69,16 @@ int cli_print_valid(const struct oidc_result *res,
 					json_object_set(shown, shown_claims[i], v);
 			}
 			json_object_set(o, "claims", shown);
-			json_dumpf(o, stdout, JSON_COMPACT);
-			fputs("\n", stdout);
 		}
+		cli_json(stdout, o && shown ? o : NULL);
 		json_decref(shown);
 		json_decref(o);
 	} else {
-		printf("valid\n  %-9s %s\n  %-9s %s\n  %-9s %s%s%s\n",
-		       "user:", oidc_result_username(res),
-		       "section:", oidc_result_issuer_name(res),
-		       "alg:", oidc_result_alg(res),
-		       audit->kid[0] ? "  kid: " : "", audit->kid);
+		cli_line(stdout, "valid");
+		cli_line(stdout, "  %-9s %s", "user:", oidc_result_username(res));
+		cli_line(stdout, "  %-9s %s", "section:", oidc_result_issuer_name(res));
+		cli_line(stdout, "  %-9s %s%s%s", "alg:", oidc_result_alg(res),
+			 audit->kid[0] ? "  kid: " : "", audit->kid);
 		for (size_t i = 0; i < n; i++) {
 			char label[32];
 			snprintf(label, sizeof(label), "%s:", shown_claims[i]);
@@ -86,7 +86,7 @@ int cli_print_valid(const struct oidc_result *res,
 								shown_claims[i]),
 					 now);
 		}
-		printf("  %-9s sha256:%s\n", "token:", audit->token_sha256);
+		cli_line(stdout, "  %-9s sha256:%s", "token:", audit->token_sha256);
 	}
 	json_decref(claims);
 	return 0;
@@ -115,12 +115,13 @@ static void print_config_entry(void *arg, const char *section,
 		return;
 	}
 	if (!p->started || strcmp(p->last_section, name) != 0) {
-		printf("%s[%s%s]\n", p->started ? "\n" : "",
-		       section ? "issuer " : "", name);
+		if (p->started)
+			fputc('\n', stdout);
+		cli_line(stdout, "[%s%s]", section ? "issuer " : "", name);
 		p->started = true;
 	}
 	p->last_section = name;
-	printf("%s = %s\n", key, value);
+	cli_line(stdout, "%s = %s", key, value);
 }
 
 int cli_print_config(const struct oidc_config *cfg, const char *path,
@@ -131,14 +132,12 @@ int cli_print_config(const struct oidc_config *cfg, const char *path,
 	if (json)
 		p.root = json_object();
 	else
-		printf("# effective configuration of %s\n", path);
+		cli_line(stdout, "# effective configuration of %s", path);
 	oidc_config_visit(cfg, print_config_entry, &p);
 	if (json) {
 		json_t *o = json_pack("{s:s, s:s, s:O}", "result", "ok",
 				      "file", path, "sections", p.root);
-		if (o)
-			json_dumpf(o, stdout, JSON_COMPACT);
-		fputs("\n", stdout);
+		cli_json(stdout, o);
 		json_decref(o);
 		json_decref(p.root);
 	}

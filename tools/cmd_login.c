@@ -6,7 +6,9 @@
  *
  * Human messages go to stderr, so that stdout carries only what a script
  * asked for (the access token with --print-token, or JSON with --json).
- * The token file is JSON, 0600 in a 0700 directory, replaced atomically.
+ * The token file is JSON, 0600 in a 0700 directory, replaced atomically,
+ * and read back like every secret (oidc_trusted_file_read). What the
+ * provider sent is printed through cli_line (cli_out.c), escaped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -72,8 +74,9 @@ struct login_opts {
 
 static int fail(const char *usage, const char *what, const char *arg)
 {
-	fprintf(stderr, "oidc-auth: %s%s%s%s\n%s", what, arg ? " '" : "", arg ? arg : "",
-		arg ? "'" : "", usage);
+	cli_line(stderr, "oidc-auth: %s%s%s%s", what, arg ? " '" : "", arg ? arg : "",
+		 arg ? "'" : "");
+	fputs(usage, stderr);
 	return 2;
 }
 
@@ -237,15 +240,17 @@ static void print_instructions(const struct oidc_device_auth *da, const struct l
 				       "interval", oidc_device_interval(da));
 		if (ev && full)
 			json_object_set_new(ev, "verification_uri_complete", json_string(full));
-		if (ev)
-			json_dumpf(ev, stdout, JSON_COMPACT);
-		fputs("\n", stdout);
+		cli_json(stdout, ev);
 		fflush(stdout);
 		json_decref(ev);
 	}
-	fprintf(stderr, "To sign in, open %s%s%s\nand enter the code %s%s%s\n",
-		c ? "\033[1m" : "", uri, c ? "\033[0m" : "", c ? "\033[1m" : "", code,
-		c ? "\033[0m" : "");
+	/* the bold on and off are ours; the URI and the code are escaped */
+	fputs("To sign in, open ", stderr);
+	fputs(c ? "\033[1m" : "", stderr);
+	cli_put(stderr, uri, strlen(uri));
+	fputs(c ? "\033[0m\nand enter the code \033[1m" : "\nand enter the code ", stderr);
+	cli_put(stderr, code, strlen(code));
+	fputs(c ? "\033[0m\n" : "\n", stderr);
 	if (full && !o->no_qr && isatty(fileno(stderr)))
 		qr = oidc_qr_text(full, 0);
 	if (qr)
@@ -273,15 +278,15 @@ static int finish_login(struct oidc_ctx *ctx, const struct oidc_tokens *t,
 	int rc = 0;
 
 	if (store_tokens(path, t, NULL) != 0) {
-		fprintf(stderr, "oidc-auth: cannot store the tokens in %s: %s\n", path,
-			strerror(errno));
+		cli_line(stderr, "oidc-auth: cannot store the tokens in %s: %s", path,
+			 strerror(errno));
 		return 2;
 	}
 	/* Would our servers accept it? Same check as pam_oidc / the plugin. */
 	if (o->no_validate) {
 		result = "not_validated";
-		fprintf(stderr, "signed in; tokens stored in %s (not checked here: "
-			"--no-validate)\n", path);
+		cli_line(stderr, "signed in; tokens stored in %s (not checked here: "
+			 "--no-validate)", path);
 	} else {
 		st = oidc_validate(ctx, t->access_token, strlen(t->access_token), NULL,
 				   &res, &audit, &err);
@@ -290,11 +295,11 @@ static int finish_login(struct oidc_ctx *ctx, const struct oidc_tokens *t,
 					   &res, &audit, &err);
 		result = oidc_status_name(st);
 		if (st == OIDC_OK)
-			fprintf(stderr, "signed in as %s; tokens stored in %s\n",
-				oidc_result_username(res), path);
+			cli_line(stderr, "signed in as %s; tokens stored in %s",
+				 oidc_result_username(res), path);
 		else
-			fprintf(stderr, "signed in, tokens stored in %s, but the token does "
-				"not validate here: %s (%s)\n", path, result, err.detail);
+			cli_line(stderr, "signed in, tokens stored in %s, but the token does "
+				 "not validate here: %s (%s)", path, result, err.detail);
 		if (st != OIDC_OK)
 			rc = cli_exit_code(st);
 	}
@@ -306,12 +311,10 @@ static int finish_login(struct oidc_ctx *ctx, const struct oidc_tokens *t,
 			json_object_set_new(ev, "user", json_string(oidc_result_username(res)));
 		if (ev && o->print_token)
 			json_object_set_new(ev, "access_token", json_string(t->access_token));
-		if (ev)
-			json_dumpf(ev, stdout, JSON_COMPACT);
-		fputs("\n", stdout);
+		cli_json(stdout, ev);
 		json_decref(ev);
 	} else if (o->print_token) {
-		printf("%s\n", t->access_token);
+		cli_line(stdout, "%s", t->access_token);
 	}
 	oidc_result_free(&res);
 	return rc;
@@ -376,26 +379,33 @@ out:
 	return rc;
 }
 
-/* The stored tokens: access token, refresh token, expires_at. */
+/* The stored tokens: access token, refresh token, expires_at. Read like
+ * every secret (trusted_file.c): a token file others can read, or a
+ * symbolic link put where it should be, is refused. */
 static int load_tokens(const char *path, json_t **doc_out)
 {
+	struct oidc_error err = { OIDC_OK, "" };
 	json_error_t jerr;
-	struct stat stt;
+	char *text = NULL;
+	size_t len = 0;
 
-	if (stat(path, &stt) != 0) {
-		fprintf(stderr, "oidc-auth: no stored tokens in %s: run 'oidc-auth login' "
-			"first\n", path);
-		return 1;
-	}
-	if ((stt.st_mode & 077) != 0 || stt.st_size > TOKEN_FILE_MAX) {
-		fprintf(stderr, "oidc-auth: %s is readable by others or too large: "
-			"refused (chmod 600 it, or sign in again)\n", path);
+	if (oidc_trusted_file_read(path, OIDC_FILE_SECRET, TOKEN_FILE_MAX, &text, &len,
+				   &err) != OIDC_OK) {
+		if (errno == ENOENT) {
+			cli_line(stderr, "oidc-auth: no stored tokens in %s: run "
+				 "'oidc-auth login' first", path);
+			return 1;
+		}
+		cli_line(stderr, "oidc-auth: token file refused: %s (or sign in again "
+			 "with 'oidc-auth login')", err.detail);
 		return 2;
 	}
-	*doc_out = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	*doc_out = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	explicit_bzero(text, len + 1);
+	free(text);
 	if (!*doc_out || !json_is_object(*doc_out)) {
-		fprintf(stderr, "oidc-auth: %s is not a token file: run 'oidc-auth "
-			"login' again\n", path);
+		cli_line(stderr, "oidc-auth: %s is not a token file: run 'oidc-auth "
+			 "login' again", path);
 		return 2;
 	}
 	return 0;
@@ -406,12 +416,10 @@ static void print_token(const char *at, int64_t exp, bool json)
 	if (json) {
 		json_t *ev = json_pack("{s:s, s:I}", "access_token", at, "expires_at",
 				       (json_int_t)exp);
-		if (ev)
-			json_dumpf(ev, stdout, JSON_COMPACT);
-		fputs("\n", stdout);
+		cli_json(stdout, ev);
 		json_decref(ev);
 	} else {
-		printf("%s\n", at);
+		cli_line(stdout, "%s", at);
 	}
 }
 
@@ -445,9 +453,9 @@ int cli_cmd_token(int argc, char **argv)
 			if (lock_fd < 0) {
 				int e = errno;   /* before stdio can change it */
 
-				fprintf(stderr, "oidc-auth: cannot lock %s.lock: %s\n", path,
-					e == EWOULDBLOCK ? "another process holds it"
-							 : strerror(e));
+				cli_line(stderr, "oidc-auth: cannot lock %s.lock: %s", path,
+					 e == EWOULDBLOCK ? "another process holds it"
+							  : strerror(e));
 				rc = e == EWOULDBLOCK ? 3 : 2;
 				goto out;
 			}
@@ -468,8 +476,8 @@ int cli_cmd_token(int argc, char **argv)
 		goto out;
 	rt = json_string_value(json_object_get(doc, "refresh_token"));
 	if (!rt) {
-		fprintf(stderr, "oidc-auth: the stored access token expired and there is "
-			"no refresh token: run 'oidc-auth login' again\n");
+		cli_line(stderr, "oidc-auth: the stored access token expired and there is "
+			 "no refresh token: run 'oidc-auth login' again");
 		rc = 1;
 		goto out;
 	}
@@ -478,8 +486,8 @@ int cli_cmd_token(int argc, char **argv)
 		goto out;
 	}
 	if (store_tokens(path, t, rt) != 0) {
-		fprintf(stderr, "oidc-auth: cannot store the tokens in %s: %s\n", path,
-			strerror(errno));
+		cli_line(stderr, "oidc-auth: cannot store the tokens in %s: %s", path,
+			 strerror(errno));
 		rc = 2;
 		goto out;
 	}

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd_net.c - the oidc-auth commands that talk to the identity provider or
- * its cache: "discover" and "cache show|clear".
+ * its cache: "discover" and "cache show|clear". The provider's metadata, its
+ * kids and the cache entries are someone else's text: every line goes
+ * through cli_line (cli_out.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -44,7 +46,8 @@ static const char usage_cache[] =
 
 static int fail_usage(const char *usage, const char *what)
 {
-	fprintf(stderr, "oidc-auth: %s\n%s", what, usage);
+	cli_line(stderr, "oidc-auth: %s", what);
+	fputs(usage, stderr);
 	return 2;
 }
 
@@ -69,17 +72,16 @@ static const struct oidc_issuer_cfg *pick_issuer(const struct oidc_config *cfg,
 
 static void print_meta_text(const struct oidc_provider_meta *m)
 {
-	printf("  issuer:                 %s\n", m->issuer ? m->issuer : "-");
-	printf("  jwks_uri:               %s\n", m->jwks_uri ? m->jwks_uri : "-");
-	printf("  introspection_endpoint: %s\n",
-	       m->introspection_endpoint ? m->introspection_endpoint : "-");
-	printf("  userinfo_endpoint:      %s\n",
-	       m->userinfo_endpoint ? m->userinfo_endpoint : "-");
-	printf("  device_authorization:   %s\n",
-	       m->device_authorization_endpoint ?
-		       m->device_authorization_endpoint : "-");
-	printf("  token_endpoint:         %s\n",
-	       m->token_endpoint ? m->token_endpoint : "-");
+	cli_line(stdout, "  issuer:                 %s", m->issuer ? m->issuer : "-");
+	cli_line(stdout, "  jwks_uri:               %s", m->jwks_uri ? m->jwks_uri : "-");
+	cli_line(stdout, "  introspection_endpoint: %s",
+		 m->introspection_endpoint ? m->introspection_endpoint : "-");
+	cli_line(stdout, "  userinfo_endpoint:      %s",
+		 m->userinfo_endpoint ? m->userinfo_endpoint : "-");
+	cli_line(stdout, "  device_authorization:   %s",
+		 m->device_authorization_endpoint ? m->device_authorization_endpoint : "-");
+	cli_line(stdout, "  token_endpoint:         %s",
+		 m->token_endpoint ? m->token_endpoint : "-");
 }
 
 static json_t *meta_json(const struct oidc_provider_meta *m)
@@ -117,11 +119,11 @@ static int print_discovery(const struct oidc_issuer_cfg *ic,
 		if (o && meta)
 			json_object_set_new(o, "metadata", meta_json(meta));
 	} else {
-		printf("issuer %s (section %s)\n", ic->issuer, ic->name);
+		cli_line(stdout, "issuer %s (section %s)", ic->issuer, ic->name);
 		if (meta)
 			print_meta_text(meta);
-		printf("keys (%zu usable, %zu skipped):\n", n,
-		       oidc_keyset_skipped(keys));
+		cli_line(stdout, "keys (%zu usable, %zu skipped):", n,
+			 oidc_keyset_skipped(keys));
 	}
 	for (size_t i = 0; i < n; i++) {
 		const char *kid = NULL, *kty = NULL, *alg = NULL;
@@ -138,23 +140,21 @@ static int print_discovery(const struct oidc_issuer_cfg *ic,
 				json_array_append_new(arr, k);
 			}
 		} else {
-			char safe[80];
-			oidc_sanitize(safe, sizeof(safe), kid ? kid : "(none)",
-				      strlen(kid ? kid : "(none)"));
-			printf("  kid %-40s %-3s %-5s %u bits\n", safe, kty, alg, bits);
+			cli_line(stdout, "  kid %-40s %-3s %-5s %u bits", kid ? kid : "(none)",
+				 kty, alg, bits);
 		}
 	}
 	if (json) {
 		if (o) {
 			json_object_set_new(o, "keys", arr);
-			json_dumpf(o, stdout, JSON_COMPACT);
-			fputs("\n", stdout);
+			cli_json(stdout, o);
 		} else {
 			json_decref(arr);
 		}
 		json_decref(o);
 	} else {
-		printf("(%u request%s to the provider)\n", fetches, fetches == 1 ? "" : "s");
+		cli_line(stdout, "(%u request%s to the provider)", fetches,
+			 fetches == 1 ? "" : "s");
 	}
 	return 0;
 }
@@ -264,11 +264,13 @@ static void show_entry(const char *dir, const char *name, bool json, json_t *arr
 			if (o)
 				json_array_append_new(arr, o);
 		} else {
-			printf("%s\n  issuer:  %s\n  url:     %s\n"
-			       "  fetched: %lld (%lld s ago)\n  expires: %lld (%s)\n",
-			       name, iss ? iss : "?", url ? url : "?", (long long)f,
-			       (long long)(cli_now() - f), (long long)e,
-			       e > cli_now() ? "fresh" : "stale");
+			cli_line(stdout, "%s", name);
+			cli_line(stdout, "  issuer:  %s", iss ? iss : "?");
+			cli_line(stdout, "  url:     %s", url ? url : "?");
+			cli_line(stdout, "  fetched: %lld (%lld s ago)", (long long)f,
+				 (long long)(cli_now() - f));
+			cli_line(stdout, "  expires: %lld (%s)", (long long)e,
+				 e > cli_now() ? "fresh" : "stale");
 		}
 	}
 	json_decref(env);
@@ -327,7 +329,7 @@ int cli_cmd_cache(int argc, char **argv)
 		if (json)
 			printf("{\"result\":\"ok\",\"cleared\":true}\n");
 		else
-			printf("cleared %s\n", dir);
+			cli_line(stdout, "cleared %s", dir);
 		rc = 0;
 		goto out;
 	}
@@ -337,7 +339,7 @@ int cli_cmd_cache(int argc, char **argv)
 		json_t *arr = json ? json_array() : NULL;
 
 		if (!d) {
-			fprintf(stderr, "oidc-auth: cannot read %s: %s\n", dir, strerror(errno));
+			cli_line(stderr, "oidc-auth: cannot read %s: %s", dir, strerror(errno));
 			json_decref(arr);
 			goto out;
 		}
@@ -350,9 +352,7 @@ int cli_cmd_cache(int argc, char **argv)
 		if (json) {
 			json_t *o = json_pack("{s:s, s:s, s:o}", "result", "ok", "dir", dir,
 					      "entries", arr);
-			if (o)
-				json_dumpf(o, stdout, JSON_COMPACT);
-			fputs("\n", stdout);
+			cli_json(stdout, o);
 			json_decref(o);
 		}
 	}

@@ -73,13 +73,15 @@ static const char usage_jws[] =
 __attribute__((format(printf, 2, 3))) static int
 usage_error(const char *usage, const char *fmt, ...)
 {
+	char *msg = NULL;
 	va_list ap;
 
-	fputs("oidc-auth: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
 	va_end(ap);
-	fputs("\n", stderr);
+	cli_line(stderr, "oidc-auth: %s", msg ? msg : "out of memory");
+	free(msg);
 	fputs(usage, stderr);
 	return EXIT_USAGE;
 }
@@ -136,21 +138,19 @@ int cli_print_failure(const struct oidc_error *err, const char *fingerprint,
 		if (o && fingerprint)
 			json_object_set_new(o, "token_sha256",
 					    json_string(fingerprint));
-		if (o)
-			json_dumpf(o, stdout, JSON_COMPACT);
-		fputs("\n", stdout);
+		cli_json(stdout, o);
 		json_decref(o);
 	} else if (cls == OIDC_CLASS_INTERNAL) {
-		fprintf(stderr, "oidc-auth: %s: %s\n  %s\n",
-			oidc_status_name(st), err->detail, oidc_status_text(st));
+		cli_line(stderr, "oidc-auth: %s: %s", oidc_status_name(st), err->detail);
+		cli_line(stderr, "  %s", oidc_status_text(st));
 	} else {
-		printf("%s: %s (%s)\n  %s\n", result_word(st),
-		       oidc_status_name(st), oidc_class_name(cls),
-		       oidc_status_text(st));
+		cli_line(stdout, "%s: %s (%s)", result_word(st), oidc_status_name(st),
+			 oidc_class_name(cls));
+		cli_line(stdout, "  %s", oidc_status_text(st));
 		if (err->detail[0])
-			printf("  detail: %s\n", err->detail);
+			cli_line(stdout, "  detail: %s", err->detail);
 		if (fingerprint)
-			printf("  token:  sha256:%s\n", fingerprint);
+			cli_line(stdout, "  token:  sha256:%s", fingerprint);
 	}
 	return cli_exit_code(st);
 }
@@ -444,21 +444,17 @@ static int cmd_jws_verify(int argc, char **argv)
 		json_t *o = json_pack("{s:s, s:s, s:s}", "result", "valid",
 				      "alg", oidc_alg_get(jws.alg)->name,
 				      "token_sha256", fp);
-		if (o) {
+		if (o)
 			json_object_set_new(o, "kid", jws.kid ?
 					    json_string(jws.kid) : json_null());
-			json_dumpf(o, stdout, JSON_COMPACT);
-		}
-		fputs("\n", stdout);
+		cli_json(stdout, o);
 		json_decref(o);
 	} else {
-		printf("signature valid\n  alg:    %s\n", oidc_alg_get(jws.alg)->name);
-		if (jws.kid) {
-			char kid[OIDC_KID_MAX + 1];
-			oidc_sanitize(kid, sizeof(kid), jws.kid, strlen(jws.kid));
-			printf("  kid:    %s\n", kid);
-		}
-		printf("  token:  sha256:%s\n", fp);
+		cli_line(stdout, "signature valid");
+		cli_line(stdout, "  alg:    %s", oidc_alg_get(jws.alg)->name);
+		if (jws.kid)
+			cli_line(stdout, "  kid:    %s", jws.kid);
+		cli_line(stdout, "  token:  sha256:%s", fp);
 	}
 	rc = EXIT_VALID;
 out:
@@ -471,6 +467,7 @@ out:
 int main(int argc, char **argv)
 {
 	opterr = 0; /* our own message, prefixed "oidc-auth: " */
+	cli_out_init();
 	if (argc < 2)
 		return usage_error(usage_main, "%s", "no command given");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||

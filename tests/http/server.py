@@ -6,8 +6,9 @@ usage: server.py WORKDIR
 
 Makes a throw-away CA, a server certificate for IP:127.0.0.1 and an
 unrelated second CA with the openssl CLI in WORKDIR, then serves HTTPS and
-plain HTTP on 127.0.0.1 (random free ports) and prints one line
-"READY <https_port> <http_port>" on stdout. Exits by itself after
+plain HTTP on 127.0.0.1 (random free ports), and HTTPS on a second port
+(a redirect target on another port), and prints one line
+"READY <https_port> <http_port> <https_port2>" on stdout. Exits by itself after
 LIFETIME seconds even if nobody stops it, removing WORKDIR on SIGTERM and
 on that timeout. Python standard library only.
 
@@ -22,11 +23,15 @@ Paths (both listeners):
   /lying/N              says Content-Length: 100, sends N bytes
   /hang                 reads the request, never answers
   /slow                 headers, then one byte every 200 ms
-  /redirect?to=URL      302 to URL (with Cache-Control: max-age=7)
+  /redirect?to=URL[&code=N]  N (default 302) to URL (with Cache-Control:
+                        max-age=7)
   /chain/N              N redirects, then /json
   /echo                 JSON describing the request (line, headers,
                         body, decoded form and Basic credentials)
   /seen                 JSON list of every request line received
+  /record...            200 {"recorded": true}; remembers the request
+                        (port, method, path, headers, body)
+  /recorded             JSON list of what /record... received
   absolute-URI request  (we are used as an HTTP proxy) recorded, 200
 """
 import base64
@@ -48,6 +53,7 @@ LIFETIME = 60
 OPENSSL = "openssl"
 
 SEEN = []
+RECORDED = []
 SEEN_LOCK = threading.Lock()
 
 
@@ -173,9 +179,24 @@ class Handler(BaseHTTPRequestHandler):
                 time.sleep(0.2)
         elif route == "redirect":
             # Cache headers on the redirect itself must not count.
-            self.reply(302, b"{}", [("Location", query["to"][0]),
-                                    ("Cache-Control", "max-age=7")],
+            self.read_body()
+            self.reply(int(query.get("code", ["302"])[0]), b"{}",
+                       [("Location", query["to"][0]),
+                        ("Cache-Control", "max-age=7")],
                        ctype="text/html")
+        elif route == "record":
+            # A redirect target: whatever arrives here was re-sent.
+            raw = self.read_body()
+            with SEEN_LOCK:
+                RECORDED.append({
+                    "port": self.server.server_address[1],
+                    "method": self.command, "path": self.path,
+                    "headers": {k.lower(): v for k, v in self.headers.items()},
+                    "body": raw.decode("latin-1")})
+            self.reply(200, body_json({"recorded": True}))
+        elif route == "recorded":
+            with SEEN_LOCK:
+                self.reply(200, body_json({"recorded": list(RECORDED)}))
         elif route == "chain":
             n = int(arg)
             to = "/chain/%d" % (n - 1) if n > 1 else "/json"
@@ -255,10 +276,12 @@ def main():
     https = Server(("127.0.0.1", 0), Handler)
     https.tls = ctx
     http = Server(("127.0.0.1", 0), Handler)
-    for s in (https, http):
+    https2 = Server(("127.0.0.1", 0), Handler)
+    https2.tls = ctx
+    for s in (https, http, https2):
         threading.Thread(target=s.serve_forever, daemon=True).start()
-    print("READY %d %d" % (https.server_address[1], http.server_address[1]),
-          flush=True)
+    print("READY %d %d %d" % (https.server_address[1], http.server_address[1],
+                              https2.server_address[1]), flush=True)
     # Safety net: gone after LIFETIME seconds even if the test crashed.
     time.sleep(LIFETIME)
     leave()

@@ -121,6 +121,18 @@ chmod 644 "$TF"
 run_cli token --config "$PUB" --token-file "$TF"
 expect_exit "token: a token file readable by others is refused (exit 2)" 2
 chmod 600 "$TF"
+# read like every secret (oidc_trusted_file_read): no symbolic link, nobody else's file
+ln -s "$TF" "$T_TMP/link.json"
+run_cli token --config "$PUB" --token-file "$T_TMP/link.json"
+expect_exit "token: a token file that is a symbolic link is refused (exit 2)" 2
+grep -q 'symbolic link' "$ERR" && ok "token: ... and the error says so" ||
+	not_ok "token: ... and the error says so" "$(t_last_run)"
+chown 65534 "$TF"
+run_cli token --config "$PUB" --token-file "$TF"
+expect_exit "token: a token file owned by another user is refused (exit 2)" 2
+chown 0 "$TF"
+run_cli token --config "$PUB" --token-file "$TF"
+expect_exit "token: the same file, ours again, is accepted" 0
 "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); d["refresh_token"]="bogus"; d["expires_at"]=1; json.dump(d, open(sys.argv[1],"w"))' "$TF"
 run_cli token --config "$PUB" --token-file "$TF" --json
 expect_reason "token: a refresh token the provider does not know: grant_refused" 1 grant_refused

@@ -109,7 +109,10 @@ pf_service 2529 smtpd-long line_length_limit=16384
 # its refresh token through the plugin's client side (options from OIDC_SASL_CLIENT_CONF).
 # The public client's refresh token rotates at every use. Mail for relay.test goes through
 # smtp-rt, one process per delivery (max_use=1), so each delivery starts from the token file
-# the previous process rewrote. Files belong to postfix (smtp's user).
+# the previous process rewrote. The token file and the cache belong to postfix (smtp's user);
+# the plugin's client options sit in Postfix's own root-owned directory, as in the recipe
+# (/etc/postfix/oidc-client.conf): smtp reads them as root, before it drops privileges, and
+# root does not take a configuration from a directory another user could swap it in.
 R=$T_TMP/relay
 mkdir -p "$R/cache" && chown -R postfix: "$R" && chmod 700 "$R" "$R/cache"
 printf '%s\n' "issuer = ${IDP_ISSUER:-https://127.0.0.1:8443}" "audience = api://mail" \
@@ -117,12 +120,12 @@ printf '%s\n' "issuer = ${IDP_ISSUER:-https://127.0.0.1:8443}" "audience = api:/
 	"client_id = $IDP_DEVICE_CLIENT" "request_resource = api://mail" \
 	"request_scopes = openid offline_access mail.read" >"$R/oidc-auth.conf"
 printf '%s\n' "oidc_config: $R/oidc-auth.conf" "oidc_token_grant: refresh_token" \
-	"oidc_refresh_token_file: $R/tokens.json" >"$R/client.conf"
-chmod 644 "$R/client.conf" "$R/oidc-auth.conf"
+	"oidc_refresh_token_file: $R/tokens.json" >"$P/etc/oidc-client.conf"
+chmod 644 "$P/etc/oidc-client.conf" "$R/oidc-auth.conf"
 postconf -c "$P/etc" -e "transport_maps = inline:{ relay.test=smtp-rt:[127.0.0.1]:2527 }" \
 	"smtp_sasl_auth_enable = yes" "smtp_sasl_password_maps = static:alice:unused" \
 	"smtp_sasl_mechanism_filter = xoauth2" "smtp_sasl_security_options = noanonymous" \
-	"import_environment = $(postconf -c "$P/etc" -h import_environment) OIDC_SASL_CLIENT_CONF=$R/client.conf"
+	"import_environment = $(postconf -c "$P/etc" -h import_environment) OIDC_SASL_CLIENT_CONF=$P/etc/oidc-client.conf"
 echo "smtp-rt unix - - n - - smtp -o max_use=1" >>"$P/etc/master.cf"
 if pf_start && pf_wait_port 2525; then
 	ok "postfix: started with smtpd_sasl_type = cyrus and the plugin"

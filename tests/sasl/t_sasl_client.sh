@@ -193,6 +193,63 @@ else
 fi
 
 idp_token_cc api://mail mail.read bob >"$T_TMP/bob.tok" || not_ok "sasl client: bob's token"
+chmod 600 "$T_TMP/bob.tok"
 TF=$(client_conf tf "oidc_token_file: $T_TMP/bob.tok")
 run_pair "oidc_token_file: accepted as bob" XOAUTH2 bob "$TF" 'd["ok"] and d["user"] == "bob"'
+
+# ---- the files with secrets are read like every secret (oidc_trusted_file_read) -----------
+# refused: another user's file, a file others can read, a symbolic link, a directory others
+# can write; the reason reaches the log and the client's error text, and no token is sent
+refused_case() {   # NAME CONF LOG-PATTERN
+	log_mark
+	run_pair "$1: refused, no token sent" XOAUTH2 "" "$2" \
+		'not d["ok"] and "no token" in c and "refused" in c'
+	expect_log "$1: a log line names the file and the fix" "$3"
+}
+chmod 644 "$T_TMP/bob.tok"
+refused_case "oidc_token_file mode 0644" "$TF" "oidc_token_file refused: .*bob\.tok: .*chmod 600"
+chmod 600 "$T_TMP/bob.tok"
+ln -s "$T_TMP/bob.tok" "$T_TMP/bob-link.tok"
+TFL=$(client_conf tfl "oidc_token_file: $T_TMP/bob-link.tok")
+refused_case "oidc_token_file a symbolic link" "$TFL" "oidc_token_file refused: .*symbolic link"
+chown 65534 "$T_TMP/bob.tok"
+refused_case "oidc_token_file owned by another user" "$TF" "oidc_token_file refused: .*owned by uid 65534"
+chown 0 "$T_TMP/bob.tok"
+mkdir -m 777 "$T_TMP/shared"
+cp -p "$T_TMP/bob.tok" "$T_TMP/shared/bob.tok"
+TFS=$(client_conf tfs "oidc_token_file: $T_TMP/shared/bob.tok")
+refused_case "oidc_token_file in a world-writable directory" "$TFS" \
+	"oidc_token_file refused: .*its directory is writable by group or others"
+run_pair "oidc_token_file: the same file, 0600 and ours, accepted again" XOAUTH2 bob "$TF" \
+	'd["ok"] and d["user"] == "bob"'
+
+mkdir -m 700 "$T_TMP/rt-mode"
+if rt_public "$T_TMP/rt-mode/refresh"; then
+	RM=$(public_conf rtmode "$T_TMP/rt-mode/refresh")
+	chmod 644 "$T_TMP/rt-mode/refresh"
+	refused_case "oidc_refresh_token_file mode 0644" "$RM" \
+		"oidc_refresh_token_file refused: .*refresh: .*chmod 600"
+	chmod 600 "$T_TMP/rt-mode/refresh"
+	ln -s "$T_TMP/rt-mode/refresh" "$T_TMP/rt-mode/link"
+	RL=$(public_conf rtlink "$T_TMP/rt-mode/link")
+	refused_case "oidc_refresh_token_file a symbolic link" "$RL" \
+		"oidc_refresh_token_file refused: .*symbolic link"
+	chown 65534 "$T_TMP/rt-mode/refresh"
+	refused_case "oidc_refresh_token_file owned by another user" "$RM" \
+		"oidc_refresh_token_file refused: .*owned by uid 65534"
+	chown 0 "$T_TMP/rt-mode/refresh"
+	run_pair "oidc_refresh_token_file: the same file, 0600 and ours, accepted again" \
+		OAUTHBEARER alice "$RM" 'd["ok"] and d["user"] == "alice"'
+else
+	not_ok "oidc_refresh_token_file refusals: a device login for the refresh token"
+fi
+
+# the client's own configuration file ($OIDC_SASL_CLIENT_CONF): nobody else may change it,
+# and a refused one must not fall back to the password callback
+chmod 666 "$TF"
+refused_case "OIDC_SASL_CLIENT_CONF world-writable" "$TF" \
+	"no token: OIDC_SASL_CLIENT_CONF refused: .*tf\.conf: writable by group or others"
+chmod 644 "$TF"
+refused_case "OIDC_SASL_CLIENT_CONF missing" "$T_TMP/no-such.conf" \
+	"no token: OIDC_SASL_CLIENT_CONF refused: .*no-such\.conf: cannot open"
 t_done

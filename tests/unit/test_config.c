@@ -973,6 +973,81 @@ static void test_files(void)
 		     "good map file accepted");
 }
 
+/*
+ * Every file the configuration names goes through the one trusted reader
+ * (trusted_file.c, tested on its own in test_trusted_file.c): here, that
+ * each of them really does: no symbolic links, no directory others can
+ * write, and ca_file checked like the rest.
+ */
+static void test_trusted_files(void)
+{
+	struct oidc_config *cfg = NULL;
+	struct oidc_error err = { OIDC_OK, "" };
+	char p[160], link[160], sub[160], subfile[200], *text = subst(BASE);
+	char cfgtext[1024];
+
+	write_text("real.conf", text, 0644, p, sizeof(p));
+	path_in_dir(link, sizeof(link), "link.conf");
+	CHECK(symlink(p, link) == 0, "symlink to a good config file");
+	oidc_config_new(&cfg, NULL);
+	CHECK_STATUS(oidc_config_load_file(cfg, link, &err), OIDC_E_CONFIG,
+		     "config file through a symbolic link refused");
+	CHECK(strstr(err.detail, "symbolic link") && strstr(err.detail, "link.conf"),
+	      "the error names the link and the reason: %s", err.detail);
+	oidc_config_free(&cfg);
+	free(text);
+
+	path_in_dir(link, sizeof(link), "link.jwks");
+	CHECK(symlink(jwks_path, link) == 0, "symlink to the JWKS");
+	CHECK_STATUS(finish_status("issuer = https://i.example\naudience = a\n"
+				   "jwks_file = @DIR@/link.jwks\n", &err),
+		     OIDC_E_CONFIG, "jwks_file through a symbolic link refused");
+	CHECK(strstr(err.detail, "jwks_file") && strstr(err.detail, "symbolic link"),
+	      "names jwks_file: %s", err.detail);
+	path_in_dir(link, sizeof(link), "link.secret");
+	CHECK(symlink(secret32_path, link) == 0, "symlink to the HMAC secret");
+	CHECK_STATUS(finish_status(BASE "algorithms = RS256, HS256\n"
+				   "hmac_secret_file = @DIR@/link.secret\n", &err),
+		     OIDC_E_CONFIG, "hmac_secret_file through a symbolic link refused");
+	CHECK_STATUS(finish_status(BASE "token_types = jwt, opaque\n"
+				   "introspection_endpoint = https://i.example/in\n"
+				   "client_id = c\nclient_secret_file = @DIR@/link.secret\n",
+				   &err),
+		     OIDC_E_CONFIG, "client_secret_file through a symbolic link refused");
+	CHECK(strstr(err.detail, "client_secret_file"), "names client_secret_file: %s",
+	      err.detail);
+
+	/* a file in a directory others can write can be swapped */
+	path_in_dir(sub, sizeof(sub), "shared");
+	CHECK(mkdir(sub, 0777) == 0 && chmod(sub, 0777) == 0, "world-writable directory");
+	snprintf(subfile, sizeof(subfile), "%s/users.map", sub);
+	CHECK(write_file(subfile, "alice a\n", 8, 0644) == 0, "map file in it");
+	snprintf(cfgtext, sizeof(cfgtext), BASE "username_map = map_file:%s\n", subfile);
+	CHECK_STATUS(finish_status(cfgtext, &err), OIDC_E_CONFIG,
+		     "map file in a world-writable directory refused");
+	CHECK(strstr(err.detail, "username_map") && strstr(err.detail, "directory"),
+	      "says the directory is the problem: %s", err.detail);
+	chmod(sub, 01777);
+	CHECK_STATUS(finish_status(cfgtext, &err), OIDC_OK,
+		     "the same map file once the directory is sticky");
+
+	/* ca_file: not a secret, but it decides who the provider is */
+	CHECK_STATUS(finish_status(BASE "ca_file = @JWKS@\n", &err), OIDC_OK,
+		     "ca_file that nobody else can change accepted");
+	chmod(jwks_path, 0666);
+	CHECK_STATUS(finish_status("issuer = https://i.example\naudience = a\n"
+				   "hmac_secret_file = @SECRET32@\nalgorithms = HS256\n"
+				   "ca_file = @JWKS@\n", &err),
+		     OIDC_E_CONFIG, "world-writable ca_file refused");
+	CHECK(strstr(err.detail, "ca_file") && strstr(err.detail, "chmod go-w"),
+	      "names ca_file and the fix: %s", err.detail);
+	chmod(jwks_path, 0644);
+	CHECK_STATUS(finish_status(BASE "ca_file = @DIR@/no-such-ca.pem\n", &err),
+		     OIDC_E_CONFIG, "missing ca_file refused at configuration time");
+	CHECK_STATUS(finish_status(BASE "ca_file = @DIR@/link.jwks\n", &err),
+		     OIDC_E_CONFIG, "ca_file through a symbolic link refused");
+}
+
 struct visit_buf {
 	char text[8192];
 	size_t len;
@@ -1120,6 +1195,7 @@ int main(void)
 	test_network_keys();
 	test_set_api();
 	test_files();
+	test_trusted_files();
 	test_visit();
 	run_cmd("rm -rf '%s'", dir);
 	return test_done();

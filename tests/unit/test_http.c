@@ -25,90 +25,9 @@
 #include "internal.h"
 #include "net.h"
 #include "testutil.h"
+#include "http_server.h"
 
 #define TEN_MB (10 * 1024 * 1024)
-
-static pid_t server_pid = -1;
-static char workdir[] = "/tmp/oidc-test-http-XXXXXX";
-static bool workdir_made;
-static int https_port, http_port;
-static char ca_file[256], other_ca_file[256];
-
-/* ---- server lifecycle --------------------------------------------------- */
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void stop_server(void)
-{
-	if (server_pid > 0) {
-		kill(server_pid, SIGTERM);
-		waitpid(server_pid, NULL, 0);
-		server_pid = -1;
-	}
-	if (workdir_made) {
-		nftw(workdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-		workdir_made = false;
-	}
-}
-
-static bool start_server(void)
-{
-	const char *root = getenv("ROOT");
-	char script[512], line[128];
-	size_t len = 0;
-	int pfd[2];
-	pid_t parent = getpid();
-
-	snprintf(script, sizeof(script), "%s/tests/http/server.py",
-		 root ? root : ".");
-	if (!mkdtemp(workdir))
-		return false;
-	workdir_made = true;
-	atexit(stop_server);
-	snprintf(ca_file, sizeof(ca_file), "%s/ca.pem", workdir);
-	snprintf(other_ca_file, sizeof(other_ca_file), "%s/other-ca.pem", workdir);
-	if (pipe2(pfd, O_CLOEXEC) != 0)
-		return false;
-	fflush(stdout);
-	server_pid = fork();
-	if (server_pid < 0)
-		return false;
-	if (server_pid == 0) {
-		/* Die with the test even if it crashes before stop_server. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() != parent)
-			_exit(1);
-		dup2(pfd[1], STDOUT_FILENO);
-		execl("/usr/bin/python3", "python3", script, workdir, (char *)NULL);
-		_exit(127);
-	}
-	close(pfd[1]);
-	/* "READY <https> <http>\n", at most 30 s (key generation). */
-	while (len < sizeof(line) - 1 && !memchr(line, '\n', len)) {
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
-		if (poll(&p, 1, 30000) <= 0)
-			break;
-		ssize_t n = read(pfd[0], line + len, sizeof(line) - 1 - len);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(pfd[0]);
-	line[len] = '\0';
-	char *end = NULL;
-	if (strncmp(line, "READY ", 6) != 0)
-		return false;
-	https_port = (int)strtol(line + 6, &end, 10);
-	http_port = (int)strtol(end, &end, 10);
-	return https_port > 0 && http_port > 0;
-}
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -118,28 +37,6 @@ static int64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static const char *surl(const char *path)
-{
-	static char buf[4][512];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "https://127.0.0.1:%d%s", https_port,
-		 path);
-	return buf[i];
-}
-
-static const char *hurl(const char *path)
-{
-	static char buf[4][512];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "http://127.0.0.1:%d%s", http_port,
-		 path);
-	return buf[i];
 }
 
 static struct oidc_http_opts test_opts(void)
@@ -469,6 +366,95 @@ static void test_redirects(void)
 	oidc_http_response_clear(&r);
 }
 
+/* What the server's /record... paths received (its /recorded), or NULL. */
+static json_t *recorded(void)
+{
+	struct oidc_http_opts o = test_opts();
+	struct oidc_http_response r = { 0 };
+	json_t *doc = NULL, *j = NULL;
+
+	if (get(&o, surl("/recorded"), NULL, &r) == OIDC_OK && r.status == 200)
+		doc = body_json(&r);
+	j = json_incref(json_object_get(doc, "recorded"));
+	json_decref(doc);
+	oidc_http_response_clear(&r);
+	return j;
+}
+
+/*
+ * Credentials are never re-sent on a redirect: libcurl re-POSTs the form
+ * (token, client_secret) on 307/308 to any host, and sends Authorization to
+ * the same host and port again. Requests with credentials must not follow;
+ * the /record targets (same origin, and another port) must see nothing.
+ */
+static void test_no_redirect_with_credentials(void)
+{
+	static const long codes[] = { 301, 302, 303, 307, 308 };
+	static const char form[] = "token=tok-4f2a.b9&client_id=cid&client_secret=s3cr3t-9c1d";
+	struct oidc_http_opts o = test_opts();
+	struct oidc_http_response r = { 0 };
+	char q[700], target[600];
+	json_t *rec;
+
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		for (size_t t = 0; t < 3; t++) {
+			struct oidc_error err = { 0 };
+			char want[32];
+
+			/* another port, the same origin, a relative Location */
+			snprintf(target, sizeof(target), "%s", t == 0 ? s2url("/record/other") :
+				 t == 1 ? surl("/record/same") : "/record/relative");
+			snprintf(q, sizeof(q), "/redirect?code=%ld&to=%s", codes[i], target);
+
+			snprintf(want, sizeof(want), "HTTP %ld redirect", codes[i]);
+			oidc_http_response_clear(&r);
+			CHECK_STATUS(oidc_http_post_form(&o, surl(q), form, NULL, NULL, &r,
+							 &err),
+				     OIDC_E_IDP_UNREACHABLE, "%ld, target %zu: POST form "
+				     "(client_secret_post) not redirected", codes[i], t);
+			CHECK(strstr(err.detail, want) != NULL, "%ld, target %zu: detail "
+			      "names the redirect: %s", codes[i], t, err.detail);
+			oidc_http_response_clear(&r);
+			CHECK_STATUS(oidc_http_post_form(&o, surl(q), "token=tok-4f2a.b9",
+							 "cid", "s3cr3t-9c1d", &r, &err),
+				     OIDC_E_IDP_UNREACHABLE, "%ld, target %zu: POST with "
+				     "Basic credentials not redirected", codes[i], t);
+			CHECK_STATUS(get(&o, surl(q), "tok-4f2a.b9", &r),
+				     OIDC_E_IDP_UNREACHABLE, "%ld, target %zu: GET with a "
+				     "bearer token not redirected", codes[i], t);
+			CHECK(r.body == NULL, "%ld, target %zu: no body handed over",
+			      codes[i], t);
+		}
+	}
+	rec = recorded();
+	CHECK(rec && json_array_size(rec) == 0,
+	      "nothing reached a redirect target (%zu requests did)",
+	      rec ? json_array_size(rec) : (size_t)-1);
+	json_decref(rec);
+
+	/* without credentials (discovery, JWKS) redirects are still followed,
+	 * also 307/308 to another port, and nothing secret arrives there */
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		snprintf(target, sizeof(target), "%s", s2url("/record/plain-get"));
+		snprintf(q, sizeof(q), "/redirect?code=%ld&to=%s", codes[i], target);
+		CHECK(get(&o, surl(q), NULL, &r) == OIDC_OK && r.status == 200,
+		      "%ld: GET without credentials follows the redirect", codes[i]);
+	}
+	rec = recorded();
+	CHECK(rec && json_array_size(rec) == sizeof(codes) / sizeof(codes[0]),
+	      "each plain GET arrived once at the target");
+	for (size_t i = 0; i < json_array_size(rec); i++) {
+		json_t *e = json_array_get(rec, i);
+
+		CHECK(!json_object_get(json_object_get(e, "headers"), "authorization") &&
+			      strcmp(json_string_value(json_object_get(e, "method")),
+				     "GET") == 0,
+		      "followed GET %zu: a GET without Authorization", i);
+	}
+	json_decref(rec);
+	oidc_http_response_clear(&r);
+}
+
 static void test_plain_http(void)
 {
 	struct oidc_http_opts o = test_opts();
@@ -710,6 +696,7 @@ int main(void)
 		test_timeouts();
 		test_tls();
 		test_redirects();
+		test_no_redirect_with_credentials();
 		test_plain_http();
 		test_env_proxy_ignored();
 		test_bearer();

@@ -591,6 +591,22 @@ static void test_keyset(void)
 	      "write oversize JWKS file");
 	CHECK_STATUS(oidc_keyset_load_file(path, &ks, NULL), OIDC_E_BAD_KEYSET,
 		     "oversize JWKS file");
+	CHECK(ftruncate(fd, 0) == 0 && lseek(fd, 0, SEEK_SET) == 0 &&
+		      write(fd, small, sl) == (ssize_t)sl,
+	      "rewrite JWKS file");
+	{
+		/* read through the trusted reader: no symlink, nobody else's */
+		char link[64];
+
+		snprintf(link, sizeof(link), "%s.link", path);
+		CHECK(symlink(path, link) == 0, "symlink to the JWKS file");
+		CHECK_STATUS(oidc_keyset_load_file(link, &ks, NULL), OIDC_E_CONFIG,
+			     "JWKS file through a symbolic link refused");
+		unlink(link);
+		CHECK(fchmod(fd, 0666) == 0, "JWKS file world-writable");
+		CHECK_STATUS(oidc_keyset_load_file(path, &ks, NULL), OIDC_E_CONFIG,
+			     "world-writable JWKS file refused");
+	}
 	close(fd);
 	unlink(path);
 	CHECK_STATUS(oidc_keyset_load_file(path, &ks, NULL), OIDC_E_CONFIG, "missing file");

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vec_rfc.c - the RFC examples in ../shared/vectors through the JWS layer:
+ * vec_rfc.c - the RFC examples in tests/vectors/data through the JWS layer:
  * RFC 7515 appendix A (A.1-A.4 verify, A.5 alg none refused), RFC 7520
  * section 4 (4.1-4.4 compact tokens verify; 4.5 detached content, 4.6-4.8
  * JSON serializations are not compact tokens and are refused, see
@@ -13,13 +13,7 @@
 
 #include "internal.h"
 #include "testutil.h"
-
-static const char *shared_dir(void)
-{
-	const char *d = getenv("SHARED_DIR");
-
-	return d && *d ? d : "../shared";
-}
+#include "vectors.h"
 
 static json_t *load(const char *rel)
 {
@@ -27,7 +21,7 @@ static json_t *load(const char *rel)
 	json_error_t jerr;
 	json_t *doc;
 
-	snprintf(path, sizeof(path), "%s/vectors/%s", shared_dir(), rel);
+	snprintf(path, sizeof(path), "%s/%s", vectors_dir(), rel);
 	doc = json_load_file(path, 0, &jerr);
 	if (!CHECK(doc != NULL, "load %s", rel))
 		printf("# %s\n", jerr.text);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vec_wycheproof.c - every Wycheproof vector in ../shared/vectors/wycheproof
+ * vec_wycheproof.c - every Wycheproof vector in tests/vectors/data/wycheproof
  * through the core: the 23 primitive files through JWK import (HMAC through
  * oidc_key_from_secret) and oidc_jws_check_signature, the JOSE-level files
  * through oidc_keyset_* and oidc_jws_verify. The JWS mapping rules of
@@ -17,6 +17,7 @@
 
 #include "internal.h"
 #include "testutil.h"
+#include "vectors.h"
 
 enum verdict { REJECT = 0, ACCEPT = 1, EITHER = 2 };
 
@@ -60,20 +61,13 @@ static struct override overrides[] = {
 static int file_disagree;      /* disagreements in the current file/group */
 static int printed;            /* per-vector lines printed for it */
 
-static const char *shared_dir(void)
-{
-	const char *d = getenv("SHARED_DIR");
-
-	return d && *d ? d : "../shared";
-}
-
 static json_t *load_vectors(const char *file)
 {
 	char path[1024];
 	json_error_t jerr;
 	json_t *doc;
 
-	snprintf(path, sizeof(path), "%s/vectors/wycheproof/%s", shared_dir(), file);
+	snprintf(path, sizeof(path), "%s/wycheproof/%s", vectors_dir(), file);
 	doc = json_load_file(path, 0, &jerr);
 	if (!doc)
 		printf("# %s: %s\n", path, jerr.text);
