@@ -68,7 +68,8 @@ struct chk {
 
 static int fail_usage(const char *what)
 {
-	fprintf(stderr, "oidc-auth: %s\n%s", what, usage_check);
+	cli_line(stderr, "oidc-auth: %s", what);
+	fputs(usage_check, stderr);
 	return 2;
 }
 
@@ -90,7 +91,8 @@ chk_problem(struct chk *c, const char *path, const char *fix, const char *fmt, .
 			json_array_append_new(c->problems, o);
 		return;
 	}
-	fprintf(stderr, "oidc-auth: %s: %s\n  fix: %s\n", path, what, fix);
+	cli_line(stderr, "oidc-auth: %s: %s", path, what);
+	cli_line(stderr, "  fix: %s", fix);
 }
 
 /* Each path once, however many sections name it. */
@@ -161,17 +163,20 @@ static bool chk_reach(struct chk *c, const char *label, const char *path)
 	return false;
 }
 
-/* A file the service opens: readable by the user. */
-static void chk_file(struct chk *c, const char *label, const char *path, bool secret)
+/*
+ * A file the service opens, through the core's own reader and its rules
+ * (owner, mode, directory, no symlink), as the user: check only.
+ */
+static void chk_file(struct chk *c, const char *label, const char *path,
+		     enum oidc_file_policy policy, size_t max)
 {
+	struct oidc_error err = { OIDC_OK, "" };
 	char desc[128], fix[CHK_TEXT_MAX];
-	int fd, e;
+	int e;
 
 	if (!path || !*path || chk_seen(c, path) || !chk_reach(c, label, path))
 		return;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd >= 0) {
-		close(fd);
+	if (oidc_trusted_file_read(path, policy, max, NULL, NULL, &err) == OIDC_OK) {
 		c->n_files++;
 		return;
 	}
@@ -181,19 +186,19 @@ static void chk_file(struct chk *c, const char *label, const char *path, bool se
 			    label);
 		return;
 	}
-	if (e != EACCES) {
-		chk_problem(c, path, "-", "%s: cannot open: %s", label, strerror(e));
-		return;
-	}
-	/* The core takes secrets owned by root or by the reading user only,
-	 * mode 0600; other files owned by root, writable by no one else. */
-	if (secret)
+	/* a secret belongs to the reader (or root, for root services), 0600;
+	 * other files to root, writable by no one else */
+	if (policy == OIDC_FILE_SECRET)
 		snprintf(fix, sizeof(fix), "chown %s %s; chmod 0600 %s (a secret belongs "
 			 "to the user of the service that reads it)", c->user, path, path);
 	else
 		snprintf(fix, sizeof(fix), "chown root: %s; chmod 0644 %s", path, path);
-	chk_problem(c, path, fix, "%s: %s cannot read it (%s)", label, c->user,
-		    chk_describe(path, desc, sizeof(desc)));
+	if (e == EACCES)
+		chk_problem(c, path, fix, "%s: %s cannot read it (%s)", label, c->user,
+			    chk_describe(path, desc, sizeof(desc)));
+	else
+		chk_problem(c, path, e == EPERM ? fix : "as the problem says", "%s: %s (%s)",
+			    label, err.detail, oidc_status_name(err.status));
 }
 
 /* "install -d ... DIR" (and where to set it) for a directory of the user's. */
@@ -277,7 +282,7 @@ static int chk_run(struct chk *c, char **sets, size_t n_sets)
 	char label[96], fix[CHK_TEXT_MAX];
 	size_t n = 0;
 
-	chk_file(c, "the configuration", c->file, false);
+	chk_file(c, "the configuration", c->file, OIDC_FILE_PUBLIC, OIDC_CONFIG_FILE_MAX);
 	if (c->n_problems)
 		goto report;
 	if (cli_parse_config(c->file, NULL, sets, n_sets, &cfg, &err) != OIDC_OK) {
@@ -291,18 +296,19 @@ static int chk_run(struct chk *c, char **sets, size_t n_sets)
 		const char *sec = n > 1 ? ic->name : NULL;
 
 		chk_file(c, chk_label(label, sizeof(label), sec, "jwks_file"),
-			 ic->jwks_file, false);
+			 ic->jwks_file, OIDC_FILE_PUBLIC, OIDC_JWKS_MAX);
 		chk_file(c, chk_label(label, sizeof(label), sec, "hmac_secret_file"),
-			 ic->hmac_secret_file, true);
+			 ic->hmac_secret_file, OIDC_FILE_SECRET, OIDC_SECRET_MAX + 1);
 		chk_file(c, chk_label(label, sizeof(label), sec, "client_secret_file"),
-			 ic->client_secret_file, true);
+			 ic->client_secret_file, OIDC_FILE_SECRET, OIDC_SECRET_MAX + 1);
 		chk_file(c, chk_label(label, sizeof(label), sec, "ca_file"), ic->ca_file,
-			 false);
+			 OIDC_FILE_PUBLIC, OIDC_CA_FILE_MAX);
 		for (size_t j = 0; j < ic->n_username_map; j++)
 			if (ic->username_map[j].op == OIDC_MAP_FILE)
 				chk_file(c, chk_label(label, sizeof(label), sec,
 						      "username_map map_file"),
-					 ic->username_map[j].arg, false);
+					 ic->username_map[j].arg, OIDC_FILE_PUBLIC,
+					 OIDC_CONFIG_FILE_MAX);
 	}
 	/* The core's own rules (owners and modes of secrets, file contents):
 	 * what is left once every file could be opened. */
@@ -322,20 +328,18 @@ report:
 				      "user", c->user, "uid", (json_int_t)c->uid,
 				      "problems", c->problems);
 
-		if (o)
-			json_dumpf(o, stdout, JSON_COMPACT);
-		fputs("\n", stdout);
+		cli_json(stdout, o);
 		json_decref(o);
 	} else if (!c->n_problems) {
+		char files[64] = "";
+
 		/* n_files counts the configuration itself */
-		printf("ok: as %s (uid %ld): %s is readable", c->user, (long)c->uid,
-		       c->file);
 		if (c->n_files > 1)
-			printf(", and the %zu file%s it names", c->n_files - 1,
-			       c->n_files == 2 ? "" : "s");
-		if (c->cache_ok)
-			printf("; cache_dir %s is usable", c->cache_ok);
-		printf("\n");
+			snprintf(files, sizeof(files), ", and the %zu file%s it names",
+				 c->n_files - 1, c->n_files == 2 ? "" : "s");
+		cli_line(stdout, "ok: as %s (uid %ld): %s is readable%s%s%s%s", c->user,
+			 (long)c->uid, c->file, files, c->cache_ok ? "; cache_dir " : "",
+			 c->cache_ok ? c->cache_ok : "", c->cache_ok ? " is usable" : "");
 	}
 	oidc_config_free(&cfg);
 	return c->n_problems ? 2 : 0;
@@ -362,12 +366,12 @@ static int chk_as_user(const char *user, const char *file, char **sets, size_t n
 	pid_t pid;
 
 	if (getpwnam_r(user, &pw, pwbuf, sizeof(pwbuf), &pwr) != 0 || !pwr) {
-		fprintf(stderr, "oidc-auth: --as-user: no user '%s'\n", user);
+		cli_line(stderr, "oidc-auth: --as-user: no user '%s'", user);
 		return 2;
 	}
 	if (geteuid() != 0 && geteuid() != pw.pw_uid) {
-		fprintf(stderr, "oidc-auth: --as-user %s needs root (it runs the check "
-			"as %s in a child process)\n", user, user);
+		cli_line(stderr, "oidc-auth: --as-user %s needs root (it runs the check "
+			 "as %s in a child process)", user, user);
 		return 2;
 	}
 	snprintf(c.user, sizeof(c.user), "%s", pw.pw_name);
@@ -381,12 +385,12 @@ static int chk_as_user(const char *user, const char *file, char **sets, size_t n
 	fflush(stderr);
 	pid = fork();
 	if (pid < 0) {
-		fprintf(stderr, "oidc-auth: fork: %s\n", strerror(errno));
+		cli_line(stderr, "oidc-auth: fork: %s", strerror(errno));
 		return 2;
 	}
 	if (pid == 0) {
 		if (geteuid() != pw.pw_uid && !chk_become(pw.pw_uid, pw.pw_gid)) {
-			fprintf(stderr, "oidc-auth: cannot switch to %s\n", c.user);
+			cli_line(stderr, "oidc-auth: cannot switch to %s", c.user);
 			_exit(2);
 		}
 		c.problems = json ? json_array() : NULL;
@@ -425,11 +429,11 @@ static void chk_owner_notes(const struct oidc_config *cfg, const char *file)
 		if (again)
 			continue;
 		chk_name_of(st.st_uid, owner, sizeof(owner));
-		fprintf(stderr, "oidc-auth: note: cache_dir %s belongs to %s: this "
-			"configuration is for a service running as %s (other users' "
-			"processes refuse the directory); check it as that user: "
-			"oidc-auth check-config --as-user %s %s\n", dir, owner, owner,
-			owner, file);
+		cli_line(stderr, "oidc-auth: note: cache_dir %s belongs to %s: this "
+			 "configuration is for a service running as %s (other users' "
+			 "processes refuse the directory); check it as that user: "
+			 "oidc-auth check-config --as-user %s %s", dir, owner, owner,
+			 owner, file);
 	}
 }
 
