@@ -227,6 +227,8 @@ fuzz: $(FUZZ_BIN)
 # the module goes to PREFIX/lib/<triplet>/security: name it by absolute path.
 # The example configuration is installed only when none exists yet. Docs keep
 # their paths (README.md, docs/...) so relative links between them still work.
+# The cache directory is 0755: the cache of root services and the parent of
+# each service user's own 0700 directory (cache_dir in oidc-auth.conf(5)).
 PREFIX ?= /usr
 SYSCONFDIR ?= /etc
 LOCALSTATEDIR ?= /var
@@ -271,7 +273,7 @@ endif
 		echo "$(INSTALL) -m 0644 examples/oidc-auth.conf $(DESTDIR)$(CONFDIR)/"; \
 		$(INSTALL) -m 0644 examples/oidc-auth.conf $(DESTDIR)$(CONFDIR)/; \
 	fi
-	$(INSTALL) -d -m 0700 $(DESTDIR)$(CACHEDIR)
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(CACHEDIR)
 
 # Leaves the configuration and the cache directory alone.
 uninstall:

@@ -32,6 +32,7 @@
 #define OIDC_CACHE_LOCK_PREFIX ".lock-"
 #define OIDC_FLOCK_POLL_MS 10           /* first poll; doubles up to ... */
 #define OIDC_FLOCK_POLL_MAX_MS 50       /* ... this, while another holds it */
+#define OIDC_CACHE_PATH_MAX 4096        /* parents looked at for a message */
 
 static bool oidc_cache_is_hex(const char *s, size_t n)
 {
@@ -96,20 +97,66 @@ static enum oidc_status oidc_cache_dir_stat_ok(const char *dir,
 					       struct oidc_error *err)
 {
 	if (S_ISLNK(st->st_mode))
-		return oidc_err(err, OIDC_E_CONFIG,
+		return oidc_err(err, OIDC_E_CACHE_DIR,
 				"cache_dir %s is a symlink", dir);
 	if (!S_ISDIR(st->st_mode))
-		return oidc_err(err, OIDC_E_CONFIG,
+		return oidc_err(err, OIDC_E_CACHE_DIR,
 				"cache_dir %s is not a directory", dir);
+	/* Another user could feed this process keys: a root service must
+	 * not share a service user's directory (oidc-auth.conf(5)). */
 	if (!oidc_cache_owner_ok(st->st_uid))
-		return oidc_err(err, OIDC_E_CONFIG,
-				"cache_dir %s is owned by uid %ld", dir,
-				(long)st->st_uid);
+		return oidc_err(err, OIDC_E_CACHE_DIR,
+				"cache_dir %s is owned by uid %ld, neither root nor "
+				"this process (uid %ld): give this service a "
+				"cache_dir of its own", dir, (long)st->st_uid,
+				(long)geteuid());
 	/* Anyone who can write the directory can rename entries in. */
 	if (st->st_mode & 022)
-		return oidc_err(err, OIDC_E_CONFIG,
-				"cache_dir %s is writable by group or others", dir);
+		return oidc_err(err, OIDC_E_CACHE_DIR,
+				"cache_dir %s is writable by group or others "
+				"(mode %04o)", dir, (unsigned)(st->st_mode & 07777));
 	return OIDC_OK;
+}
+
+/*
+ * Permission denied on the way to dir or on dir itself: say which
+ * directory this process cannot search or read, with its owner and mode.
+ * The usual case is a service user's cache_dir inside a root 0700 parent,
+ * which "check-config" run as root never sees. Only on the error path.
+ */
+static enum oidc_status oidc_cache_denied(struct oidc_error *err,
+					  const char *what, const char *dir)
+{
+	char prefix[OIDC_CACHE_PATH_MAX];
+	const char *blocked = dir;
+	size_t n = strlen(dir);
+	struct stat st;
+
+	for (size_t i = 1; i < n && i < sizeof(prefix); i++) {
+		if (dir[i] != '/')
+			continue;
+		memcpy(prefix, dir, i);
+		prefix[i] = '\0';
+		if (faccessat(AT_FDCWD, prefix, X_OK, AT_EACCESS) != 0 &&
+		    errno == EACCES) {
+			blocked = prefix;
+			break;
+		}
+	}
+	if (blocked != dir && stat(blocked, &st) == 0)
+		return oidc_err(err, OIDC_E_CACHE_DIR,
+				"cache_dir %s: uid %ld cannot search %s (owner uid "
+				"%ld, mode %04o)", dir, (long)geteuid(), blocked,
+				(long)st.st_uid, (unsigned)(st.st_mode & 07777));
+	if (blocked == dir && stat(dir, &st) == 0)
+		return oidc_err(err, OIDC_E_CACHE_DIR,
+				"cache_dir %s: %s: permission denied for uid %ld "
+				"(owner uid %ld, mode %04o)", dir, what,
+				(long)geteuid(), (long)st.st_uid,
+				(unsigned)(st.st_mode & 07777));
+	return oidc_err(err, OIDC_E_CACHE_DIR,
+			"cache_dir %s: %s: permission denied for uid %ld", dir,
+			what, (long)geteuid());
 }
 
 static enum oidc_status oidc_cache_errno(struct oidc_error *err, int e,
@@ -119,11 +166,10 @@ static enum oidc_status oidc_cache_errno(struct oidc_error *err, int e,
 
 	if (e == ENOMEM)
 		return oidc_err(err, OIDC_E_NOMEM, "out of memory");
+	if (e == EACCES || e == EPERM)
+		return oidc_cache_denied(err, what, dir);
 	/* strerror_r (GNU): strerror is not thread-safe in threaded hosts */
-	if (e == EACCES || e == EPERM || e == EROFS)
-		return oidc_err(err, OIDC_E_CONFIG, "cache_dir %s: %s: %s", dir,
-				what, strerror_r(e, eb, sizeof(eb)));
-	return oidc_err(err, OIDC_E_INTERNAL, "cache_dir %s: %s: %s", dir, what,
+	return oidc_err(err, OIDC_E_CACHE_DIR, "cache_dir %s: %s: %s", dir, what,
 			strerror_r(e, eb, sizeof(eb)));
 }
 
@@ -140,7 +186,7 @@ static enum oidc_status oidc_cache_open_dir(const char *dir, bool missing_ok,
 	int fd;
 
 	if (!dir || !*dir)
-		return oidc_err(err, OIDC_E_CONFIG, "cache_dir is empty");
+		return oidc_err(err, OIDC_E_CACHE_DIR, "cache_dir is empty");
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
@@ -149,10 +195,10 @@ static enum oidc_status oidc_cache_open_dir(const char *dir, bool missing_ok,
 			return OIDC_OK;
 		}
 		if (e == ENOENT)
-			return oidc_err(err, OIDC_E_CONFIG,
+			return oidc_err(err, OIDC_E_CACHE_DIR,
 					"cache_dir %s does not exist", dir);
 		if (e == ELOOP || e == ENOTDIR)
-			return oidc_err(err, OIDC_E_CONFIG,
+			return oidc_err(err, OIDC_E_CACHE_DIR,
 					"cache_dir %s is a symlink or not a directory",
 					dir);
 		return oidc_cache_errno(err, e, "open", dir);
@@ -177,18 +223,18 @@ enum oidc_status oidc_cache_dir_check(const char *dir, bool create,
 	struct stat st;
 
 	if (!dir || !*dir)
-		return oidc_err(err, OIDC_E_CONFIG, "cache_dir is empty");
+		return oidc_err(err, OIDC_E_CACHE_DIR, "cache_dir is empty");
 	if (lstat(dir, &st) != 0) {
 		if (errno != ENOENT)
 			return oidc_cache_errno(err, errno, "lstat", dir);
 		if (!create)
-			return oidc_err(err, OIDC_E_CONFIG,
+			return oidc_err(err, OIDC_E_CACHE_DIR,
 					"cache_dir %s does not exist", dir);
 		/* Only the last component: a missing parent is a config
 		 * error, not something to invent with the wrong owner. */
 		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 			if (errno == ENOENT)
-				return oidc_err(err, OIDC_E_CONFIG,
+				return oidc_err(err, OIDC_E_CACHE_DIR,
 						"cache_dir %s: parent missing",
 						dir);
 			return oidc_cache_errno(err, errno, "mkdir", dir);

@@ -69,7 +69,8 @@ struct oidc_ks_entry {
 /*
  * Make sure ic->cache_dir is usable (created 0700 when missing). *use_out
  * is false when no cache_dir is configured (memory only). A directory
- * others can write is OIDC_E_CONFIG: fail closed, never fall back.
+ * others can write, or one this process cannot reach, is OIDC_E_CACHE_DIR:
+ * fail closed, never fall back.
  */
 enum oidc_status oidc_ks_disk_ready(const struct oidc_issuer_cfg *ic,
 				    bool *use_out, struct oidc_error *err);

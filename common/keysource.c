@@ -14,8 +14,9 @@
  * OIDC_E_IDP_UNREACHABLE when no answer came (transport, TLS, timeout,
  * oversize body, an HTTP status other than 200), OIDC_E_KEYS_UNAVAILABLE
  * when the answer is refused (discovery for another issuer or with a
- * non-https jwks_uri, not JSON, a JWKS refused by jwks.c), OIDC_E_CONFIG
- * for a cache_dir others can write (fail closed, never memory only).
+ * non-https jwks_uri, not JSON, a JWKS refused by jwks.c), OIDC_E_CACHE_DIR
+ * for a cache_dir this process cannot use or others can write (fail
+ * closed, never memory only).
  *
  * Concurrency: callers that find fresh keys in memory take src->lock only
  * for a pointer copy. Anything else is a refresh, one at a time: among the
@@ -45,6 +46,12 @@ bool oidc_ks_wants_discovery(const struct oidc_issuer_cfg *ic)
 	if (ic->discovery_url)
 		return true;
 	return !ic->jwks_uri && !oidc_ks_is_static(ic);
+}
+
+bool oidc_keysource_uses_cache(const struct oidc_issuer_cfg *ic)
+{
+	return ic->cache_dir && *ic->cache_dir &&
+	       (oidc_ks_wants_discovery(ic) || !oidc_ks_is_static(ic));
 }
 
 enum oidc_status oidc_keysource_init(struct oidc_keysource *src,

@@ -80,6 +80,14 @@ struct oidc_keysource {
 					      the CLI and benchmarks) */
 };
 
+/*
+ * Whether this issuer ever reads or writes ic->cache_dir: it has a
+ * cache_dir and discovery or keys from the provider (not only a jwks_file /
+ * HMAC secret). For "check-config --as-user", which checks the directory
+ * only where a service would use it.
+ */
+bool oidc_keysource_uses_cache(const struct oidc_issuer_cfg *ic);
+
 /* Initialise for ic (borrowed). A static jwks_file/hmac source needs no
  * network: oidc_keysource_get then returns ic->keys. OIDC_E_NOMEM. */
 enum oidc_status oidc_keysource_init(struct oidc_keysource *src,

@@ -86,9 +86,11 @@ void oidc_http_response_clear(struct oidc_http_response *resp);
 
 /*
  * Make sure dir is a usable cache directory: created (0700) when missing and
- * create is true; refused (OIDC_E_CONFIG) when it is not a directory, is a
- * symlink, is owned by another user than root or the effective uid, or is
- * writable by group or others.
+ * create is true; refused (OIDC_E_CACHE_DIR) when it is not a directory, is a
+ * symlink, is owned by another user than root or the effective uid, is
+ * writable by group or others, or a parent is not searchable. Every error
+ * of this file about the directory is OIDC_E_CACHE_DIR (OIDC_E_NOMEM aside),
+ * its detail naming the directory and why.
  */
 enum oidc_status oidc_cache_dir_check(const char *dir, bool create,
 				      struct oidc_error *err);

@@ -78,10 +78,13 @@ enum oidc_status {
 	OIDC_E_DEVICE_EXPIRED = 38,    /* device_code_expired (DENY) */
 	OIDC_E_GRANT_REFUSED = 39,     /* grant_refused (DENY): the token
 					  endpoint refused the grant */
-	OIDC_E_SYSTEM_USER = 42,       /* system_user (DENY): the token maps
+	OIDC_E_SYSTEM_USER = 40,       /* system_user (DENY): the token maps
 					  to root or another system account */
-	OIDC_E_ACCOUNT_LOOKUP = 43,    /* account_lookup_failed (UNAVAILABLE):
+	OIDC_E_ACCOUNT_LOOKUP = 41,    /* account_lookup_failed (UNAVAILABLE):
 					  the account database did not answer */
+	OIDC_E_CACHE_DIR = 42,         /* cache_dir_unusable (INTERNAL): this
+					  process cannot use cache_dir (path
+					  not searchable, owner, mode) */
 };
 
 enum oidc_status_class {

@@ -58,6 +58,7 @@ OIDC_EXPORT const char *oidc_status_name(enum oidc_status st)
 	case OIDC_E_GRANT_REFUSED: return "grant_refused";
 	case OIDC_E_SYSTEM_USER: return "system_user";
 	case OIDC_E_ACCOUNT_LOOKUP: return "account_lookup_failed";
+	case OIDC_E_CACHE_DIR: return "cache_dir_unusable";
 	}
 	return "unknown_status";
 }
@@ -149,6 +150,8 @@ OIDC_EXPORT const char *oidc_status_text(enum oidc_status st)
 		return "The token maps to a system account (root, uid 0, a uid below min_user_uid or in 61184-65535), which a token may log in as only when that section's allow_system_users lists it.";
 	case OIDC_E_ACCOUNT_LOOKUP:
 		return "The account database (NSS: /etc/passwd, LDAP, sssd) did not answer whether the mapped user is a system account; check nsswitch.conf and the directory service, then try again.";
+	case OIDC_E_CACHE_DIR:
+		return "This process cannot use cache_dir (the detail names the directory and why: a parent it cannot search, another owner, writable by others); give each service user its own cache_dir and check it with oidc-auth check-config --as-user USER.";
 	}
 	return "Unknown status.";
 }
@@ -205,6 +208,7 @@ OIDC_EXPORT enum oidc_status_class oidc_status_class(enum oidc_status st)
 	case OIDC_E_INTERNAL:
 	case OIDC_E_BAD_KEY:
 	case OIDC_E_BAD_KEYSET:
+	case OIDC_E_CACHE_DIR:
 		return OIDC_CLASS_INTERNAL;
 	}
 	return OIDC_CLASS_INTERNAL;

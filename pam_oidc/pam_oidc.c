@@ -165,7 +165,7 @@ PAM_OIDC_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags,
 	memset(&audit, 0, sizeof(audit));
 	rc = pam_oidc_parse_args(pamh, argc, argv, &opts);
 	if (rc != PAM_SUCCESS) {
-		pam_oidc_audit(pamh, "error", "config_error", "-", NULL, NULL);
+		pam_oidc_audit(pamh, "error", "config_error", "-", NULL, NULL, NULL);
 		return rc;
 	}
 	rc = pam_get_user(pamh, &user, NULL);
@@ -176,7 +176,7 @@ PAM_OIDC_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags,
 	rc = pam_oidc_get_handle(pamh, argc, argv, &opts, 0, &h);
 	if (rc != PAM_SUCCESS) {
 		pam_oidc_audit(pamh, "error", "config_error",
-			       mode_name(opts.mode), user, NULL);
+			       mode_name(opts.mode), user, NULL, NULL);
 		return rc;
 	}
 	mode = opts.mode;
@@ -187,7 +187,7 @@ PAM_OIDC_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags,
 								  TOKEN_PROMPT);
 		if (rc != PAM_SUCCESS) {
 			pam_oidc_audit(pamh, "deny", "no_token", mode_name(mode),
-				       user, NULL);
+				       user, NULL, NULL);
 			return rc == PAM_CONV_AGAIN ? PAM_INCOMPLETE : rc;
 		}
 		if (mode == PAM_OIDC_MODE_AUTO)
@@ -196,7 +196,7 @@ PAM_OIDC_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags,
 	}
 	if (mode == PAM_OIDC_MODE_DEVICE) {
 		st = pam_oidc_device_login(pamh, &opts, h, user, &res, &kept,
-					   &audit);
+					   &audit, &err);
 	} else {
 		len = tok ? strlen(tok) : 0;
 		if (!pam_oidc_looks_like_token(tok ? tok : "", len,
@@ -205,11 +205,11 @@ PAM_OIDC_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags,
 			if (pam_oidc_password_allowed(user, &opts)) {
 				pam_oidc_audit(pamh, "ignore",
 					       "password_fallthrough", "token",
-					       user, NULL);
+					       user, NULL, NULL);
 				return PAM_IGNORE;
 			}
 			pam_oidc_audit(pamh, "deny", "password_not_allowed",
-				       "token", user, NULL);
+				       "token", user, NULL, NULL);
 			return PAM_AUTH_ERR;
 		}
 		st = oidc_validate(h->ctx, tok, len,
@@ -235,7 +235,7 @@ PAM_OIDC_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags,
 			oidc_result_free(&res);
 	}
 	pam_oidc_audit(pamh, st == OIDC_OK ? "allow" : "deny",
-		       oidc_status_name(st), mode_name(mode), user, &audit);
+		       oidc_status_name(st), mode_name(mode), user, &audit, &err);
 	rc = pam_oidc_status_to_pam(st, 0);
 	if (st != OIDC_OK)
 		oidc_result_free(&res);
@@ -304,7 +304,7 @@ PAM_OIDC_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 	rc = pam_oidc_parse_args(pamh, argc, argv, &opts);
 	if (rc != PAM_SUCCESS) {
 		pam_oidc_audit(pamh, "error", "config_error", "account", NULL,
-			       NULL);
+			       NULL, NULL);
 		return rc;
 	}
 	if (pam_get_item(pamh, PAM_USER, &item) == PAM_SUCCESS && item)
@@ -319,7 +319,7 @@ PAM_OIDC_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 			return PAM_IGNORE;
 		}
 		pam_oidc_audit(pamh, "deny", "not_authenticated_by_oidc",
-			       "account", user, NULL);
+			       "account", user, NULL, NULL);
 		return PAM_PERM_DENIED;
 	}
 	login = data;
@@ -336,7 +336,7 @@ PAM_OIDC_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 	if (st == OIDC_OK && (opts.account_claims || opts.account_scopes))
 		st = account_policy(pamh, argc, argv, &opts, login);
 	pam_oidc_audit(pamh, st == OIDC_OK ? "allow" : "deny",
-		       oidc_status_name(st), "account", user, &login->audit);
+		       oidc_status_name(st), "account", user, &login->audit, NULL);
 	if (st == OIDC_OK)
 		return PAM_SUCCESS;
 	return oidc_status_class(st) == OIDC_CLASS_INTERNAL ? PAM_SERVICE_ERR :

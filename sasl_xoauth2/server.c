@@ -105,15 +105,22 @@ static const char *mech_name(const struct xo_conn *c)
 	return c->mech == OIDC_WIRE_OAUTHBEARER ? "OAUTHBEARER" : "XOAUTH2";
 }
 
-/* One audit line per decision; every field sanitised and truncated. */
+/*
+ * One audit line per decision; every field sanitised and truncated. err:
+ * its detail is appended for class internal only (configuration, cache_dir),
+ * never for a refused token, whose detail may quote unverified claims.
+ */
 static void audit_log(const struct xo_conn *c, sasl_server_params_t *sparams,
 		      const char *result, const char *reason, const char *authzid,
-		      const struct oidc_audit *a)
+		      const struct oidc_audit *a, const struct oidc_error *err)
 {
-	char user[XO_LOG_FIELD_MAX], az[XO_LOG_FIELD_MAX];
+	char user[XO_LOG_FIELD_MAX], az[XO_LOG_FIELD_MAX], detail[OIDC_DETAIL_MAX];
+	bool show = err && err->detail[0] &&
+		    oidc_status_class(err->status) == OIDC_CLASS_INTERNAL;
 
 	xo_log_field(a->user, user, sizeof(user));
 	xo_log_field(authzid, az, sizeof(az));
+	xo_log_field(show ? err->detail : "", detail, sizeof(detail));
 	int level = SASL_LOG_NOTE;
 
 	/* hosts show failures by default (Postfix: "SASL authentication
@@ -124,9 +131,10 @@ static void audit_log(const struct xo_conn *c, sasl_server_params_t *sparams,
 		level = SASL_LOG_ERR;
 	sparams->utils->log(sparams->utils->conn, level,
 			    "oidc-auth sasl: mech=%s result=%s reason=%s user=\"%s\" "
-			    "authzid=\"%s\" iss=\"%s\" kid=\"%s\" token=sha256:%s",
+			    "authzid=\"%s\" iss=\"%s\" kid=\"%s\" token=sha256:%s%s%s%s",
 			    mech_name(c), result, reason, user, az, a->iss, a->kid,
-			    a->token_sha256[0] ? a->token_sha256 : "-");
+			    a->token_sha256[0] ? a->token_sha256 : "-",
+			    show ? " detail=\"" : "", detail, show ? "\"" : "");
 }
 
 /* oidc_openid_configuration_map: "domain=URL ..." chosen by the domain of
@@ -254,19 +262,19 @@ static int step_first(struct xo_conn *c, sasl_server_params_t *sparams,
 	oidc_token_fingerprint(in, inlen, c->first_fp);
 	c->first_len = inlen;
 	if (oidc_wire_parse(c->mech, in, inlen, &msg) != OIDC_OK) {
-		audit_log(c, sparams, "deny", "bad_request", "", &audit);
+		audit_log(c, sparams, "deny", "bad_request", "", &audit, NULL);
 		return send_error(c, sparams, OIDC_WIRE_INVALID_REQUEST, SASL_BADPROT, "",
 				  out, outlen);
 	}
 	if (!host_allowed(c->glob, msg.host) ||
 	    (c->glob->opts.port >= 0 && msg.port >= 0 && msg.port != c->glob->opts.port)) {
-		audit_log(c, sparams, "deny", "wrong_host", msg.authzid, &audit);
+		audit_log(c, sparams, "deny", "wrong_host", msg.authzid, &audit, NULL);
 		return send_error(c, sparams, OIDC_WIRE_INVALID_REQUEST, SASL_BADPROT,
 				  msg.authzid, out, outlen);
 	}
 	if (msg.probe) {
 		/* RFC 7628 4.3: discovery, nothing to validate */
-		audit_log(c, sparams, "deny", "discovery", msg.authzid, &audit);
+		audit_log(c, sparams, "deny", "discovery", msg.authzid, &audit, NULL);
 		return send_error(c, sparams, OIDC_WIRE_INVALID_TOKEN, SASL_BADAUTH,
 				  msg.authzid, out, outlen);
 	}
@@ -284,30 +292,31 @@ static int step_first(struct xo_conn *c, sasl_server_params_t *sparams,
 		audit_log(c, sparams, rc == SASL_OK ? "allow" : "deny",
 			  rc != SASL_OK ? "canon_user"
 			  : own ? "ok" : "ok_authzid_to_proxy_policy",
-			  msg.authzid, &audit);
+			  msg.authzid, &audit, NULL);
 		oidc_result_free(&res);
 		return rc;
 	case OIDC_CLASS_DENY:
-		audit_log(c, sparams, "deny", oidc_status_name(st), msg.authzid, &audit);
+		audit_log(c, sparams, "deny", oidc_status_name(st), msg.authzid, &audit, NULL);
 		return send_error(c, sparams, OIDC_WIRE_INVALID_TOKEN, SASL_BADAUTH,
 				  msg.authzid, out, outlen);
 	case OIDC_CLASS_FORBIDDEN:
-		audit_log(c, sparams, "deny", oidc_status_name(st), msg.authzid, &audit);
+		audit_log(c, sparams, "deny", oidc_status_name(st), msg.authzid, &audit, NULL);
 		return send_error(c, sparams, OIDC_WIRE_INSUFFICIENT_SCOPE, SASL_BADAUTH,
 				  msg.authzid, out, outlen);
 	case OIDC_CLASS_BADREQ:
-		audit_log(c, sparams, "deny", oidc_status_name(st), msg.authzid, &audit);
+		audit_log(c, sparams, "deny", oidc_status_name(st), msg.authzid, &audit, NULL);
 		return send_error(c, sparams, OIDC_WIRE_INVALID_REQUEST, SASL_BADPROT,
 				  msg.authzid, out, outlen);
 	case OIDC_CLASS_UNAVAILABLE:
 		/* a temporary failure: Postfix answers 454, the client retries */
 		audit_log(c, sparams, "tempfail", oidc_status_name(st), msg.authzid,
-			  &audit);
+			  &audit, NULL);
 		sparams->utils->seterror(sparams->utils->conn, 0,
 					 "identity provider unavailable");
 		return SASL_TRYAGAIN;
 	default:
-		audit_log(c, sparams, "error", oidc_status_name(st), msg.authzid, &audit);
+		audit_log(c, sparams, "error", oidc_status_name(st), msg.authzid, &audit,
+			  &err);
 		return SASL_FAIL;
 	}
 }

@@ -661,10 +661,10 @@ static void test_cache_dir_refused(void)
 	mkdir(ic.cache_dir, 0700);
 	chmod(ic.cache_dir, 0770);
 	oidc_keysource_init(&a, &ic);
-	CHECK_STATUS(get_st(&a, T0, NULL), OIDC_E_CONFIG,
+	CHECK_STATUS(get_st(&a, T0, NULL), OIDC_E_CACHE_DIR,
 		     "group-writable cache dir refused");
 	chmod(ic.cache_dir, 0702);
-	CHECK_STATUS(get_st(&a, T0, NULL), OIDC_E_CONFIG,
+	CHECK_STATUS(get_st(&a, T0, NULL), OIDC_E_CACHE_DIR,
 		     "world-writable cache dir refused");
 	CHECK(a.fetches == 0 && disc_count(0, "good") == 0,
 	      "bad cache dir: no request made");
@@ -675,7 +675,7 @@ static void test_cache_dir_refused(void)
 		CHECK(0, "symlink made");
 	ic.cache_dir = link;
 	oidc_keysource_init(&a, &ic);
-	CHECK_STATUS(get_st(&a, T0, NULL), OIDC_E_CONFIG, "symlinked cache dir refused");
+	CHECK_STATUS(get_st(&a, T0, NULL), OIDC_E_CACHE_DIR, "symlinked cache dir refused");
 	oidc_keysource_clear(&a);
 	/* Memory only: no cache_dir configured. */
 	ic.cache_dir = NULL;
