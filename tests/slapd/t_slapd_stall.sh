@@ -12,16 +12,18 @@ set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT" || exit 1
 if [ "${OIDC_SLAPD_STALL_IN_NS:-}" != 1 ]; then
-	OIDC_SLAPD_STALL_IN_NS=1 exec unshare -n -p -f -m --mount-proc bash "${BASH_SOURCE[0]}" "$@"
+	OIDC_SLAPD_STALL_IN_NS=1 OIDC_OUTER_MNTNS=$(readlink /proc/self/ns/mnt) \
+		exec unshare -n -p -f -m --mount-proc bash "${BASH_SOURCE[0]}" "$@"
 fi
 ip link set lo up || { echo "not ok - slapd stall: ip link set lo up failed"; exit 1; }
 
 . tests/lib/testlib.sh
 . tests/lib/sanitize.sh
 . tests/idp/lib.sh
+. tests/lib/layout.sh
 t_init slapd-stall "$@"
 SLAPD_PID=
-trap '[ -n "$SLAPD_PID" ] && kill "$SLAPD_PID" 2>/dev/null; idp_cleanup; wait 2>/dev/null; t_cleanup' EXIT
+trap '[ -n "$SLAPD_PID" ] && kill "$SLAPD_PID" 2>/dev/null; idp_cleanup; wait 2>/dev/null; layout_cleanup; t_cleanup' EXIT
 PLUG=$(cd "$BUILD_DIR/sasl2" 2>/dev/null && pwd) ||
 	{ not_ok "slapd stall: $BUILD_DIR/sasl2 missing (run make)"; t_done; exit 1; }
 command -v slapd >/dev/null && command -v ldapwhoami >/dev/null && id openldap >/dev/null 2>&1 ||
@@ -61,8 +63,9 @@ open(d + "/alice.tok", "w").write(jwt.encode(claims, key, algorithm="RS256",
                                              headers={"kid": "st1", "typ": "at+jwt"}))
 PYEOF
 
-# The recipe's files, in this mount namespace only: /etc/oidc-auth, /etc/ldap/sasl2 and
-# /var/cache/oidc-auth are private copies (tmpfs / bind mounts), never the host's.
+# The recipe's files, in this mount namespace only: /etc and /var/cache are copy-on-write
+# overlays (tests/lib/layout.sh), so /etc/oidc-auth, /etc/ldap/sasl2 and /var/cache/oidc-auth
+# are private and nothing, not even a mount point, is created on the host.
 mkdir -p "$T_TMP/etc-oidc" "$T_TMP/sasl" "$T_TMP/cache" "$T_TMP/run"
 cat >"$T_TMP/etc-oidc/oidc-auth.conf" <<EOF
 issuer         = $ISSUER
@@ -78,7 +81,8 @@ jwks_refetch_interval = 1
 EOF
 printf 'mech_list: OAUTHBEARER\noidc_config: /etc/oidc-auth/oidc-auth.conf\noidc_sasl_noplaintext: yes\n' \
 	>"$T_TMP/sasl/slapd.conf"
-mkdir -p /etc/oidc-auth /var/cache/oidc-auth /etc/ldap/sasl2 &&
+layout_overlay /etc /var/cache &&
+	mkdir -p /etc/oidc-auth /var/cache/oidc-auth /etc/ldap/sasl2 &&
 	mount --bind "$T_TMP/etc-oidc" /etc/oidc-auth &&
 	mount -t tmpfs -o mode=0755 tmpfs /var/cache/oidc-auth &&
 	mount --bind "$T_TMP/sasl" /etc/ldap/sasl2 ||
