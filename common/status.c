@@ -56,6 +56,7 @@ OIDC_EXPORT const char *oidc_status_name(enum oidc_status st)
 	case OIDC_E_ACCESS_DENIED: return "access_denied";
 	case OIDC_E_DEVICE_EXPIRED: return "device_code_expired";
 	case OIDC_E_GRANT_REFUSED: return "grant_refused";
+	case OIDC_E_TOKEN_TRUNCATED: return "token_truncated";
 	}
 	return "unknown_status";
 }
@@ -143,6 +144,8 @@ OIDC_EXPORT const char *oidc_status_text(enum oidc_status st)
 		return "The device code expired before the user signed in (expires_in or device_timeout passed): start again.";
 	case OIDC_E_GRANT_REFUSED:
 		return "The identity provider's token endpoint refused the request (invalid_grant, invalid_client...): check client_id, client_secret_file, the refresh token and the application registration.";
+	case OIDC_E_TOKEN_TRUNCATED:
+		return "The token was cut on its way: it ends exactly where a client truncates input (1023 bytes: the OpenSSH client; 4095: a terminal line, su, pamtester) and does not verify. For ssh use mode=device (the device flow) or short opaque tokens (token_types = opaque); elsewhere send the token by a path without that limit (see token-size.md).";
 	}
 	return "Unknown status.";
 }
@@ -187,6 +190,7 @@ OIDC_EXPORT enum oidc_status_class oidc_status_class(enum oidc_status st)
 	case OIDC_E_ACCESS_DENIED:
 	case OIDC_E_DEVICE_EXPIRED:
 	case OIDC_E_GRANT_REFUSED:
+	case OIDC_E_TOKEN_TRUNCATED:
 		return OIDC_CLASS_DENY;
 	case OIDC_E_AUTH_PENDING:
 		return OIDC_CLASS_PENDING;
