@@ -15,6 +15,7 @@ cd "$ROOT" || exit 1
 . tests/pam/lib.sh
 pam_enter_ns pam "${BASH_SOURCE[0]}" "$@"
 . tests/idp/lib.sh
+. tests/dovecot/lib.sh   # pam_private_etc
 t_init pam "$@"
 trap 'idp_cleanup; t_cleanup' EXIT
 
@@ -106,6 +107,25 @@ service small "auth required $PAM_SO $BASE max_token_size=4096"
 pam_run small alice "$BIG" auth
 expect_out "8 KB token: refused over max_token_size=4096" "auth=PAM_AUTH_ERR"
 expect_log "8 KB token: reason token_too_large" 'reason=token_too_large'
+
+# pamtester, the recipes' test command, reads at most 4095 bytes of a secret: the 8 KB
+# token arrives cut there and is refused as token_truncated (issue 12)
+if pam_private_etc "$T_TMP/etc-pam.d" 2>"$T_TMP/etc-pam.err"; then
+	echo "auth required $PAM_SO_HOST $BASE" >"$T_TMP/etc-pam.d/oidc-pamtester"
+	log_mark
+	printf '%s\n' "$BIG" | pamtester oidc-pamtester alice authenticate >"$OUT" 2>&1
+	expect_log "pamtester with an 8 KB token: cut at 4095, reason token_truncated" \
+		'result=deny reason=token_truncated mode=token user="alice"'
+	log_mark
+	if printf '%s\n' "$(mint alice)" | pamtester oidc-pamtester alice authenticate \
+		>"$OUT" 2>&1; then
+		ok "pamtester with a short token: logged in"
+	else
+		not_ok "pamtester with a short token: logged in" "$(cat "$OUT")" "$(log_new)"
+	fi
+else
+	not_ok "pamtester: a private /etc/pam.d" "$(cat "$T_TMP/etc-pam.err")"
+fi
 
 service lower "auth required $PAM_SO $BASE user_case=lower"
 pam_run lower alice "$(mint Alice)" auth
