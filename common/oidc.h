@@ -382,8 +382,8 @@ enum oidc_status oidc_jws_verify(const struct oidc_keyset *ks,
 
 /*
  * Does token look cut on its way? len is exactly a length at which a known
- * client truncates input (1023: the OpenSSH client's keyboard-interactive
- * answers; 4095: a terminal line) and token is the start of a JWS compact
+ * client truncates input (255: neon WebDAV clients; 1023: the OpenSSH
+ * client's keyboard-interactive answers; 4095: a terminal line) and token is the start of a JWS compact
  * token (a leading 'e', base64url, at most two dots). Returns that length,
  * or 0. Only ever a better reason for a refusal, never one to accept:
  * oidc_validate reports its own refusals of such input as

@@ -145,7 +145,7 @@ OIDC_EXPORT const char *oidc_status_text(enum oidc_status st)
 	case OIDC_E_GRANT_REFUSED:
 		return "The identity provider's token endpoint refused the request (invalid_grant, invalid_client...): check client_id, client_secret_file, the refresh token and the application registration.";
 	case OIDC_E_TOKEN_TRUNCATED:
-		return "The token was cut on its way: it ends exactly where a client truncates input (1023 bytes: the OpenSSH client; 4095: a terminal line, su, pamtester) and does not verify. For ssh use mode=device (the device flow) or short opaque tokens (token_types = opaque); elsewhere send the token by a path without that limit (see token-size.md).";
+		return "The token was cut on its way: it ends exactly where a client truncates input (1023 bytes: the OpenSSH client; 4095: a terminal line, su, pamtester; 255: cadaver, davfs2) and does not verify. For ssh use mode=device (the device flow) or short opaque tokens (token_types = opaque); elsewhere send the token by a path without that limit (see token-size.md).";
 	}
 	return "Unknown status.";
 }

@@ -5,7 +5,8 @@
  * Some clients silently cut long input at a fixed length: the OpenSSH
  * client reads keyboard-interactive answers into a 1024-byte buffer (1023
  * characters), a terminal in canonical mode passes at most 4095 characters
- * per line (su, login, pamtester, Linux-PAM's misc_conv). A JWT cut there is
+ * per line (su, login, pamtester, Linux-PAM's misc_conv), WebDAV clients
+ * built on neon (cadaver, davfs2) send at most 255 bytes of a password. A JWT cut there is
  * no longer a JWS, or its signature is short, and was reported as
  * malformed_token, bad_signature or (by the PAM module, which takes a
  * string with one dot for a password) password_not_allowed: all of which
@@ -22,6 +23,8 @@ static const struct cut_limit {
 	size_t len;
 	const char *who;
 } cut_limits[] = {
+	/* neon's credential callback has char password[NE_ABUFSIZ = 256] */
+	{ 255, "a neon WebDAV client (cadaver, davfs2)" },
 	/* keyboard-interactive answers are read into char[1024] */
 	{ 1023, "the OpenSSH client" },
 	/* N_TTY_BUF_SIZE 4096 with the newline; misc_conv reads 4095 */

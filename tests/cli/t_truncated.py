@@ -3,7 +3,8 @@
 token_truncated, and nothing else changes (issue 12).
 
 The OpenSSH client cuts keyboard-interactive answers at 1023 bytes, a
-terminal line holds 4095 characters. A JWT cut there is refused as before,
+terminal line holds 4095 characters, neon WebDAV clients (cadaver, davfs2)
+send 255 bytes of a password. A JWT cut there is refused as before,
 but with the reason token_truncated instead of malformed_token or
 bad_signature, which send an administrator after a forgery. Tokens come from
 PyJWT (python3-jwt) with an RSA key from python3-cryptography; the cuts are
@@ -96,6 +97,8 @@ t.expect_validate("cut at 1023 leaving a short signature: token_truncated", cfg,
                   short_sig[:1023], 1, "token_truncated")
 t.expect_validate("cut at 1023 in the signature, two issuers: token_truncated", cfg2,
                   mid_tok[:1023], 1, "token_truncated")
+t.expect_validate("cut at 255 (a neon WebDAV client): token_truncated", cfg,
+                  long_tok[:255], 1, "token_truncated")
 t.expect_validate("cut at 4095 (a terminal line): token_truncated", cfg,
                   big_tok[:4095], 1, "token_truncated")
 
