@@ -7,10 +7,12 @@
 # /etc/pam.d/..., /var/cache/oidc-auth/...) are used as written while the host's files are
 # never changed. Source after tests/lib/testlib.sh and tests/pam/lib.sh.
 #
-#   deploy_layers DIR            /etc, /var/cache, /srv, the PAM module folder: private
-#                                layers under DIR; /run: a tmpfs
+#   deploy_layers DIR            /etc, /var/cache, /srv, /home, the PAM and SASL module
+#                                folders: private layers under DIR; /run: a tmpfs
 #   deploy_overlay TARGET DIR    one more private layer (a daemon's /var/lib/NAME ...)
 #   deploy_pam_module            install $PAM_SO_HOST as <multiarch>/security/pam_oidc.so
+#   deploy_sasl_plugin           install the SASL plugin as <multiarch>/sasl2/libsasl_xoauth2.so
+#   deploy_user NAME             a local user NAME with the home /home/NAME
 #   deploy_trust_ca CA           the test CA in the system trust store (OpenSSL and GnuTLS)
 #   deploy_hosts NAME...         NAME resolves to 127.0.0.1 (/etc/hosts)
 #   deploy_cert CA_DIR NAME CRT KEY   a server certificate for NAME from the test CA
@@ -20,6 +22,7 @@
 
 DEPLOY_TRIPLET=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
 DEPLOY_PAM_DIR=/usr/lib/$DEPLOY_TRIPLET/security
+DEPLOY_SASL_DIR=/usr/lib/$DEPLOY_TRIPLET/sasl2
 
 _deploy_private_ns() {
 	if [ -z "${OIDC_OUTER_MNTNS:-}" ] ||
@@ -44,7 +47,7 @@ deploy_overlay() {
 deploy_layers() {
 	local dir=$1 t n=0
 	_deploy_private_ns || return 1
-	for t in /etc /var/cache /srv "$DEPLOY_PAM_DIR"; do
+	for t in /etc /var/cache /srv /home "$DEPLOY_PAM_DIR" "$DEPLOY_SASL_DIR"; do
 		n=$((n + 1))
 		deploy_overlay "$t" "$dir/layer$n" || return 1
 	done
@@ -54,6 +57,21 @@ deploy_layers() {
 
 deploy_pam_module() {
 	install -m 0644 "$PAM_SO_HOST" "$DEPLOY_PAM_DIR/pam_oidc.so"
+}
+
+# The normal build, as the packages install it: real daemons and clients are not built with
+# the sanitizers (tests/pam/lib.sh PAM_SO_HOST).
+deploy_sasl_plugin() {
+	install -m 0644 "$ROOT/build/sasl2/libsasl_xoauth2.so" "$DEPLOY_SASL_DIR/libsasl_xoauth2.so"
+}
+
+deploy_user() {
+	local name=$1 id
+	id=$((3000 + $(wc -l </etc/passwd)))
+	echo "$name:x:$id:$id:test user $name:/home/$name:/bin/bash" >>/etc/passwd &&
+		echo "$name:*:19000:0:99999:7:::" >>/etc/shadow &&
+		echo "$name:x:$id:" >>/etc/group &&
+		install -d -m 0750 -o "$id" -g "$id" "/home/$name"
 }
 
 deploy_trust_ca() {
@@ -115,12 +133,14 @@ deploy_client_conf_for_idp() {
 	echo "request_resource = api://mail"
 }
 
-# deploy_user_login CONF USER: a person signs in once with "oidc-auth login -c CONF" (the
-# device flow; HOME decides the default token file) and approves as USER in the "browser".
-# oidc-auth must be on PATH. 0 when signed in.
+# deploy_user_login CONF USER [RUNNER...]: a person signs in once with "oidc-auth login -c
+# CONF" (the device flow; HOME decides the default token file), run through RUNNER (for
+# example a function that runs a command as that person), and approves as USER in the
+# "browser". oidc-auth must be on PATH. 0 when signed in.
 deploy_user_login() {
 	local conf=$1 user=$2 out=$T_TMP/login.out pid code i
-	oidc-auth login -c "$conf" --json --no-qr >"$out" 2>"$T_TMP/login.err" &
+	shift 2
+	"$@" oidc-auth login -c "$conf" --json --no-qr >"$out" 2>"$T_TMP/login.err" &
 	pid=$!
 	code=
 	for ((i = 0; i < 100; i++)); do
