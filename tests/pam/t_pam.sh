@@ -164,6 +164,15 @@ expect_log "password_users=*: audit reason password_fallthrough" \
 	'result=ignore reason=password_fallthrough mode=token user="alice"'
 pam_run pw-all alice "$(mint alice exp=-3600)" auth
 expect_out "password_users=*: tokens are still validated (expired: refused)" "auth=PAM_AUTH_ERR"
+# a JWT cut by OpenSSH (1023 bytes, one dot left) is no password: refused, not passed on
+CUT=$(mint alice pad=1500)
+pam_run pw-all alice "${CUT:0:1023}" auth
+expect_out "password_users=*: a JWT cut at 1023 bytes does not fall through" "auth=PAM_AUTH_ERR"
+expect_log "password_users=*: a JWT cut at 1023 bytes: audit reason token_truncated" \
+	'result=deny reason=token_truncated mode=token user="alice" .* token=sha256:[0-9a-f]{16}'
+pam_run pw-all alice "${CUT:0:1022}" auth
+expect_out "password_users=*: 1022 bytes of it (no known limit) fall through as before" \
+	"auth=PAM_SUCCESS"
 service prompt "auth required $PAM_SO $BASE [prompt=Password or token: ]"
 : >"$T_TMP/prompts"
 PAM_DRIVER_LOG=$T_TMP/prompts pam_run prompt alice "$(mint alice)" auth
