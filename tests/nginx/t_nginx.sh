@@ -122,6 +122,9 @@ FORGED=${TOK%.*}.${SIG:0:$MID}$C${SIG:$((MID + 1))}
 log_mark
 expect_status "a forged token: 401" "$(get https://archive.example.com/ "$FORGED")" 401
 expect_log "a forged token: audit bad_signature" 'nginx-oidc:auth\): result=deny reason=bad_signature'
+grep -q "PAM: user 'alice' - not authenticated" /var/log/nginx/error.log &&
+	ok "a forged token: nginx's error log says 'PAM: user 'alice' - not authenticated'" ||
+	not_ok "a forged token: nginx's error log line" "$(tail -n 3 /var/log/nginx/error.log)"
 log_mark
 expect_status "bob with alice's token: 401" "$(get https://archive.example.com/ "$TOK" bob)" 401
 expect_log "bob with alice's token: audit user_mismatch" 'result=deny reason=user_mismatch mode=token user="bob"'
