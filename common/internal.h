@@ -50,6 +50,17 @@ enum oidc_status oidc_err(struct oidc_error *err, enum oidc_status st,
 /* Copy src into dst[cap] as printable ASCII without quotes/backslashes. */
 void oidc_sanitize(char *dst, size_t cap, const char *src, size_t src_len);
 
+/*
+ * truncated.c: st for a refused token, or OIDC_E_TOKEN_TRUNCATED (err
+ * rewritten) when st is one a cut causes (OIDC_E_MALFORMED; the caller's
+ * OIDC_E_BAD_SIGNATURE of a signature shorter than the key's;
+ * OIDC_E_TOKEN_INACTIVE from introspection) and oidc_token_cut_limit says
+ * the input ends at a known limit.
+ */
+enum oidc_status oidc_token_cut_refusal(enum oidc_status st,
+					const char *token, size_t len,
+					struct oidc_error *err);
+
 /* Wipe and free a secret buffer (NULL-safe). */
 void oidc_free_secret(void *p, size_t len);
 
@@ -308,6 +319,9 @@ enum oidc_status oidc_jws_parse(const char *token, size_t len, size_t max_len,
 enum oidc_status oidc_jws_check_signature(const struct oidc_jws *jws,
 					  const struct oidc_key *key,
 					  struct oidc_error *err);
+/* The exact signature length of jws->alg with key (RSA: modulus bytes). */
+size_t oidc_jws_sig_len_for(const struct oidc_jws *jws,
+			    const struct oidc_key *key);
 void oidc_jws_clear(struct oidc_jws *jws);
 
 /* ---- configuration (config.c) ------------------------------------------ */

@@ -85,6 +85,8 @@ enum oidc_status {
 	OIDC_E_CACHE_DIR = 42,         /* cache_dir_unusable (INTERNAL): this
 					  process cannot use cache_dir (path
 					  not searchable, owner, mode) */
+	OIDC_E_TOKEN_TRUNCATED = 43,   /* token_truncated (DENY): refused,
+					  and cut at a known client limit */
 };
 
 enum oidc_status_class {
@@ -420,6 +422,18 @@ enum oidc_status oidc_jws_verify(const struct oidc_keyset *ks,
 				 uint32_t alg_mask, const char *token,
 				 size_t len, size_t max_len,
 				 struct oidc_error *err);
+
+/*
+ * Does token look cut on its way? len is exactly a length at which a known
+ * client truncates input (255: neon WebDAV clients; 1023: the OpenSSH
+ * client's keyboard-interactive answers; 4095: a terminal line) and token is the start of a JWS compact
+ * token (a leading 'e', base64url, at most two dots). Returns that length,
+ * or 0. Only ever a better reason for a refusal, never one to accept:
+ * oidc_validate reports its own refusals of such input as
+ * OIDC_E_TOKEN_TRUNCATED; an adapter may ask for input it refuses without
+ * validating (a "password" that is the first 1023 bytes of a JWT).
+ */
+size_t oidc_token_cut_limit(const char *token, size_t len);
 
 /* First 16 hex digits of SHA-256(token) into out (17 bytes). For logs. */
 void oidc_token_fingerprint(const char *token, size_t len, char out[17]);

@@ -59,6 +59,7 @@ OIDC_EXPORT const char *oidc_status_name(enum oidc_status st)
 	case OIDC_E_SYSTEM_USER: return "system_user";
 	case OIDC_E_ACCOUNT_LOOKUP: return "account_lookup_failed";
 	case OIDC_E_CACHE_DIR: return "cache_dir_unusable";
+	case OIDC_E_TOKEN_TRUNCATED: return "token_truncated";
 	}
 	return "unknown_status";
 }
@@ -152,6 +153,8 @@ OIDC_EXPORT const char *oidc_status_text(enum oidc_status st)
 		return "The account database (NSS: /etc/passwd, LDAP, sssd) did not answer whether the mapped user is a system account; check nsswitch.conf and the directory service, then try again.";
 	case OIDC_E_CACHE_DIR:
 		return "This process cannot use cache_dir (the detail names the directory and why: a parent it cannot search, another owner, writable by others); give each service user its own cache_dir and check it with oidc-auth check-config --as-user USER.";
+	case OIDC_E_TOKEN_TRUNCATED:
+		return "The token was cut on its way: it ends exactly where a client truncates input (1023 bytes: the OpenSSH client; 4095: a terminal line, su, pamtester; 255: cadaver, davfs2) and does not verify. For ssh use mode=device (the device flow) or short opaque tokens (token_types = opaque); elsewhere send the token by a path without that limit (see token-size.md).";
 	}
 	return "Unknown status.";
 }
@@ -198,6 +201,7 @@ OIDC_EXPORT enum oidc_status_class oidc_status_class(enum oidc_status st)
 	case OIDC_E_ACCESS_DENIED:
 	case OIDC_E_DEVICE_EXPIRED:
 	case OIDC_E_GRANT_REFUSED:
+	case OIDC_E_TOKEN_TRUNCATED:
 		return OIDC_CLASS_DENY;
 	case OIDC_E_AUTH_PENDING:
 		return OIDC_CLASS_PENDING;

@@ -492,12 +492,16 @@ OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
 
 	if (ctx->opaque_source < ctx->n_sources &&
 	    !oidc_token_is_jws_shaped(token, len))
-		return validate_opaque_token(ctx, token, len, expected_user,
-					     result_out, audit, err);
+		return oidc_token_cut_refusal(
+			validate_opaque_token(ctx, token, len, expected_user,
+					      result_out, audit, err),
+			token, len, err);
 
 	st = oidc_jws_parse(token, len, ctx->max_token_size, &jws, err);
-	if (st != OIDC_OK)
+	if (st != OIDC_OK) {
+		st = oidc_token_cut_refusal(st, token, len, err);
 		goto out;
+	}
 	if (audit) {
 		audit_copy(audit->kid, sizeof(audit->kid), jws.kid);
 		audit_copy(audit->alg, sizeof(audit->alg),
@@ -551,6 +555,10 @@ OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
 	if (st != OIDC_OK)
 		goto out;
 	st = oidc_jws_check_signature(&jws, key, err);
+	/* a full-length signature that fails stays a forgery */
+	if (st == OIDC_E_BAD_SIGNATURE &&
+	    jws.sig_len < oidc_jws_sig_len_for(&jws, key))
+		st = oidc_token_cut_refusal(st, token, len, err);
 	if (st != OIDC_OK)
 		goto out;
 

@@ -201,6 +201,17 @@ PAM_OIDC_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags,
 		len = tok ? strlen(tok) : 0;
 		if (!pam_oidc_looks_like_token(tok ? tok : "", len,
 					       h->opaque_tokens)) {
+			/* the start of a JWT that a client cut (OpenSSH at
+			 * 1023 bytes) is no password: say what happened */
+			if (oidc_token_cut_limit(tok ? tok : "", len)) {
+				oidc_token_fingerprint(tok, len,
+						       audit.token_sha256);
+				pam_oidc_audit(pamh, "deny",
+					       oidc_status_name(
+						       OIDC_E_TOKEN_TRUNCATED),
+					       "token", user, &audit, NULL);
+				return PAM_AUTH_ERR;
+			}
 			/* a password: only password-allowed users fall through */
 			if (pam_oidc_password_allowed(user, &opts)) {
 				pam_oidc_audit(pamh, "ignore",

@@ -21,6 +21,8 @@ Facts are read from the sources, never from a list kept here:
   - audit line examples in docs/ have the fields, in the order, of the
     format strings in pam_oidc/audit.c and sasl_xoauth2/server.c, and every
     result=WORD the docs mention is one an adapter logs.
+  - no allowed_tenants example lists the Entra tenant of every personal
+    Microsoft account (9188040d-...): copying it lets anyone in.
 Control checks feed the same functions a table with one extra undocumented
 item and require them to report it, so the suite can fail.
 
@@ -214,6 +216,20 @@ def audit_doc_problems(texts, fmts, results):
                     if keys != fmts[name]:
                         bad.append("%s: %s audit example has %s, the adapter logs %s"
                                    % (rel, name, " ".join(keys), " ".join(fmts[name])))
+    return bad
+
+
+# Entra ID's "tenant" of every personal Microsoft account (outlook.com, live.com...).
+PERSONAL_MSA_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"
+
+
+def personal_tenant_examples(texts):
+    """allowed_tenants settings in the documents that list the personal-account tenant."""
+    bad = []
+    for rel, text in texts:
+        for line in text.splitlines():
+            if re.search(r"allowed_tenants\s*[=:].*" + re.escape(PERSONAL_MSA_TENANT), line):
+                bad.append("%s: %.100s" % (rel, line.strip()))
     return bad
 
 
@@ -476,6 +492,20 @@ def main():
     else:
         not_ok("control: wrong audit examples (fields, prefix) and an unknown result word are reported",
                audit_doc_problems(fake, fmts, results))
+
+    bad = personal_tenant_examples(doc_texts())
+    if bad:
+        not_ok("no allowed_tenants example lists the tenant of every personal Microsoft account",
+               *bad)
+    else:
+        ok("no allowed_tenants example lists the tenant of every personal Microsoft account")
+    fake = [("fake.md", "allowed_tenants = 3f0c6a52-8d1e-4b7a-9c25-6e1d0f4b7a93, %s\n"
+                        % PERSONAL_MSA_TENANT),
+            ("fake.5", ".B allowed_tenants = %s" % PERSONAL_MSA_TENANT)]
+    if len(personal_tenant_examples(fake)) == 2:
+        ok("control: an allowed_tenants example with the personal-account tenant is reported")
+    else:
+        not_ok("control: an allowed_tenants example with the personal-account tenant is reported")
 
     check_examples()
 

@@ -15,6 +15,7 @@ cd "$ROOT" || exit 1
 . tests/pam/lib.sh
 pam_enter_ns pam "${BASH_SOURCE[0]}" "$@"
 . tests/idp/lib.sh
+. tests/dovecot/lib.sh   # pam_private_etc
 t_init pam "$@"
 trap 'idp_cleanup; t_cleanup' EXIT
 
@@ -107,6 +108,25 @@ pam_run small alice "$BIG" auth
 expect_out "8 KB token: refused over max_token_size=4096" "auth=PAM_AUTH_ERR"
 expect_log "8 KB token: reason token_too_large" 'reason=token_too_large'
 
+# pamtester, the recipes' test command, reads at most 4095 bytes of a secret: the 8 KB
+# token arrives cut there and is refused as token_truncated (issue 12)
+if pam_private_etc "$T_TMP/etc-pam.d" 2>"$T_TMP/etc-pam.err"; then
+	echo "auth required $PAM_SO_HOST $BASE" >"$T_TMP/etc-pam.d/oidc-pamtester"
+	log_mark
+	printf '%s\n' "$BIG" | pamtester oidc-pamtester alice authenticate >"$OUT" 2>&1
+	expect_log "pamtester with an 8 KB token: cut at 4095, reason token_truncated" \
+		'result=deny reason=token_truncated mode=token user="alice"'
+	log_mark
+	if printf '%s\n' "$(mint alice)" | pamtester oidc-pamtester alice authenticate \
+		>"$OUT" 2>&1; then
+		ok "pamtester with a short token: logged in"
+	else
+		not_ok "pamtester with a short token: logged in" "$(cat "$OUT")" "$(log_new)"
+	fi
+else
+	not_ok "pamtester: a private /etc/pam.d" "$(cat "$T_TMP/etc-pam.err")"
+fi
+
 service lower "auth required $PAM_SO $BASE user_case=lower"
 pam_run lower alice "$(mint Alice)" auth
 expect_out "user_case=lower: Alice's token logs in alice" "auth=PAM_SUCCESS"
@@ -175,6 +195,15 @@ expect_log "password_users=*: audit reason password_fallthrough" \
 	'result=ignore reason=password_fallthrough mode=token user="alice"'
 pam_run pw-all alice "$(mint alice exp=-3600)" auth
 expect_out "password_users=*: tokens are still validated (expired: refused)" "auth=PAM_AUTH_ERR"
+# a JWT cut by OpenSSH (1023 bytes, one dot left) is no password: refused, not passed on
+CUT=$(mint alice pad=1500)
+pam_run pw-all alice "${CUT:0:1023}" auth
+expect_out "password_users=*: a JWT cut at 1023 bytes does not fall through" "auth=PAM_AUTH_ERR"
+expect_log "password_users=*: a JWT cut at 1023 bytes: audit reason token_truncated" \
+	'result=deny reason=token_truncated mode=token user="alice" .* token=sha256:[0-9a-f]{16}'
+pam_run pw-all alice "${CUT:0:1022}" auth
+expect_out "password_users=*: 1022 bytes of it (no known limit) fall through as before" \
+	"auth=PAM_SUCCESS"
 service prompt "auth required $PAM_SO $BASE [prompt=Password or token: ]"
 : >"$T_TMP/prompts"
 PAM_DRIVER_LOG=$T_TMP/prompts pam_run prompt alice "$(mint alice)" auth
