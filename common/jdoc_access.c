@@ -59,6 +59,25 @@ const char *oidc_jobj_str(const struct oidc_jdoc *doc,
 	return v && v->type == OIDC_JSTRING ? v->v.s : NULL;
 }
 
+const struct oidc_jnode *oidc_jdoc_get(const struct oidc_jdoc *doc,
+				       const char *name)
+{
+	return oidc_jobj_get(doc, oidc_jdoc_root(doc), name);
+}
+
+const char *oidc_jdoc_str(const struct oidc_jdoc *doc, const char *name)
+{
+	return oidc_jobj_str(doc, oidc_jdoc_root(doc), name);
+}
+
+bool oidc_jnode_int(const struct oidc_jnode *v, int64_t *out)
+{
+	if (!v || v->type != OIDC_JINT)
+		return false;
+	*out = v->v.i;
+	return true;
+}
+
 int oidc_jobj_numericdate(const struct oidc_jdoc *doc,
 			  const struct oidc_jnode *obj, const char *name,
 			  int64_t *out)
