@@ -191,14 +191,16 @@ struct oidc_key {
 };
 
 /*
- * Import one public JWK (a JSON object). Rejects private members (d, p, q,
- * dp, dq, qi, oth, k) and kty "oct" (OIDC_E_BAD_KEY), bad encodings, RSA
- * moduli outside 2048-8192 bits, even or < 3 exponents, points not on the
- * curve, wrong-length coordinates, a pinned "alg" that does not fit the key.
- * Does not look at "use"/"key_ops" (the JWKS layer does).
+ * Import one public JWK: the node jwk (a JSON object) of doc. Rejects
+ * private members (d, p, q, dp, dq, qi, oth, k) and kty "oct"
+ * (OIDC_E_BAD_KEY), bad encodings, RSA moduli outside 2048-8192 bits, even
+ * or < 3 exponents, points not on the curve, wrong-length coordinates, a
+ * pinned "alg" that does not fit the key. Does not look at "use"/"key_ops"
+ * (the JWKS layer does).
  */
-enum oidc_status oidc_jwk_import(const json_t *jwk, struct oidc_key **key_out,
-				 struct oidc_error *err);
+enum oidc_status oidc_jwk_import(const struct oidc_jdoc *doc,
+				 const struct oidc_jnode *jwk,
+				 struct oidc_key **key_out, struct oidc_error *err);
 /*
  * An HMAC key from configured secret bytes (copied). Secrets shorter than
  * 32 bytes are OIDC_E_CONFIG (RFC 7518 3.2); HS384/HS512 become usable only

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "jansson_util.h"
 #include "testutil.h"
 
 enum verdict { REJECT = 0, ACCEPT = 1, EITHER = 2 };
@@ -436,7 +437,7 @@ static void run_primitive_file(const struct prim_file *pf)
 		}
 		if (!mac) {
 			jwk = group_jwk(g);
-			if (!jwk || oidc_jwk_import(jwk, &key, NULL) != OIDC_OK)
+			if (!jwk || tj_jwk_import(jwk, &key, NULL) != OIDC_OK)
 				key = NULL;
 		}
 		json_array_foreach(json_object_get(g, "tests"), ti, t) {
