@@ -176,7 +176,7 @@ static enum oidc_status ks_disk_adopt(struct oidc_keysource *src, int64_t now,
 	enum oidc_status st;
 
 	st = oidc_ks_entry_read(src->ic, OIDC_KS_KIND_JWKS, url, now, &e, err);
-	if (st != OIDC_OK || !e.doc)
+	if (st != OIDC_OK || !e.present)
 		goto out;
 	if (src->keys && e.fetched_at <= src->keys_fetched_at)
 		goto out;
@@ -197,7 +197,7 @@ static int64_t ks_disk_last_try(struct oidc_keysource *src, int64_t now)
 	int64_t t = 0;
 
 	if (oidc_ks_entry_read(src->ic, OIDC_KS_KIND_JWKS_TRY, "", now, &e,
-			       NULL) == OIDC_OK && e.doc)
+			       NULL) == OIDC_OK && e.present)
 		t = e.fetched_at;
 	oidc_ks_entry_clear(&e);
 	return t;
