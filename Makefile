@@ -9,9 +9,14 @@
 #   make install         DESTDIR, PREFIX (/usr) honoured; Debian multiarch paths
 #   make demo            end-to-end demo: provider, Dovecot, Postfix (root)
 
-PKGS := openssl jansson libcurl
+# The core and the plugins link no JSON library (jdoc parses, jwrite.c
+# writes): a host exporting jansson's generic names (postgres exports
+# json_object) must not reach into them. The CLI and the tests use jansson.
+PKGS := openssl libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+JANSSON_CFLAGS := $(shell pkg-config --cflags jansson)
+JANSSON_LIBS := $(shell pkg-config --libs jansson)
 PAM_LIBS := $(shell pkg-config --libs pam)
 SASL_CFLAGS := $(shell pkg-config --cflags libsasl2)
 SASL_LIBS := $(shell pkg-config --libs libsasl2)
@@ -41,7 +46,7 @@ WARN += -Werror
 endif
 
 CFLAGS_ALL := $(CSTD) $(OPT) $(WARN) $(HARDEN) $(SAN) -fPIC -fvisibility=hidden \
-	-Icommon $(PKG_CFLAGS) $(QR_CFLAGS) $(CFLAGS)
+	-Icommon $(PKG_CFLAGS) $(JANSSON_CFLAGS) $(QR_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL := $(SAN) -Wl,-z,relro,-z,now $(LDFLAGS)
 
 CORE_SRC := $(sort $(wildcard common/*.c))
@@ -90,7 +95,7 @@ $(CORE_LIB): $(CORE_OBJ)
 	ar rcs $@ $^
 
 $(CLI): $(CLI_OBJ) $(CORE_LIB)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(CORE_LIB) $(PKG_LIBS) $(QR_LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(CORE_LIB) $(PKG_LIBS) $(JANSSON_LIBS) $(QR_LIBS)
 
 # ---- pam_oidc ------------------------------------------------------------
 $(BUILD)/obj/pam_oidc/%.o: pam_oidc/%.c common/oidc.h $(wildcard pam_oidc/*.h)
@@ -120,30 +125,33 @@ $(SASL_SO): $(SASL_OBJ) $(CORE_LIB) sasl_xoauth2/sasl_xoauth2.map
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(TEST_HDRS) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(CORE_LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(CORE_LIB) $(PKG_LIBS) $(JANSSON_LIBS) \
+		$(LDFLAGS_ALL)
 
 # Unit tests of the SASL wire parser link its object (no SASL dependency).
 SASL_WIRE_OBJ := $(BUILD)/obj/sasl_xoauth2/wire.o
 $(BUILD)/tests/test_sasl_%: tests/unit/test_sasl_%.c $(TEST_HDRS) $(SASL_WIRE_OBJ) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(SASL_WIRE_OBJ) $(CORE_LIB) $(PKG_LIBS) \
-		$(LDFLAGS_ALL)
+		$(JANSSON_LIBS) $(LDFLAGS_ALL)
 
 $(BUILD)/tests/vec_%: tests/vectors/vec_%.c $(TEST_HDRS) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(CORE_LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(CORE_LIB) $(PKG_LIBS) $(JANSSON_LIBS) \
+		$(LDFLAGS_ALL)
 
 # Corpus replay: the libFuzzer harness linked with a small main, built with
 # the normal compiler so make check needs no clang.
 $(BUILD)/tests/replay_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(TEST_HDRS) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< tests/fuzz/replay_main.c $(CORE_LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
+	$(CC) $(CFLAGS_ALL) -o $@ $< tests/fuzz/replay_main.c $(CORE_LIB) $(PKG_LIBS) \
+		$(JANSSON_LIBS) $(LDFLAGS_ALL)
 
 $(BUILD)/tests/replay_fuzz_sasl_%: tests/fuzz/fuzz_sasl_%.c tests/fuzz/replay_main.c $(TEST_HDRS) \
 		$(SASL_WIRE_OBJ) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< tests/fuzz/replay_main.c $(SASL_WIRE_OBJ) $(CORE_LIB) \
-		$(PKG_LIBS) $(LDFLAGS_ALL)
+		$(PKG_LIBS) $(JANSSON_LIBS) $(LDFLAGS_ALL)
 
 check: all $(TEST_BINS)
 	@BUILD_DIR=$(BUILD) SANITIZE=$(SANITIZE) tests/run.sh
@@ -151,7 +159,8 @@ check: all $(TEST_BINS)
 # ---- benchmarks ----------------------------------------------------------
 $(BENCH_BIN): tests/bench/bench.c tests/bench/benchutil.h $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(CORE_LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(CORE_LIB) $(PKG_LIBS) $(JANSSON_LIBS) \
+		$(LDFLAGS_ALL)
 
 $(BENCH_IS_BIN): tests/bench/introspect_cached.c tests/bench/benchutil.h $(CORE_LIB)
 	@mkdir -p $(dir $@)
@@ -160,7 +169,7 @@ $(BENCH_IS_BIN): tests/bench/introspect_cached.c tests/bench/benchutil.h $(CORE_
 # Linked like the CLI (same libraries), for cold_process.sh.
 $(BENCH_FLOOR_BIN): tests/bench/openssl_floor.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< -Wl,--no-as-needed $(PKG_LIBS) $(LDFLAGS_ALL)
+	$(CC) $(CFLAGS_ALL) -o $@ $< -Wl,--no-as-needed $(PKG_LIBS) $(JANSSON_LIBS) $(LDFLAGS_ALL)
 
 bench: all $(BENCH_BIN) $(BENCH_IS_BIN) $(BENCH_FLOOR_BIN)
 	@BUILD_DIR=$(BUILD) tests/bench/run.sh
@@ -169,16 +178,17 @@ bench: all $(BENCH_BIN) $(BENCH_IS_BIN) $(BENCH_FLOOR_BIN)
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-	-Icommon $(PKG_CFLAGS)
+	-Icommon $(PKG_CFLAGS) $(JANSSON_CFLAGS)
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC) common/oidc.h common/internal.h
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC) $(PKG_LIBS) $(QR_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC) $(PKG_LIBS) $(JANSSON_LIBS) $(QR_LIBS)
 
 $(BUILD)/fuzz/fuzz_sasl_%: tests/fuzz/fuzz_sasl_%.c sasl_xoauth2/wire.c sasl_xoauth2/wire.h \
 		$(CORE_SRC) common/oidc.h
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< sasl_xoauth2/wire.c $(CORE_SRC) $(PKG_LIBS) $(QR_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< sasl_xoauth2/wire.c $(CORE_SRC) $(PKG_LIBS) \
+		$(JANSSON_LIBS) $(QR_LIBS)
 
 fuzz: $(FUZZ_BIN)
 	@set -e; for f in $(FUZZ_BIN); do \

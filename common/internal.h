@@ -11,7 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
 #include <openssl/evp.h>
 
 #include "jdoc.h"
@@ -85,24 +84,6 @@ enum oidc_status oidc_b64url_decode_alloc(const char *in, size_t len,
 					  unsigned char **out, size_t *out_len);
 /* Encode without padding into a malloc'd NUL-terminated string (or NULL). */
 char *oidc_b64url_encode(const unsigned char *in, size_t len);
-
-/* ---- JSON (json.c) ----------------------------------------------------- */
-
-/*
- * Parse len bytes as one JSON object: duplicates rejected, no NUL in
- * strings, no trailing data, nesting at most OIDC_JSON_DEPTH_MAX.
- * OIDC_E_MALFORMED (detail says why).
- */
-enum oidc_status oidc_json_parse_object(const void *buf, size_t len,
-					json_t **out, struct oidc_error *err);
-/* Borrowed string member or NULL when absent or not a string. */
-const char *oidc_json_str(const json_t *obj, const char *name);
-/*
- * RFC 7519 NumericDate: a JSON number (integer or finite real, truncated
- * toward negative infinity, clamped to +-2^62). 1 if present and valid,
- * 0 if absent, -1 if present but not a number (caller: OIDC_E_BAD_CLAIM).
- */
-int oidc_json_numericdate(const json_t *obj, const char *name, int64_t *out);
 
 /* ---- algorithms (alg.c) ------------------------------------------------ */
 

@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * jdoc.h - a strict, read-only JSON document for the per-token hot path
- * (JOSE headers and claim sets). Internal to common/.
+ * jdoc.h - the core's one JSON parser, a strict, read-only document, and
+ * its writer. Internal to common/.
  *
- * Why not jansson here: jansson spends ~20 ns per byte and one allocation
- * per value; a claim set costs more to parse than an RSA verify. This
- * parser works in place on the decoded segment (closing quotes become NULs,
- * escapes are undone in place), fills one array of nodes, and allocates
- * nothing else.
+ * The core links no JSON library: a host process that exports a library's
+ * generic names (postgres exports json_object) would otherwise bind the
+ * plugins' calls to its own functions (issue 11). And jansson spends ~20 ns
+ * per byte and one allocation per value; a claim set would cost more to
+ * parse than an RSA verify. This parser works in place on the decoded
+ * segment (closing quotes become NULs, escapes are undone in place), fills
+ * one array of nodes, and allocates nothing else.
  *
- * Strictness is the same as oidc_json_parse_object (RFC 8259 and checklist
- * C4/C5): the root is an object; duplicate member names are rejected; no
+ * The rules (RFC 8259 and checklist C4/C5): the root is an object; duplicate member names are rejected; no
  * trailing data except JSON whitespace; nesting at most OIDC_JSON_DEPTH_MAX;
  * strings are valid UTF-8 with no raw control characters, no lone
  * surrogates (escaped or not) and no \u0000; a UTF-8 BOM is rejected;
@@ -20,7 +21,9 @@
  * host process may have set LC_NUMERIC); jdoc_num.c states their precision.
  * One place is stricter than jansson 2.14: a NUL byte right after a literal
  * or a number, which jansson skips, is refused like any NUL outside a
- * string. tests/unit/jdoc_diff.h lists every difference from jansson.
+ * string. tests/unit/jdoc_diff.h lists every difference from jansson (the
+ * differential tests still compare with it), and those points apply to
+ * provider documents too (docs/troubleshooting.md).
  *
  * Documents from elsewhere (JWKS, discovery metadata, introspection and
  * userinfo answers, token endpoint answers, cache entries, token files)
@@ -35,8 +38,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include <jansson.h>
 
 #include "oidc.h"
 
@@ -146,8 +147,9 @@ const char *oidc_jdoc_str(const struct oidc_jdoc *doc, const char *name);
 /* true with *out when v is a JSON integer (no fraction, no exponent). */
 bool oidc_jnode_int(const struct oidc_jnode *v, int64_t *out);
 /*
- * NumericDate member, same contract as oidc_json_numericdate: 1 valid,
- * 0 absent, -1 present but not a number.
+ * NumericDate member (RFC 7519 2: a JSON number, truncated toward negative
+ * infinity, clamped to +-2^62): 1 valid, 0 absent, -1 present but not a
+ * number (caller: OIDC_E_BAD_CLAIM).
  */
 int oidc_jobj_numericdate(const struct oidc_jdoc *doc,
 			  const struct oidc_jnode *obj, const char *name,
@@ -216,12 +218,5 @@ void oidc_jw_node(struct oidc_jwriter *w, const struct oidc_jdoc *doc,
 char *oidc_jw_finish(struct oidc_jwriter *w, size_t *len_out);
 /* Drop the text (wiped when secret). NULL-safe. */
 void oidc_jw_clear(struct oidc_jwriter *w);
-
-/*
- * A new jansson value equal to node (and its subtree), or NULL (out of
- * memory, NULL arguments). Cold path: the CLI's claim printing, tests.
- */
-json_t *oidc_jdoc_to_jansson(const struct oidc_jdoc *doc,
-			     const struct oidc_jnode *node);
 
 #endif /* OIDC_JDOC_H */

@@ -8,6 +8,7 @@
 #ifndef OIDC_JANSSON_UTIL_H
 #define OIDC_JANSSON_UTIL_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,81 @@ static inline enum oidc_status tj_jwk_import(const json_t *jwk, struct oidc_key 
 	free(text);
 	json_decref(wrap);
 	return st;
+}
+
+/*
+ * A jansson object from len bytes, as strictly as the tests need: JSON
+ * objects only, duplicate members refused. OIDC_E_MALFORMED.
+ */
+static inline enum oidc_status tj_parse_object(const void *buf, size_t len, json_t **out,
+					       struct oidc_error *err)
+{
+	json_error_t jerr;
+	json_t *v = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+
+	if (!v || !json_is_object(v)) {
+		json_decref(v);
+		if (err) {
+			err->status = OIDC_E_MALFORMED;
+			snprintf(err->detail, sizeof(err->detail), "invalid JSON");
+		}
+		return OIDC_E_MALFORMED;
+	}
+	*out = v;
+	return OIDC_OK;
+}
+
+/* Borrowed string member or NULL when absent or not a string. */
+static inline const char *tj_str(const json_t *obj, const char *name)
+{
+	return json_string_value(json_object_get(obj, name));
+}
+
+/* A new jansson value equal to node (and its subtree), or NULL (out of
+ * memory, NULL arguments): to compare jdoc's values with jansson's. */
+static inline json_t *tj_from_jdoc(const struct oidc_jdoc *doc, const struct oidc_jnode *node)
+{
+	const struct oidc_jnode *c;
+	json_t *v = NULL, *child;
+
+	if (!doc || !node)
+		return NULL;
+	switch ((enum oidc_jtype)node->type) {
+	case OIDC_JNULL:
+		return json_null();
+	case OIDC_JFALSE:
+		return json_false();
+	case OIDC_JTRUE:
+		return json_true();
+	case OIDC_JINT:
+		return json_integer((json_int_t)node->v.i);
+	case OIDC_JREAL:
+		return json_real(node->v.d);
+	case OIDC_JSTRING:
+		return json_stringn(node->v.s, node->len);
+	case OIDC_JARRAY:
+		v = json_array();
+		for (c = oidc_jnode_first(doc, node); v && c; c = oidc_jnode_next(doc, node, c)) {
+			child = tj_from_jdoc(doc, c);
+			if (!child || json_array_append_new(v, child) != 0) {
+				json_decref(v);
+				return NULL;
+			}
+		}
+		return v;
+	case OIDC_JOBJECT:
+		v = json_object();
+		for (c = oidc_jnode_first(doc, node); v && c; c = oidc_jnode_next(doc, node, c)) {
+			child = c->key ? tj_from_jdoc(doc, c) : NULL;
+			/* setn_new takes child, also when it fails. */
+			if (!child || json_object_setn_new(v, c->key, c->key_len, child) != 0) {
+				json_decref(v);
+				return NULL;
+			}
+		}
+		return v;
+	}
+	return NULL;
 }
 
 #endif /* OIDC_JANSSON_UTIL_H */

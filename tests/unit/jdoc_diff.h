@@ -5,8 +5,8 @@
  *
  * Both parse the same bytes: jdoc on a writable copy, jansson with
  * JSON_REJECT_DUPLICATES (objects only: any other root counts as refused,
- * as oidc_json_parse_object does). They must give the same verdict and,
- * when both accept, equal values (jdoc converted with oidc_jdoc_to_jansson,
+ * as tj_parse_object does). They must give the same verdict and,
+ * when both accept, equal values (jdoc converted with tj_from_jdoc,
  * compared member by member). Intended differences, and nothing else:
  *
  *  - depth: jdoc refuses nesting deeper than OIDC_JSON_DEPTH_MAX (16, the
@@ -40,6 +40,7 @@
 #include <jansson.h>
 
 #include "internal.h"
+#include "jansson_util.h"
 
 #define JDIFF_REAL_ULPS 4
 
@@ -197,7 +198,7 @@ static int jdiff_lost_nul(const void *data, size_t len, const json_t *jv,
 		if (((const char *)data)[i])
 			buf[n++] = ((const char *)data)[i];
 	if (oidc_jdoc_parse(&doc, buf, n, NULL) == OIDC_OK) {
-		mine = oidc_jdoc_to_jansson(&doc, oidc_jdoc_root(&doc));
+		mine = tj_from_jdoc(&doc, oidc_jdoc_root(&doc));
 		ok = mine && jdiff_equal(mine, jv, st, why, sizeof(why));
 	}
 	json_decref(mine);
@@ -286,9 +287,9 @@ static enum jdiff_result jdiff_check(const void *data, size_t len,
 			res = JDIFF_MISMATCH;
 		}
 	} else if (s == OIDC_OK) {
-		mine = oidc_jdoc_to_jansson(&doc, oidc_jdoc_root(&doc));
+		mine = tj_from_jdoc(&doc, oidc_jdoc_root(&doc));
 		if (!mine) {
-			snprintf(why, why_cap, "oidc_jdoc_to_jansson failed");
+			snprintf(why, why_cap, "tj_from_jdoc failed");
 			res = JDIFF_MISMATCH;
 		} else if (!jdiff_equal(mine, jv, st, why, why_cap)) {
 			res = JDIFF_MISMATCH;

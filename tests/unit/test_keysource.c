@@ -26,6 +26,7 @@
 
 #include "discovery.h"
 #include "keysource.h"
+#include "jansson_util.h"
 #include "testutil.h"
 
 #define T0 1700000000LL
@@ -1024,7 +1025,7 @@ static void test_processes(void)
 				if (oidc_cache_read(ic.cache_dir, name, 1 << 22, &d,
 						    &len, NULL) != OIDC_OK)
 					_exit(4);
-				if (d && oidc_json_parse_object(d, len, &j, NULL) != OIDC_OK)
+				if (d && tj_parse_object(d, len, &j, NULL) != OIDC_OK)
 					_exit(5);
 				json_decref(j);
 				free(d);
