@@ -101,7 +101,8 @@ struct oidc_jdoc_owned {
  * Parse a copy of buf[0..len), which is neither modified nor required to
  * be NUL-terminated: for every document that does not come from a token.
  * The same rules as oidc_jdoc_parse. od may be reused (its previous copy
- * is dropped); empty on failure. OIDC_E_MALFORMED, OIDC_E_NOMEM.
+ * is dropped); on failure it holds nothing, so the caller has nothing to
+ * clear. OIDC_E_MALFORMED, OIDC_E_NOMEM.
  */
 enum oidc_status oidc_jdoc_parse_copy(struct oidc_jdoc_owned *od,
 				      const void *buf, size_t len,

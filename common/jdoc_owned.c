@@ -30,16 +30,18 @@ enum oidc_status oidc_jdoc_parse_copy(struct oidc_jdoc_owned *od,
 		return oidc_err(err, OIDC_E_INTERNAL, "no JSON document or buffer");
 	od->doc.n = 0;    /* empty on every failure */
 	drop_text(od);
-	if (len >= SIZE_MAX)
-		return oidc_err(err, OIDC_E_MALFORMED, "JSON text too long");
-	text = malloc(len + 1);
-	if (!text)
+	text = len < SIZE_MAX ? malloc(len + 1) : NULL;
+	if (!text) {
+		oidc_jdoc_clear(&od->doc);
 		return oidc_err(err, OIDC_E_NOMEM, "JSON text of %zu bytes", len);
+	}
 	if (len)
 		memcpy(text, buf, len);
 	st = oidc_jdoc_parse(&od->doc, text, len, err);
 	if (st != OIDC_OK) {
+		/* Nothing to free on the caller's error paths. */
 		oidc_free_secret(text, len + 1);
+		oidc_jdoc_clear(&od->doc);
 		return st;
 	}
 	od->text = text;
