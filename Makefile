@@ -78,6 +78,9 @@ SASL_OBJ := $(SASL_SRC:%.c=$(BUILD)/obj/%.o)
 SASL_SO := $(BUILD)/sasl2/libsasl_xoauth2.so
 ADAPTERS := $(if $(PAM_SRC),$(PAM_SO)) $(if $(SASL_SRC),$(SASL_SO))
 SO_LDFLAGS := -shared -Wl,--no-undefined $(LDFLAGS_ALL)
+# Each adapter links the table of the library functions it calls
+# (build/gen/guard_*.c); its first link uses this empty one.
+GUARD_EMPTY_OBJ := $(BUILD)/obj/gen/guard_empty.o
 
 TEST_BINS = $(UNIT_BIN) $(VEC_BIN) $(REPLAY_BIN) $(PAM_DRIVER)
 TEST_HDRS := $(wildcard tests/unit/*.h) $(wildcard common/*.h)
@@ -108,20 +111,55 @@ $(BUILD)/tests/pam_driver: tests/pam/pam_driver.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(PAM_LIBS) $(LDFLAGS_ALL)
 
-$(PAM_SO): $(PAM_OBJ) $(CORE_LIB) pam_oidc/pam_oidc.map
+PAM_LINK = $(CC) $(SO_LDFLAGS) -Wl,-z,nodelete -Wl,--version-script=pam_oidc/pam_oidc.map \
+	-o $@ $(PAM_OBJ) $< $(CORE_LIB) $(PKG_LIBS) $(QR_LIBS) $(PAM_LIBS)
+
+# Linked twice: first with an empty symbol guard table, to read which
+# library functions the module calls; then with the table of those
+# (common/gen_guard_table.sh, oidc_guard_check).
+$(BUILD)/stage1/pam_oidc.so: $(GUARD_EMPTY_OBJ) $(PAM_OBJ) $(CORE_LIB) pam_oidc/pam_oidc.map
 	@mkdir -p $(dir $@)
-	$(CC) $(SO_LDFLAGS) -Wl,-z,nodelete -Wl,--version-script=pam_oidc/pam_oidc.map -o $@ \
-		$(PAM_OBJ) $(CORE_LIB) $(PKG_LIBS) $(QR_LIBS) $(PAM_LIBS)
+	$(PAM_LINK)
+
+$(PAM_SO): $(BUILD)/obj/gen/guard_pam.o $(PAM_OBJ) $(CORE_LIB) pam_oidc/pam_oidc.map
+	@mkdir -p $(dir $@)
+	$(PAM_LINK)
 
 # ---- sasl_xoauth2 --------------------------------------------------------
 $(BUILD)/obj/sasl_xoauth2/%.o: sasl_xoauth2/%.c common/oidc.h $(wildcard sasl_xoauth2/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(SASL_CFLAGS) -MMD -MP -c $< -o $@
 
-$(SASL_SO): $(SASL_OBJ) $(CORE_LIB) sasl_xoauth2/sasl_xoauth2.map
+SASL_LINK = $(CC) $(SO_LDFLAGS) -Wl,--version-script=sasl_xoauth2/sasl_xoauth2.map -o $@ \
+	$(SASL_OBJ) $< $(CORE_LIB) $(PKG_LIBS) $(SASL_LIBS)
+
+$(BUILD)/stage1/libsasl_xoauth2.so: $(GUARD_EMPTY_OBJ) $(SASL_OBJ) $(CORE_LIB) \
+		sasl_xoauth2/sasl_xoauth2.map
 	@mkdir -p $(dir $@)
-	$(CC) $(SO_LDFLAGS) -Wl,--version-script=sasl_xoauth2/sasl_xoauth2.map -o $@ \
-		$(SASL_OBJ) $(CORE_LIB) $(PKG_LIBS) $(SASL_LIBS)
+	$(SASL_LINK)
+
+$(SASL_SO): $(BUILD)/obj/gen/guard_sasl.o $(SASL_OBJ) $(CORE_LIB) sasl_xoauth2/sasl_xoauth2.map
+	@mkdir -p $(dir $@)
+	$(SASL_LINK)
+
+# ---- symbol guard tables (oidc.h oidc_guard_check) -----------------------
+GUARD_GEN := CC="$(CC)" sh common/gen_guard_table.sh
+
+$(BUILD)/gen/guard_empty.c: common/gen_guard_table.sh
+	@mkdir -p $(dir $@)
+	$(GUARD_GEN) --empty >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/guard_pam.c: $(BUILD)/stage1/pam_oidc.so common/gen_guard_table.sh
+	@mkdir -p $(dir $@)
+	$(GUARD_GEN) $< >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/guard_sasl.c: $(BUILD)/stage1/libsasl_xoauth2.so common/gen_guard_table.sh
+	@mkdir -p $(dir $@)
+	$(GUARD_GEN) $< >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c common/guard_table.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(TEST_HDRS) $(CORE_LIB)
 	@mkdir -p $(dir $@)

@@ -56,6 +56,7 @@ OIDC_EXPORT const char *oidc_status_name(enum oidc_status st)
 	case OIDC_E_ACCESS_DENIED: return "access_denied";
 	case OIDC_E_DEVICE_EXPIRED: return "device_code_expired";
 	case OIDC_E_GRANT_REFUSED: return "grant_refused";
+	case OIDC_E_SYMBOL_INTERPOSED: return "symbol_interposed";
 	}
 	return "unknown_status";
 }
@@ -143,6 +144,8 @@ OIDC_EXPORT const char *oidc_status_text(enum oidc_status st)
 		return "The device code expired before the user signed in (expires_in or device_timeout passed): start again.";
 	case OIDC_E_GRANT_REFUSED:
 		return "The identity provider's token endpoint refused the request (invalid_grant, invalid_client...): check client_id, client_secret_file, the refresh token and the application registration.";
+	case OIDC_E_SYMBOL_INTERPOSED:
+		return "The program that loaded the plugin exports a function with the name of a library function the plugin calls (the log line names it), so the plugin would run the program's function instead: it refuses every login in this process. Load the plugin in a service that does not export the name, or report it to that program's maintainers.";
 	}
 	return "Unknown status.";
 }
@@ -197,6 +200,7 @@ OIDC_EXPORT enum oidc_status_class oidc_status_class(enum oidc_status st)
 	case OIDC_E_INTERNAL:
 	case OIDC_E_BAD_KEY:
 	case OIDC_E_BAD_KEYSET:
+	case OIDC_E_SYMBOL_INTERPOSED:
 		return OIDC_CLASS_INTERNAL;
 	}
 	return OIDC_CLASS_INTERNAL;
