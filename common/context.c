@@ -197,13 +197,12 @@ OIDC_EXPORT int oidc_result_claim_int(const struct oidc_result *res,
 
 OIDC_EXPORT char *oidc_result_claims_json(const struct oidc_result *res)
 {
-	json_t *claims = oidc_jdoc_to_jansson(&res->claims,
-					      oidc_jdoc_root(&res->claims));
-	char *out = claims ? json_dumps(claims, JSON_COMPACT | JSON_SORT_KEYS) :
-			     NULL;
+	struct oidc_jwriter w;
 
-	json_decref(claims);
-	return out;
+	/* Sorted members, as the CLI has always printed them. */
+	oidc_jw_init(&w, 0, false);
+	oidc_jw_node(&w, &res->claims, oidc_jdoc_root(&res->claims), true);
+	return oidc_jw_finish(&w, NULL);
 }
 
 OIDC_EXPORT void oidc_result_free(struct oidc_result **res)

@@ -10,8 +10,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "keysource.h"
 
 /* Entries written more than this far in the future of "now" are ignored:
@@ -59,8 +57,9 @@ void oidc_ks_meta_drop_all(struct oidc_keysource *src);
  * "expires_at":N,"body":"<document text>"}.
  */
 struct oidc_ks_entry {
-	json_t *doc;           /* owned envelope; NULL: absent or ignored */
-	const char *body;      /* borrowed from doc */
+	bool present;          /* false: absent or ignored */
+	struct oidc_jdoc_owned env; /* the envelope */
+	const char *body;      /* borrowed from env */
 	size_t body_len;
 	int64_t fetched_at;
 	int64_t expires_at;    /* re-clamped to the current TTL bounds */
@@ -76,7 +75,7 @@ enum oidc_status oidc_ks_disk_ready(const struct oidc_issuer_cfg *ic,
 				    bool *use_out, struct oidc_error *err);
 /*
  * Read entry kind of ic->issuer fetched from url. Absent, malformed, for
- * another issuer or url, or from the future: OIDC_OK with e->doc NULL.
+ * another issuer or url, or from the future: OIDC_OK with e->present false.
  * Cache errors (permissions, memory) are returned.
  */
 enum oidc_status oidc_ks_entry_read(const struct oidc_issuer_cfg *ic,

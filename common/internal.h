@@ -11,7 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
 #include <openssl/evp.h>
 
 #include "jdoc.h"
@@ -103,24 +102,6 @@ enum oidc_status oidc_b64url_decode_alloc(const char *in, size_t len,
 /* Encode without padding into a malloc'd NUL-terminated string (or NULL). */
 char *oidc_b64url_encode(const unsigned char *in, size_t len);
 
-/* ---- JSON (json.c) ----------------------------------------------------- */
-
-/*
- * Parse len bytes as one JSON object: duplicates rejected, no NUL in
- * strings, no trailing data, nesting at most OIDC_JSON_DEPTH_MAX.
- * OIDC_E_MALFORMED (detail says why).
- */
-enum oidc_status oidc_json_parse_object(const void *buf, size_t len,
-					json_t **out, struct oidc_error *err);
-/* Borrowed string member or NULL when absent or not a string. */
-const char *oidc_json_str(const json_t *obj, const char *name);
-/*
- * RFC 7519 NumericDate: a JSON number (integer or finite real, truncated
- * toward negative infinity, clamped to +-2^62). 1 if present and valid,
- * 0 if absent, -1 if present but not a number (caller: OIDC_E_BAD_CLAIM).
- */
-int oidc_json_numericdate(const json_t *obj, const char *name, int64_t *out);
-
 /* ---- algorithms (alg.c) ------------------------------------------------ */
 
 enum oidc_alg {
@@ -208,14 +189,16 @@ struct oidc_key {
 };
 
 /*
- * Import one public JWK (a JSON object). Rejects private members (d, p, q,
- * dp, dq, qi, oth, k) and kty "oct" (OIDC_E_BAD_KEY), bad encodings, RSA
- * moduli outside 2048-8192 bits, even or < 3 exponents, points not on the
- * curve, wrong-length coordinates, a pinned "alg" that does not fit the key.
- * Does not look at "use"/"key_ops" (the JWKS layer does).
+ * Import one public JWK: the node jwk (a JSON object) of doc. Rejects
+ * private members (d, p, q, dp, dq, qi, oth, k) and kty "oct"
+ * (OIDC_E_BAD_KEY), bad encodings, RSA moduli outside 2048-8192 bits, even
+ * or < 3 exponents, points not on the curve, wrong-length coordinates, a
+ * pinned "alg" that does not fit the key. Does not look at "use"/"key_ops"
+ * (the JWKS layer does).
  */
-enum oidc_status oidc_jwk_import(const json_t *jwk, struct oidc_key **key_out,
-				 struct oidc_error *err);
+enum oidc_status oidc_jwk_import(const struct oidc_jdoc *doc,
+				 const struct oidc_jnode *jwk,
+				 struct oidc_key **key_out, struct oidc_error *err);
 /*
  * An HMAC key from configured secret bytes (copied). Secrets shorter than
  * 32 bytes are OIDC_E_CONFIG (RFC 7518 3.2); HS384/HS512 become usable only

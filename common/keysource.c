@@ -157,7 +157,7 @@ static enum oidc_status ks_disk_adopt(struct oidc_keysource *src, int64_t now,
 	enum oidc_status st;
 
 	st = oidc_ks_entry_read(src->ic, OIDC_KS_KIND_JWKS, url, now, &e, err);
-	if (st != OIDC_OK || !e.doc)
+	if (st != OIDC_OK || !e.present)
 		goto out;
 	if (src->keys && e.fetched_at <= src->keys_fetched_at)
 		goto out;
@@ -188,7 +188,7 @@ static int64_t ks_disk_last_try(struct oidc_keysource *src, int64_t now,
 	if (why_out)
 		*why_out = OIDC_E_IDP_UNREACHABLE;
 	if (oidc_ks_entry_read(src->ic, OIDC_KS_KIND_JWKS_TRY, "", now, &e,
-			       NULL) == OIDC_OK && e.doc) {
+			       NULL) == OIDC_OK && e.present) {
 		t = e.fetched_at;
 		for (size_t i = 0; why_out && i < sizeof(known) / sizeof(*known); i++)
 			if (strcmp(e.body, oidc_status_name(known[i])) == 0)

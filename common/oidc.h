@@ -87,6 +87,9 @@ enum oidc_status {
 					  not searchable, owner, mode) */
 	OIDC_E_TOKEN_TRUNCATED = 43,   /* token_truncated (DENY): refused,
 					  and cut at a known client limit */
+	OIDC_E_SYMBOL_INTERPOSED = 44, /* symbol_interposed (INTERNAL): a
+					  library function the plugin calls is
+					  bound to the host's (oidc_guard_check) */
 };
 
 enum oidc_status_class {
@@ -437,6 +440,37 @@ size_t oidc_token_cut_limit(const char *token, size_t len);
 
 /* First 16 hex digits of SHA-256(token) into out (17 bytes). For logs. */
 void oidc_token_fingerprint(const char *token, size_t len, char out[17]);
+
+/* ---------------------------------------------------------------------- */
+/* The symbol interposition guard (plugins)                               */
+
+/*
+ * The library functions a plugin calls (libcrypto, libssl, libcurl,
+ * libqrencode, libpam, libsasl2), as its build found them: name, version,
+ * library, and the address the dynamic loader bound. Each plugin defines
+ * its own (common/gen_guard_table.sh writes it; hidden).
+ */
+struct oidc_guard_table;
+extern const struct oidc_guard_table oidc_guard_table;
+
+/*
+ * A host program that exports a function of the same name as one the
+ * plugin calls (postgres exports json_object) gets those calls. Checks,
+ * once per process and thread-safe (later calls return the first verdict),
+ * that every function in table is bound to the library that defines it.
+ * OIDC_OK, or OIDC_E_SYMBOL_INTERPOSED with err->detail naming the first
+ * function bound elsewhere, where, and its library: the caller must then
+ * refuse every request and call no function of the core that reaches a
+ * library. *report_out (may be NULL) is 1 for exactly one refused call per
+ * process, which logs the detail; 0 otherwise. Call it before anything
+ * else the plugin does with a library.
+ */
+enum oidc_status oidc_guard_check(const struct oidc_guard_table *table,
+				  int *report_out, struct oidc_error *err);
+/* 1 when every function of library soname in table is bound to it (or
+ * none is listed), else 0: whether the adapter may still log through it. */
+int oidc_guard_library_ok(const struct oidc_guard_table *table,
+			  const char *soname);
 
 #ifdef __cplusplus
 }

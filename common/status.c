@@ -60,6 +60,7 @@ OIDC_EXPORT const char *oidc_status_name(enum oidc_status st)
 	case OIDC_E_ACCOUNT_LOOKUP: return "account_lookup_failed";
 	case OIDC_E_CACHE_DIR: return "cache_dir_unusable";
 	case OIDC_E_TOKEN_TRUNCATED: return "token_truncated";
+	case OIDC_E_SYMBOL_INTERPOSED: return "symbol_interposed";
 	}
 	return "unknown_status";
 }
@@ -155,6 +156,8 @@ OIDC_EXPORT const char *oidc_status_text(enum oidc_status st)
 		return "This process cannot use cache_dir (the detail names the directory and why: a parent it cannot search, another owner, writable by others); give each service user its own cache_dir and check it with oidc-auth check-config --as-user USER.";
 	case OIDC_E_TOKEN_TRUNCATED:
 		return "The token was cut on its way: it ends exactly where a client truncates input (1023 bytes: the OpenSSH client; 4095: a terminal line, su, pamtester; 255: cadaver, davfs2) and does not verify. For ssh use mode=device (the device flow) or short opaque tokens (token_types = opaque); elsewhere send the token by a path without that limit (see token-size.md).";
+	case OIDC_E_SYMBOL_INTERPOSED:
+		return "The program that loaded the plugin exports a function with the name of a library function the plugin calls (the log line names it), so the plugin would run the program's function instead: it refuses every login in this process. Load the plugin in a service that does not export the name, or report it to that program's maintainers.";
 	}
 	return "Unknown status.";
 }
@@ -213,6 +216,7 @@ OIDC_EXPORT enum oidc_status_class oidc_status_class(enum oidc_status st)
 	case OIDC_E_BAD_KEY:
 	case OIDC_E_BAD_KEYSET:
 	case OIDC_E_CACHE_DIR:
+	case OIDC_E_SYMBOL_INTERPOSED:
 		return OIDC_CLASS_INTERNAL;
 	}
 	return OIDC_CLASS_INTERNAL;

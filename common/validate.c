@@ -341,24 +341,15 @@ static enum oidc_status enrich_claims(struct oidc_ctx *ctx,
 {
 	const struct oidc_jnode *root = oidc_jdoc_root(claims);
 	struct oidc_keysource *src = source_of(ctx, ic);
-	json_t *doc = oidc_jdoc_to_jansson(claims, root);
 	int64_t exp = 0;
 	char *merged = NULL;
 	enum oidc_status st;
 
-	if (!src || !doc) {
-		json_decref(doc);
-		return oidc_err(err, src ? OIDC_E_NOMEM : OIDC_E_INTERNAL, "claims");
-	}
+	if (!src)
+		return oidc_err(err, OIDC_E_INTERNAL, "claims");
 	(void)oidc_jobj_numericdate(claims, root, "exp", &exp);
-	st = oidc_userinfo_enrich(src, ctx->introspect, token, len, now,
-				  oidc_json_str(doc, "sub"), exp, doc, err);
-	if (st == OIDC_OK) {
-		merged = json_dumps(doc, JSON_COMPACT);
-		if (!merged)
-			st = oidc_err(err, OIDC_E_NOMEM, "merged claims");
-	}
-	json_decref(doc);
+	st = oidc_userinfo_enrich(src, ctx->introspect, token, len, now, exp, claims,
+				  &merged, err);
 	if (st != OIDC_OK)
 		return st;
 	oidc_jdoc_clear(claims);

@@ -4,8 +4,10 @@
  * RFC 8628 device flow), account (authorization from this login's
  * validated result), session (chosen claims into the PAM environment).
  *
- * Everything lives in the pam handle (pam_set_data): no globals, nothing
- * that outlives pam_end, no output but pam_syslog and the conversation.
+ * Everything lives in the pam handle (pam_set_data): no globals (but the
+ * symbol guard's verdict, once per process), nothing that outlives
+ * pam_end, no output but pam_syslog and the conversation (syslog(3) when
+ * the guard finds libpam's own functions bound elsewhere).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,6 +147,37 @@ static int export_claims(pam_handle_t *pamh, const struct oidc_result *res,
 	return PAM_SUCCESS;
 }
 
+/*
+ * The symbol guard (oidc.h oidc_guard_check), before anything else the
+ * module does: PAM_SUCCESS, or PAM_SERVICE_ERR with the audit line, and
+ * once per process the line that names the function. When the function
+ * bound elsewhere is one of libpam's, nothing goes through libpam: the
+ * lines go to syslog(3) directly.
+ */
+static int guard(pam_handle_t *pamh, const char *mode)
+{
+	struct oidc_error err = { OIDC_OK, "" };
+	int report = 0, via_pam;
+	enum oidc_status st;
+
+	st = oidc_guard_check(&oidc_guard_table, &report, &err);
+	if (st == OIDC_OK)
+		return PAM_SUCCESS;
+	via_pam = oidc_guard_library_ok(&oidc_guard_table, "libpam.so.0");
+	if (report && via_pam)
+		pam_syslog(pamh, LOG_AUTHPRIV | LOG_ERR, "%s: %s", oidc_status_name(st),
+			   err.detail);
+	else if (report)
+		syslog(LOG_AUTHPRIV | LOG_ERR, "pam_oidc: %s: %s", oidc_status_name(st),
+		       err.detail);
+	if (via_pam)
+		pam_oidc_audit(pamh, "error", oidc_status_name(st), mode, NULL, NULL, &err);
+	else
+		syslog(LOG_AUTHPRIV | LOG_NOTICE,
+		       "pam_oidc: result=error reason=%s mode=%s token=-",
+		       oidc_status_name(st), mode);
+	return PAM_SERVICE_ERR;
+}
 
 PAM_OIDC_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags,
 					int argc, const char **argv)
@@ -163,6 +196,9 @@ PAM_OIDC_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags,
 
 	(void)flags;
 	memset(&audit, 0, sizeof(audit));
+	rc = guard(pamh, "-");
+	if (rc != PAM_SUCCESS)
+		return rc;
 	rc = pam_oidc_parse_args(pamh, argc, argv, &opts);
 	if (rc != PAM_SUCCESS) {
 		pam_oidc_audit(pamh, "error", "config_error", "-", NULL, NULL, NULL);
@@ -312,6 +348,9 @@ PAM_OIDC_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 	int rc;
 
 	(void)flags;
+	rc = guard(pamh, "account");
+	if (rc != PAM_SUCCESS)
+		return rc;
 	rc = pam_oidc_parse_args(pamh, argc, argv, &opts);
 	if (rc != PAM_SUCCESS) {
 		pam_oidc_audit(pamh, "error", "config_error", "account", NULL,
@@ -363,6 +402,9 @@ PAM_OIDC_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags,
 	int rc;
 
 	(void)flags;
+	/* no login of ours to export: the auth phase refused it */
+	if (guard(pamh, "session") != PAM_SUCCESS)
+		return PAM_IGNORE;
 	rc = pam_oidc_parse_args(pamh, argc, argv, &opts);
 	if (rc != PAM_SUCCESS)
 		return rc;

@@ -38,7 +38,8 @@ static struct oidc_ctx *glob_ctx(struct xo_server_glob *g, const sasl_utils_t *u
 	struct oidc_ctx *ctx;
 
 	pthread_mutex_lock(&g->lock);
-	if (!g->tried) {
+	/* a refused guard: nothing that reaches a library may run */
+	if (!g->tried && g->guard == OIDC_OK) {
 		char *why = NULL;
 		enum oidc_status st;
 
@@ -59,7 +60,12 @@ static struct oidc_ctx *glob_ctx(struct xo_server_glob *g, const sasl_utils_t *u
 int xo_server_avail(void *glob_context, sasl_server_params_t *sparams,
 		    void **conn_context)
 {
+	struct xo_server_glob *g = glob_context;
+
 	(void)conn_context;
+	/* refused by the guard: offered, so each attempt says why it fails */
+	if (g->guard != OIDC_OK)
+		return SASL_OK;
 	return glob_ctx(glob_context, sparams->utils) ? SASL_OK : SASL_NOMECH;
 }
 
@@ -256,6 +262,17 @@ static int step_first(struct xo_conn *c, sasl_server_params_t *sparams,
 	bool own;
 	int rc;
 
+	if (c->glob->guard != OIDC_OK) {
+		/* before anything that reaches a library (the fingerprint is
+		 * SHA-256 through libcrypto); the first time, the line that
+		 * names the function */
+		xo_guard(sparams->utils);
+		audit_log(c, sparams, "error", oidc_status_name(c->glob->guard), "", &audit, NULL);
+		sparams->utils->seterror(sparams->utils->conn, 0,
+					 "oidc-auth: refusing to run in this process (%s)",
+					 oidc_status_name(c->glob->guard));
+		return SASL_FAIL;
+	}
 	ctx = glob_ctx(c->glob, sparams->utils);
 	if (!ctx)
 		return SASL_NOMECH;

@@ -10,6 +10,7 @@
 struct xo_server_glob {
 	pthread_mutex_t lock;
 	int refs;
+	enum oidc_status guard;   /* the symbol guard's verdict at plug_init */
 	bool tried;               /* lazy context build attempted */
 	struct oidc_ctx *ctx;     /* NULL: mechanisms hidden */
 	char *scope;              /* required scopes, for the challenge */

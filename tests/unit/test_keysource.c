@@ -26,6 +26,7 @@
 
 #include "discovery.h"
 #include "keysource.h"
+#include "jansson_util.h"
 #include "testutil.h"
 #include "faulty_fixture.h"
 
@@ -240,16 +241,16 @@ static void test_envelope(void)
 		     OIDC_OK, "entry written");
 	CHECK_STATUS(oidc_ks_entry_read(&ic, "jwks", "https://a/j", T0, &e, NULL),
 		     OIDC_OK, "entry read");
-	CHECK(e.doc && e.body_len == 11 && memcmp(e.body, "{\"keys\":[]}", 11) == 0 &&
+	CHECK(e.present && e.body_len == 11 && memcmp(e.body, "{\"keys\":[]}", 11) == 0 &&
 		      e.fetched_at == T0,
 	      "entry body and time round-trip");
 	CHECK(e.expires_at == T0 + TTL_MAX, "stored lifetime re-clamped to ttl_max");
 	oidc_ks_entry_clear(&e);
 	oidc_ks_entry_read(&ic, "jwks", "https://other/j", T0, &e, NULL);
-	CHECK(!e.doc, "entry for another url ignored");
+	CHECK(!e.present, "entry for another url ignored");
 	oidc_ks_entry_clear(&e);
 	oidc_ks_entry_read(&ic, "jwks", "https://a/j", T0 - 1000, &e, NULL);
-	CHECK(!e.doc, "entry from the future ignored");
+	CHECK(!e.present, "entry from the future ignored");
 	oidc_ks_entry_clear(&e);
 	/* Same file name, other issuer inside: a planted or colliding entry. */
 	struct oidc_issuer_cfg other = ic;
@@ -262,7 +263,7 @@ static void test_envelope(void)
 	snprintf(path, sizeof(path), "%s/%s", ic.cache_dir, name);
 	CHECK(rename(from, path) == 0, "entry of another issuer moved in place");
 	oidc_ks_entry_read(&ic, "jwks", "https://a/j", T0, &e, NULL);
-	CHECK(!e.doc, "entry naming another issuer ignored");
+	CHECK(!e.present, "entry naming another issuer ignored");
 	oidc_ks_entry_clear(&e);
 	FILE *f = fopen(path, "w");
 	if (f) {
@@ -270,8 +271,37 @@ static void test_envelope(void)
 		fclose(f);
 	}
 	oidc_ks_entry_read(&ic, "jwks", "https://a/j", T0, &e, NULL);
-	CHECK(!e.doc, "truncated entry ignored");
+	CHECK(!e.present, "truncated entry ignored");
 	oidc_ks_entry_clear(&e);
+
+	/* Entries written before the core dropped jansson (json_dumps of the
+	 * same envelope) are read, and the writer's are the same bytes. */
+	const char body[] = "{\"keys\":[{\"kid\":\"\u00e9/\\\"\"}]}\n\t";
+	json_t *old = json_pack("{s:i,s:s,s:s,s:I,s:I,s:s#}", "v", 1, "issuer", ic.issuer,
+				"url", "https://a/j", "fetched_at", (json_int_t)T0,
+				"expires_at", (json_int_t)(T0 + 60), "body", body,
+				(int)(sizeof(body) - 1));
+	char *old_text = old ? json_dumps(old, JSON_COMPACT) : NULL;
+	size_t len = 0;
+	unsigned char *mine = NULL;
+
+	CHECK(old_text && oidc_cache_write(ic.cache_dir, name, old_text, strlen(old_text),
+					   NULL) == OIDC_OK,
+	      "entry written the old way (jansson)");
+	oidc_ks_entry_read(&ic, "jwks", "https://a/j", T0, &e, NULL);
+	CHECK(e.present && e.body_len == sizeof(body) - 1 &&
+		      memcmp(e.body, body, e.body_len) == 0,
+	      "entry written by jansson read back");
+	oidc_ks_entry_clear(&e);
+	oidc_ks_entry_write(&ic, "jwks", "https://a/j", T0, T0 + 60, body, sizeof(body) - 1,
+			    NULL);
+	CHECK(oidc_cache_read(ic.cache_dir, name, 1 << 20, &mine, &len, NULL) == OIDC_OK &&
+		      old_text && mine && len == strlen(old_text) &&
+		      memcmp(mine, old_text, len) == 0,
+	      "the writer's entry is byte for byte jansson's");
+	free(mine);
+	free(old_text);
+	json_decref(old);
 }
 
 /* ---- tests: against the server ------------------------------------------ */
@@ -638,7 +668,7 @@ static void test_refused_refresh(void)
 	CHECK(has && a.generation == gen && jwks_count(0, "good") == 2,
 	      "refused refresh: last good set kept");
 	oidc_ks_entry_read(&ic, "jwks", url(0, "/good/jwks"), T0 + TTL_MIN, &e, NULL);
-	CHECK(e.doc && e.fetched_at == T0, "refused refresh: disk entry untouched");
+	CHECK(e.present && e.fetched_at == T0, "refused refresh: disk entry untouched");
 	oidc_ks_entry_clear(&e);
 	serve_keys("a", "jwks.pub.json");
 	oidc_keysource_init(&b, &ic);
@@ -793,7 +823,7 @@ static void test_processes(void)
 				if (oidc_cache_read(ic.cache_dir, name, 1 << 22, &d,
 						    &len, NULL) != OIDC_OK)
 					_exit(4);
-				if (d && oidc_json_parse_object(d, len, &j, NULL) != OIDC_OK)
+				if (d && tj_parse_object(d, len, &j, NULL) != OIDC_OK)
 					_exit(5);
 				json_decref(j);
 				free(d);
