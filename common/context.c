@@ -48,7 +48,8 @@ OIDC_EXPORT enum oidc_status oidc_ctx_new(struct oidc_ctx **ctx_out,
 	ctx->clock = oidc_wall_clock;
 	ctx->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	ctx->tokens = oidc_tokencache_new(0);
-	if (!ctx->tokens) {
+	ctx->accounts = oidc_account_memo_new();
+	if (!ctx->tokens || !ctx->accounts) {
 		oidc_ctx_free(&ctx);
 		return oidc_err(err, OIDC_E_NOMEM, "token cache");
 	}
@@ -118,6 +119,7 @@ OIDC_EXPORT void oidc_ctx_free(struct oidc_ctx **ctx)
 	if (!ctx || !*ctx)
 		return;
 	oidc_tokencache_free(&(*ctx)->tokens);
+	oidc_account_memo_free(&(*ctx)->accounts);
 	oidc_introspect_cache_free(&(*ctx)->introspect);
 	for (size_t i = 0; i < (*ctx)->n_sources; i++)
 		oidc_keysource_clear(&(*ctx)->sources[i]);
@@ -167,7 +169,8 @@ OIDC_EXPORT enum oidc_status oidc_result_check_account(const struct oidc_ctx *ct
 	if (!src)
 		return oidc_err(err, OIDC_E_INTERNAL, "no section %.64s",
 				res->issuer_name);
-	return oidc_identity_check_account(src->ic, name, err);
+	return oidc_identity_check_account(src->ic, ctx->accounts, oidc_ctx_now(ctx), name,
+					   err);
 }
 
 OIDC_EXPORT const char *oidc_result_alg(const struct oidc_result *res)

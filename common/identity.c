@@ -334,7 +334,8 @@ static int account_uid(const char *name, uid_t *uid_out, int *errno_out)
 }
 
 enum oidc_status oidc_identity_check_account(const struct oidc_issuer_cfg *ic,
-					     const char *user,
+					     struct oidc_account_memo *memo,
+					     int64_t now, const char *user,
 					     struct oidc_error *err)
 {
 	char eb[64];
@@ -352,12 +353,17 @@ enum oidc_status oidc_identity_check_account(const struct oidc_issuer_cfg *ic,
 	if (is_root_name(user))
 		return oidc_err(err, OIDC_E_SYSTEM_USER, "%.64s is the superuser",
 				user);
-	/* Once per successful validation (cache hits too: passwd changes),
-	 * never before the token is known to be good: NSS may be LDAP. */
-	found = account_uid(user, &uid, &e);
-	if (found < 0)
-		return oidc_err(err, OIDC_E_ACCOUNT_LOOKUP, "getpwnam_r(%.64s): %s",
-				user, strerror_r(e, eb, sizeof(eb)));
+	/* For every successful validation (cache hits too: passwd changes,
+	 * seen within the memo's TTL), never before the token is known to be
+	 * good: NSS may be LDAP. */
+	found = oidc_account_memo_get(memo, user, now, &uid);
+	if (found < 0) {
+		found = account_uid(user, &uid, &e);
+		if (found < 0)
+			return oidc_err(err, OIDC_E_ACCOUNT_LOOKUP, "getpwnam_r(%.64s): %s",
+					user, strerror_r(e, eb, sizeof(eb)));
+		oidc_account_memo_put(memo, user, now, found == 1, uid);
+	}
 	if (found && (uid == 0 || (int64_t)uid < ic->min_user_uid ||
 		      (uid >= UID_RESERVED_MIN && uid <= UID_RESERVED_MAX)))
 		return oidc_err(err, OIDC_E_SYSTEM_USER, "%.64s has uid %lu: "

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <openssl/evp.h>
 
@@ -495,9 +496,26 @@ enum oidc_status oidc_identity_apply_rule(const struct oidc_map_rule *r,
  * OIDC_E_ACCOUNT_LOOKUP when the database fails (not for "no such user":
  * a name it does not know is no system account).
  */
+struct oidc_account_memo;
 enum oidc_status oidc_identity_check_account(const struct oidc_issuer_cfg *ic,
-					     const char *user,
+					     struct oidc_account_memo *memo,
+					     int64_t now, const char *user,
 					     struct oidc_error *err);
+
+/*
+ * The account database's answers, kept per context (account_memo.c) so
+ * that a long-lived host does not ask NSS on every login: "no such user"
+ * or a uid, for OIDC_ACCOUNT_MEMO_TTL seconds of the context's clock;
+ * failed lookups are not kept. Thread-safe; memo may be NULL (nothing
+ * kept). get: 1 found (*uid_out set), 0 not found, -1 not known (ask).
+ */
+#define OIDC_ACCOUNT_MEMO_TTL 30
+struct oidc_account_memo *oidc_account_memo_new(void);
+void oidc_account_memo_free(struct oidc_account_memo **m);
+int oidc_account_memo_get(struct oidc_account_memo *m, const char *name,
+			  int64_t now, uid_t *uid_out);
+void oidc_account_memo_put(struct oidc_account_memo *m, const char *name,
+			   int64_t now, bool found, uid_t uid);
 
 /* ---- who owns a user name (namespace.c) -------------------------------- */
 

@@ -299,7 +299,7 @@ static enum oidc_status validate_opaque_token(struct oidc_ctx *ctx,
 			      "token maps to another user than %.64s", expected_user);
 		goto out;
 	}
-	st = oidc_identity_check_account(ic, user, err);
+	st = oidc_identity_check_account(ic, ctx->accounts, oidc_ctx_now(ctx), user, err);
 	if (st != OIDC_OK)
 		goto out;
 	if (result_out) {
@@ -416,7 +416,8 @@ static bool validate_cached(struct oidc_ctx *ctx, const char *token,
 		goto out;
 	}
 	/* not cached: the account database may have changed since */
-	st = oidc_identity_check_account(d->ic, d->user, err);
+	st = oidc_identity_check_account(d->ic, ctx->accounts, oidc_ctx_now(ctx), d->user,
+					  err);
 	if (st != OIDC_OK)
 		goto out;
 	if (result_out) {
@@ -609,7 +610,7 @@ OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
 	/* After the insert: the token itself is verified, and a hit asks the
 	 * account database again anyway (the slow NSS answer does not widen
 	 * the window in which concurrent misses of one token all insert). */
-	st = oidc_identity_check_account(ic, user, err);
+	st = oidc_identity_check_account(ic, ctx->accounts, oidc_ctx_now(ctx), user, err);
 	if (st != OIDC_OK)
 		goto out;
 

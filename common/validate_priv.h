@@ -31,6 +31,7 @@ struct oidc_ctx {
 	struct oidc_introspect_cache *introspect; /* the opaque issuer's */
 	size_t opaque_source;    /* index of the issuer taking opaque tokens,
 				    or n_sources when none does */
+	struct oidc_account_memo *accounts; /* account database answers */
 };
 
 struct oidc_result {

@@ -131,7 +131,7 @@ static void account_case(const char *allow, int64_t min_uid, const char *user,
 	ic.min_user_uid = min_uid;
 	if (allow && oidc_strlist_split(allow, &ic.allow_system_users) != OIDC_OK)
 		exit(2);
-	CHECK_STATUS(oidc_identity_check_account(&ic, user, &err), want, "%s", name);
+	CHECK_STATUS(oidc_identity_check_account(&ic, NULL, 0, user, &err), want, "%s", name);
 	if (want != OIDC_OK)
 		CHECK(err.status == want && err.detail[0], "%s: detail (%s)", name, err.detail);
 	oidc_strlist_clear(&ic.allow_system_users);
@@ -200,10 +200,12 @@ static void test_accounts(void)
 
 /* ---- through oidc_validate ---- */
 
-static int64_t fixed_clock(void *arg)
+static int64_t clock_now = T0 + 60;
+
+static int64_t test_clock(void *arg)
 {
 	(void)arg;
-	return T0 + 60;
+	return clock_now;
 }
 
 static struct oidc_ctx *make_ctx(const char *extra)
@@ -217,7 +219,7 @@ static struct oidc_ctx *make_ctx(const char *extra)
 	if (finish_text(text, &cfg, NULL) != OIDC_OK ||
 	    oidc_ctx_new(&ctx, cfg, NULL) != OIDC_OK)
 		return NULL;
-	oidc_ctx_set_clock(ctx, fixed_clock, NULL);
+	oidc_ctx_set_clock(ctx, test_clock, NULL);
 	return ctx;
 }
 
@@ -232,6 +234,7 @@ static void test_validate(void)
 	struct oidc_ctx *ctx = make_ctx("");
 	struct oidc_result *res = NULL;
 	struct oidc_audit audit;
+	unsigned calls;
 
 	if (!CHECK(ctx != NULL, "validate: context"))
 		return;
@@ -243,17 +246,43 @@ static void test_validate(void)
 		     "a token for daemon (uid 1)");
 	CHECK_STATUS(validate(ctx, tok_old, &audit, NULL), OIDC_E_SYSTEM_USER,
 		     "a token for uid 999");
-	/* the second alice is a cache hit; the database changed meanwhile */
+	/* The account database's answer is kept OIDC_ACCOUNT_MEMO_TTL seconds
+	 * of the context's clock: a long-lived host asks NSS once per name
+	 * per TTL, not on every login (tests/bench repeat_token). */
+	calls = fake_calls;
+	for (int i = 0; i < 100; i++)
+		if (validate(ctx, tok_alice, &audit, NULL) != OIDC_OK)
+			break;
+	CHECK(fake_calls == calls, "100 more validations of alice: no lookup (%u)",
+	      fake_calls - calls);
+	/* the next alice is a cache hit; the database changed meanwhile: seen
+	 * once the answer is older than the TTL */
 	fake_set_uid("alice", 5);
-	CHECK_STATUS(validate(ctx, tok_alice, &audit, NULL), OIDC_E_SYSTEM_USER,
-		     "cache hit after alice became uid 5");
-	fake_set_uid("alice", 2001);
 	CHECK_STATUS(validate(ctx, tok_alice, &audit, NULL), OIDC_OK,
-		     "cache hit after alice is uid 2001 again");
+		     "alice became uid 5: the kept answer still holds within the TTL");
+	clock_now += OIDC_ACCOUNT_MEMO_TTL;
+	CHECK_STATUS(validate(ctx, tok_alice, &audit, NULL), OIDC_E_SYSTEM_USER,
+		     "cache hit after alice became uid 5, the TTL later");
+	fake_set_uid("alice", 2001);
+	CHECK_STATUS(validate(ctx, tok_alice, &audit, NULL), OIDC_E_SYSTEM_USER,
+		     "uid 2001 again: the kept uid 5 holds within the TTL");
+	clock_now += OIDC_ACCOUNT_MEMO_TTL;
+	CHECK_STATUS(validate(ctx, tok_alice, &audit, NULL), OIDC_OK,
+		     "cache hit after alice is uid 2001 again, the TTL later");
+	clock_now += OIDC_ACCOUNT_MEMO_TTL;
 	fake_rc = EIO;
 	CHECK_STATUS(validate(ctx, tok_alice, &audit, NULL), OIDC_E_ACCOUNT_LOOKUP,
 		     "cache hit while the database fails");
 	fake_rc = 0;
+	calls = fake_calls;
+	CHECK_STATUS(validate(ctx, tok_alice, &audit, NULL), OIDC_OK,
+		     "a failed lookup is not kept: the next one asks again");
+	CHECK(fake_calls == calls + 1, "that validation looked alice up");
+	clock_now -= 10;
+	calls = fake_calls;
+	CHECK_STATUS(validate(ctx, tok_alice, &audit, NULL), OIDC_OK,
+		     "clock went back");
+	CHECK(fake_calls == calls + 1, "a clock that went back asks again");
 	/* DAEMON is no account, daemon is: PAM's user_case=lower asks */
 	CHECK_STATUS(validate(ctx, tok_upper, &audit, &res), OIDC_OK, "DAEMON's token");
 	if (res) {
