@@ -122,9 +122,13 @@ static int64_t flight_hold(const struct oidc_keysource *src)
 static bool flight_failed_recently(const struct oidc_keysource *src,
 				   const struct oidc_flight_rec *rec, int64_t now)
 {
-	/* now < failed_at: the clock went back; do not trust the hold. */
-	return rec->seq > 0 && rec->status != OIDC_OK && now >= rec->failed_at &&
-	       now - rec->failed_at < flight_hold(src);
+	/* now < failed_at: the clock went back; do not trust the hold. Only
+	 * what the provider did is held: a cache_dir this process cannot use
+	 * or a failed allocation is ours, and the next call, after the
+	 * administrator's chmod, must see the fix at once. */
+	return rec->seq > 0 && rec->status != OIDC_OK &&
+	       rec->status != OIDC_E_CACHE_DIR && rec->status != OIDC_E_NOMEM &&
+	       now >= rec->failed_at && now - rec->failed_at < flight_hold(src);
 }
 
 /* false when the deadline passed (or the wait failed: treated alike). */

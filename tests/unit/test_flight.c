@@ -235,9 +235,9 @@ static void test_threads(void)
 	snprintf(cfg, sizeof(cfg),
 		 "audience = api://flight\nca_file = %s\nusername_claim = sub\n"
 		 "http_timeout = %d\n"
-		 "[issuer slow]\nissuer = https://127.0.0.1:%d/disc-drip\n"
+		 "[issuer slow]\nusername_namespace = flight\nissuer = https://127.0.0.1:%d/disc-drip\n"
 		 "cache_dir = %s/cache-threads-slow\n"
-		 "[issuer good]\nissuer = https://127.0.0.1:%d/good\n"
+		 "[issuer good]\nusername_namespace = flight\nissuer = https://127.0.0.1:%d/good\n"
 		 "cache_dir = %s/cache-threads-good\n",
 		 pki_ca, TIMEOUT_S, srv[0].port, workdir, srv[0].port, workdir);
 	ctx = make_ctx(cfg, true);
