@@ -96,7 +96,7 @@ smtp() {   # PORT: smtplib OAUTHBEARER with alice's token; sets CODE
 		"$PY" -c 'import json, sys; print(json.load(sys.stdin)["code"])' 2>/dev/null)
 }
 smtp 2525
-if [ "$CODE" != 235 ] && grep -q 'reason=cache_dir_unusable' "$P/maillog"; then
+if [ "$CODE" != 235 ] && t_wait_grep "$P/maillog" 'reason=cache_dir_unusable'; then
 	ok "0.1.0 layout: smtpd (postfix) refuses the token ($CODE), reason=cache_dir_unusable"
 else
 	not_ok "0.1.0 layout: smtpd (postfix) refuses the token, reason=cache_dir_unusable" "code $CODE" \
@@ -106,7 +106,7 @@ PF_UID=$(id -u postfix)
 check "... and the line names the directory it cannot search, its owner and mode" \
 	grep -qF "detail=\"cache_dir /var/cache/oidc-auth/postfix: uid $PF_UID cannot search /var/cache/oidc-auth (owner uid 0, mode 0700)\"" "$P/maillog"
 smtp 2527
-if [ "$CODE" != 235 ] && grep -qF "detail=\"cache_dir /var/cache/oidc-auth: open: permission denied for uid $PF_UID (owner uid 0, mode 0700)\"" "$P/maillog"; then
+if [ "$CODE" != 235 ] && t_wait_grep -F "$P/maillog" "detail=\"cache_dir /var/cache/oidc-auth: open: permission denied for uid $PF_UID (owner uid 0, mode 0700)\""; then
 	ok "0.1.0 layout: smtpd with the default cache_dir: refused ($CODE), the line names it, owner, mode"
 else
 	not_ok "0.1.0 layout: smtpd with the default cache_dir: refused, the line names it, owner, mode" \

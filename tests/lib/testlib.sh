@@ -162,6 +162,21 @@ b64url() {        # stdin -> base64url without padding
 	basenc --base64url -w0 | tr -d '='
 }
 
+# t_wait_grep [-F] FILE PATTERN [SECONDS]: true once grep -qE (-qF with -F) PATTERN FILE
+# matches, polling for up to SECONDS (default 5). Daemons write their logs after they answer
+# the client (Postfix's postlogd, syslog): a check that greps right after the answer must wait.
+t_wait_grep() {
+	local mode=-qE f pat n
+	if [ "$1" = -F ]; then mode=-qF; shift; fi
+	f=$1 pat=$2 n=$(( ${3:-5} * 10 ))
+	while [ "$n" -gt 0 ]; do
+		grep "$mode" -- "$pat" "$f" 2>/dev/null && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	grep "$mode" -- "$pat" "$f" 2>/dev/null
+}
+
 t_done() {
 	t_diag "$T_NAME: $((T_PASS + T_FAIL)) checks, $T_PASS passed, $T_FAIL failed"
 	[ "$T_FAIL" -eq 0 ] && [ $((T_PASS + T_FAIL)) -gt 0 ]
