@@ -3,8 +3,9 @@
  * plugin.c - the two exported entry points. plug_init never fails for a
  * missing or bad configuration: that would break saslauthd and
  * pluginviewer for every other mechanism. The configuration is built on
- * first use and, when it is refused, mech_avail hides the mechanisms and
- * the log says why.
+ * first use; an application that names no oidc_ option does not see the
+ * mechanisms, one whose configuration is refused sees them and gets a
+ * temporary failure for every login (server.c, xo_server_avail).
  */
 #include <stdlib.h>
 #include <string.h>
