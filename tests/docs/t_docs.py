@@ -398,6 +398,41 @@ def check_examples():
                        block)
 
 
+def check_recipe_steps():
+    """Recipes with <!-- recipe: ... --> steps (tests/lib/recipe.py) are well formed and
+    applied by a test that names the document."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+    import recipe
+    tests = []
+    for dirpath, _dirs, files in os.walk(os.path.join(ROOT, "tests")):
+        for fn in files:
+            if fn.startswith("t_") and fn.endswith((".sh", ".py")):
+                tests.append(read(os.path.relpath(os.path.join(dirpath, fn), ROOT)))
+    d = os.path.join(ROOT, "docs", "recipes")
+    docs = [os.path.join("docs", "recipes", f) for f in sorted(os.listdir(d)) if f.endswith(".md")]
+    with_steps = [rel for rel in docs if "<!-- recipe:" in read(rel)]
+    for rel in with_steps:
+        name = "%s: recipe steps are well formed and a test applies them" % rel
+        try:
+            n = len(recipe.steps(os.path.join(ROOT, rel)))
+        except ValueError as e:
+            not_ok(name, str(e))
+            continue
+        if not any("recipe.py apply " + rel in t for t in tests):
+            not_ok(name, "no tests/*/t_* runs 'recipe.py apply %s'" % rel)
+        else:
+            ok("%s (%d steps)" % (name, n))
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".md") as f:
+        f.write("<!-- recipe: file /etc/x -->\ntext, not a block\n")
+        f.flush()
+        try:
+            recipe.steps(f.name)
+            not_ok("control: a recipe marker without its block is refused")
+        except ValueError:
+            ok("control: a recipe marker without its block is refused")
+
+
 def main():
     conf_src = read("common/config_opts.c")
     status_src = read("common/status.c")
@@ -478,6 +513,8 @@ def main():
                audit_doc_problems(fake, fmts, results))
 
     check_examples()
+
+    check_recipe_steps()
 
     bad = md_links()
     if bad:

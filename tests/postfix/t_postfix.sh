@@ -165,14 +165,7 @@ smtp() {   # NAME PORT MECH TOKFILE AUTHZID MODE PYEXPR
 	T_LAST=(smtp_auth.py "$2" "$3" "$4" "$5" "$6")
 	"$PY" tests/postfix/smtp_auth.py "$2" "$3" "$4" "$5" "$6" >"$OUT" 2>"$ERR"
 	RC=$?
-	if "$PY" -c 'import json, sys
-d = json.load(open(sys.argv[1]))
-c = d["challenge"] or {}
-sys.exit(0 if eval(sys.argv[2]) else 1)' "$OUT" "$7" 2>/dev/null; then
-		ok "$name"
-	else
-		not_ok "$name" "not true: $7" "$(t_last_run)"
-	fi
+	expect_py "$name" "$7"
 }
 smtp "smtplib OAUTHBEARER: 235" 2525 OAUTHBEARER "$T_TMP/alice.tok" alice ack \
 	'd["code"] == 235 and d["challenge"] is None'
