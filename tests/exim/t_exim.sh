@@ -22,55 +22,19 @@ fi
 pam_enter_ns exim "${BASH_SOURCE[0]}" "$@"
 . tests/idp/lib.sh
 . tests/lib/overlay.sh
+. tests/lib/mta.sh
 . tests/exim/lib.sh
 t_init exim "$@"
 trap 'ex_stop; idp_cleanup; t_cleanup' EXIT
 chmod 755 "$T_TMP"
-fatal() { not_ok "$@"; t_done; exit 1; }
 
-TREE=$(debs_tree exim) || fatal "exim: no unpacked exim4 tree under build/debs"
-ov_system "$T_TMP/ov" || fatal "exim: copy-on-write /etc /usr /var /run"
-pam_devlog "$T_TMP" || fatal "exim: private /dev/log"
-echo "127.0.0.1 mail.example.com" >>/etc/hosts
-
-# ---- the provider and its tokens ---------------------------------------------------
-D=$T_TMP/idp
-pam_idp_up "$D" 8443 || fatal "exim: start the OpenID provider"
-TOK=$T_TMP/tok
-mkdir -p "$TOK"
-idp_token_cc api://mail mail.read alice >"$TOK/alice" &&
-	idp_token_cc api://mail mail.read bob >"$TOK/bob" ||
-	fatal "exim: tokens from the provider"
-# forge [BYTES] > file: alice's token with its claims and kid, signed by another key (PyJWT),
-# padded to about BYTES
-forge() {
-	"$PY" - "$TOK/alice" "${1:-0}" <<'PYEOF'
-import sys
-import jwt
-from cryptography.hazmat.primitives.asymmetric import rsa
-tok = open(sys.argv[1]).read().strip()
-claims = jwt.decode(tok, options={"verify_signature": False})
-head = {"kid": jwt.get_unverified_header(tok)["kid"], "typ": "at+jwt"}
-key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-if int(sys.argv[2]):
-    claims["pad"] = ""
-    base = len(jwt.encode(claims, key, algorithm="RS256", headers=head))
-    claims["pad"] = "p" * ((int(sys.argv[2]) - base) * 3 // 4)
-print(jwt.encode(claims, key, algorithm="RS256", headers=head))
-PYEOF
-}
-forge >"$TOK/forged" || fatal "exim: forge a token"
-# the server's certificate for mail.example.com, from the provider's test CA
-openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=mail.example.com \
-	-keyout "$T_TMP/mail.key" -out "$T_TMP/mail.csr" 2>/dev/null &&
-	openssl x509 -req -in "$T_TMP/mail.csr" -CA "$D/ca.pem" -CAkey "$D/ca.key" \
-		-CAcreateserial -days 2 -extfile <(echo "subjectAltName=DNS:mail.example.com") \
-		-out "$T_TMP/mail.crt" 2>/dev/null || fatal "exim: server certificate"
+TREE=$(debs_tree exim) || mta_fatal "exim: no unpacked exim4 tree under build/debs"
+mta_up exim
+mta_forge >"$TOK/forged" || mta_fatal "exim: forge a token"
 
 # ---- install, as the packages would ------------------------------------------------
-ex_install "$TREE" || fatal "exim: unpack exim4 and do what its maintainer scripts do"
-ov_install_oidc || fatal "exim: install oidc-auth, pam_oidc and the plugin"
-adduser --disabled-password --gecos "" --quiet alice || fatal "exim: local user alice"
+ex_install "$TREE" || mta_fatal "exim: unpack exim4 and do what its maintainer scripts do"
+adduser --disabled-password --gecos "" --quiet alice || mta_fatal "exim: local user alice"
 # the site's own parts: its oidc-auth.conf (the recipe's, pointed at the test provider) and
 # its certificate
 cat >/etc/oidc-auth/exim.conf <<EOF
@@ -82,41 +46,23 @@ username_claim  = preferred_username
 required_scopes = mail.read
 cache_dir       = /var/cache/oidc-auth/exim
 EOF
-install -m 0644 "$D/ca.pem" /etc/oidc-auth/test-ca.pem
-install -m 0644 "$T_TMP/mail.crt" /etc/exim4/exim.crt &&
-	install -m 0640 -g Debian-exim "$T_TMP/mail.key" /etc/exim4/exim.key
+install -m 0644 "$MAIL_CRT" /etc/exim4/exim.crt &&
+	install -m 0640 -g Debian-exim "$MAIL_KEY" /etc/exim4/exim.key
 cp /etc/oidc-auth/exim.conf "$T_TMP/exim.conf.good"
 
 # ---- the recipe ---------------------------------------------------------------------
-T_LAST=(recipe.py apply docs/recipes/exim.md)
-if "$PY" tests/lib/recipe.py apply docs/recipes/exim.md >"$OUT" 2>&1; then
-	ok "exim: docs/recipes/exim.md applied as written ($(grep -c '^# recipe step' "$OUT") steps)"
-else
-	t_diag "$(cat "$OUT")"
-	fatal "exim: docs/recipes/exim.md applied as written"
-fi
+mta_apply exim docs/recipes/exim.md
 if ex_wait 25 587; then
 	ok "exim: Debian's init script started Exim on ports 25 and 587"
 else
-	fatal "exim: Debian's init script started Exim on ports 25 and 587" "$(cat "$OUT")" \
+	mta_fatal "exim: Debian's init script started Exim on ports 25 and 587" "$(cat "$OUT")" \
 		"$(tail -n 5 /var/log/exim4/paniclog 2>/dev/null)"
 fi
 check "exim: the SMTP listener runs as Debian-exim" \
 	test "$(ps -o user= -p "$(cat /run/exim4/exim.pid)")" = Debian-exim
 
 # ---- logins -------------------------------------------------------------------------
-# smtp NAME PORT MECH TOKEN PYEXPR [smtp_auth.py options]: one login, ok when PYEXPR holds for
-# its JSON result d (tests/postfix/smtp_auth.py)
-smtp() {
-	local name=$1 port=$2 mech=$3 tok=$4 expr=$5
-	shift 5
-	T_LAST=(smtp_auth.py "$port" "$mech" "$tok" alice ack "$@")
-	"$PY" tests/postfix/smtp_auth.py "$port" "$mech" "$tok" alice ack --host mail.example.com \
-		"$@" >"$OUT" 2>"$ERR"
-	RC=$?
-	expect_py "$name" "$expr"
-}
-TLS=(--starttls "$D/ca.pem")
+smtp() { mta_smtp "$@"; }
 ALL='sorted(d["offered"]) == ["LOGIN", "OAUTHBEARER", "PLAIN", "XOAUTH2"]'
 MBOX=/var/mail/alice
 delivered() {   # N: alice's mailbox holds N messages (Exim delivers in the background)
@@ -183,21 +129,12 @@ fi
 
 # ---- token sizes (docs/token-size.md): which lengths reach the plugin and PAM whole ------
 # a forged token of N bytes reached our code whole when its audit line carries its fingerprint
-fp_of() { tr -d '\n' <"$1" | sha256sum | cut -c1-16; }
-reached() {   # FILE: an audit line since log_mark carries its fingerprint
-	local i
-	for ((i = 0; i < 40; i++)); do
-		log_new | grep -q "token=sha256:$(fp_of "$1")" && return 0
-		sleep 0.05
-	done
-	return 1
-}
-forge 11000 >"$TOK/big11k" && forge 12400 >"$TOK/big12k" || not_ok "exim: big tokens"
+mta_forge 11000 >"$TOK/big11k" && mta_forge 12400 >"$TOK/big12k" || not_ok "exim: big tokens"
 for mech in OAUTHBEARER PLAIN; do
 	log_mark
 	smtp "exim: $mech with an 11000-byte token: refused by our code (forged), not by Exim" 587 \
 		"$mech" "$TOK/big11k" 'd["code"] == 535' "${TLS[@]}"
-	check "exim: ... which got it whole (its fingerprint in the audit line)" reached "$TOK/big11k"
+	check "exim: ... which got it whole (its fingerprint in the audit line)" mta_reached "$TOK/big11k"
 	log_mark
 	smtp "exim: $mech with a 12400-byte token: Exim's 16 KB line limit, 501 Invalid base64 data" \
 		587 "$mech" "$TOK/big12k" 'd["code"] == 501' "${TLS[@]}"

@@ -21,6 +21,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 MARKER = re.compile(r"^<!-- recipe: (file|set|run)(?: (\S+))? -->\s*$")
 FENCE = re.compile(r"^(```+)[\w-]*\s*$")
@@ -95,10 +96,13 @@ def apply(path, only):
             elif kind == "set":
                 apply_set(target, text)
             else:
-                r = subprocess.run(["bash", "-euc", text], cwd="/", stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, universal_newlines=True)
-                for l in r.stdout.splitlines():
-                    print("#   " + l)
+                # output to a file, not a pipe: a daemon the step starts keeps it open
+                with tempfile.TemporaryFile("w+") as log:
+                    r = subprocess.run(["bash", "-euc", text], cwd="/", stdin=subprocess.DEVNULL,
+                                       stdout=log, stderr=subprocess.STDOUT)
+                    log.seek(0)
+                    for l in log.read().splitlines():
+                        print("#   " + l)
                 if r.returncode:
                     print("# recipe step %d (%s) failed with status %d" % (n, where, r.returncode))
                     return 1

@@ -19,6 +19,8 @@ Options (after the positional arguments):
                       to postmaster@example.test ("sent" in the output)
   --rcpt ADDR         the recipient of --send
   --kvport N          the OAUTHBEARER port= kvpair (default PORT)
+  --source IP         connect from this local address (127.0.0.0/8: servers
+                      that slow down repeated failures count per address)
 
 Prints one JSON object: {"code": final SMTP code, "challenge": the decoded
 JSON challenge or null, "text": the server's last text, "offered": the
@@ -42,6 +44,7 @@ ap.add_argument("--host", default="127.0.0.1")
 ap.add_argument("--send", action="store_true")
 ap.add_argument("--rcpt", default="postmaster@example.test")
 ap.add_argument("--kvport", type=int)
+ap.add_argument("--source")
 args = ap.parse_args()
 port, mech, authzid, mode = args.port, args.mech.upper(), args.authzid, args.mode
 inline = mode == "inline"
@@ -80,7 +83,8 @@ def authobject(challenge=None):
 
 
 out = {"code": None, "challenge": None, "text": "", "offered": None, "sent": None}
-s = smtplib.SMTP(args.host, port, timeout=30, local_hostname="client.example.test")
+s = smtplib.SMTP(args.host, port, timeout=30, local_hostname="client.example.test",
+                 source_address=(args.source, 0) if args.source else None)
 try:
     s.ehlo()
     if args.starttls:
