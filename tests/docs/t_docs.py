@@ -418,8 +418,9 @@ def check_recipe_steps():
         except ValueError as e:
             not_ok(name, str(e))
             continue
-        if not any("recipe.py apply " + rel in t for t in tests):
-            not_ok(name, "no tests/*/t_* runs 'recipe.py apply %s'" % rel)
+        applies = re.compile(r"(recipe\.py apply|mta_apply \S+) %s\b" % re.escape(rel))
+        if not any(applies.search(t) for t in tests):
+            not_ok(name, "no tests/*/t_* runs 'recipe.py apply %s' (or mta_apply)" % rel)
         else:
             ok("%s (%d steps)" % (name, n))
     import tempfile

@@ -20,8 +20,8 @@
 #   mta_reached FILE         an audit line since log_mark carries FILE's token fingerprint: our
 #                            code got it whole
 #   mta_login MECH TOKEN USER MODE [smtp_auth.py options]   one login to mail.example.com:587
-#                            (PORT=25 etc. through MTA_PORT), each from its own 127.0.0.x,
-#                            result JSON in $OUT
+#                            (another port through MTA_PORT), each from its own 127.0.0.x
+#                            (one fixed address through MTA_SOURCE), result JSON in $OUT
 #   mta_smtp NAME PORT MECH TOKEN PYEXPR [--user USER] [smtp_auth.py options]
 #                            one login, ok when PYEXPR holds for its JSON d (expect_py)
 # TLS holds the STARTTLS options for smtp_auth.py.
@@ -102,10 +102,14 @@ mta_reached() {   # FILE
 mta_login() {   # MECH TOKEN USER MODE [options]; port: MTA_PORT (default 587)
 	local mech=$1 tok=$2 user=$3 mode=$4 port=${MTA_PORT:-587}
 	shift 4
-	MTA_SRC=$((MTA_SRC % 250 + 1))
-	T_LAST=(smtp_auth.py "$port" "$mech" "$tok" "$user" "$mode" --source "127.0.0.$MTA_SRC" "$@")
+	local src=${MTA_SOURCE:-}
+	if [ -z "$src" ]; then
+		MTA_SRC=$((MTA_SRC % 250 + 1))
+		src=127.0.0.$MTA_SRC
+	fi
+	T_LAST=(smtp_auth.py "$port" "$mech" "$tok" "$user" "$mode" --source "$src" "$@")
 	"$PY" tests/postfix/smtp_auth.py "$port" "$mech" "$tok" "$user" "$mode" \
-		--host mail.example.com --source "127.0.0.$MTA_SRC" "$@" >"$OUT" 2>"$ERR"
+		--host mail.example.com --source "$src" "$@" >"$OUT" 2>"$ERR"
 	RC=$?
 }
 
