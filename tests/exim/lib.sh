@@ -3,7 +3,7 @@
 # tests/exim/lib.sh - Debian's Exim (exim4-daemon-heavy 4.96: cyrus_sasl and PAM) installed into
 # the test's copy of the system (tests/lib/overlay.sh) from the .debs of tests/lib/debs.sh,
 # with what its maintainer scripts would do, and run by Debian's own init script. Source after
-# tests/lib/overlay.sh, inside the namespaces, after ov_system.
+# tests/lib/overlay.sh, inside the namespaces, after ov_system (and tests/lib/mta.sh).
 #
 #   ex_install TREE     unpack the packages; Debian-exim user, spool and log directories (as
 #                       exim4-base's postinst); update-exim4.conf.conf as debconf writes it for
@@ -51,19 +51,7 @@ ex_running() {
 }
 
 # ex_wait [PORT...]: until the daemon runs and listens on every PORT (default 25), at most 10 s
-ex_wait() {
-	local i p ports=("${@:-25}") up
-	for ((i = 0; i < 200; i++)); do
-		up=1
-		ex_running || up=0
-		for p in "${ports[@]}"; do
-			[ -n "$(ss -Hltn "sport = :$p")" ] || up=0
-		done
-		[ "$up" = 1 ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
+ex_wait() { mta_wait ex_running "${@:-25}"; }
 
 ex_start() {
 	EX_OUT=$(/etc/init.d/exim4 start 2>&1)

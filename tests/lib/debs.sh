@@ -7,6 +7,7 @@
 #
 # Sourced:   debs_fetch GROUP   download and unpack GROUP once (needs apt's network: call it
 #                               before entering a network namespace); 0 when the tree is there
+#            debs_need GROUP NAME   the same, or the test's "not ok" and exit
 #            debs_tree GROUP    print the unpacked tree of GROUP; 1 when it is missing
 # Run:       bash tests/lib/debs.sh [GROUP...]   fetch the groups (default: all), as .ci/run
 #                               does before make check so that the tests need no network
@@ -51,6 +52,12 @@ debs_fetch() {   # GROUP
 	done
 	rm -rf "$tmp"
 	touch "$tree/.complete"
+}
+
+debs_need() {   # GROUP NAME: debs_fetch GROUP, or "not ok - NAME: ..." and exit
+	debs_fetch "$1" && return 0
+	echo "not ok - $2: the $1 .debs are missing and apt-get download failed (run bash tests/lib/debs.sh)"
+	exit 1
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

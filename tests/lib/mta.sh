@@ -14,6 +14,7 @@
 #                            audience api://mail), the server's certificate (MAIL_CRT,
 #                            MAIL_KEY), ov_install_oidc and /etc/oidc-auth/test-ca.pem (the
 #                            provider's CA, for the site configuration's ca_file)
+#   mta_wait CMD PORT...     wait (10 s) until CMD succeeds and every PORT listens
 #   mta_apply NAME DOC       follow DOC's recipe steps (tests/lib/recipe.py), ok or fatal
 #   mta_forge [BYTES]        alice's claims and kid signed by another key, padded to about
 #                            BYTES (stdout)
@@ -58,6 +59,21 @@ mta_up() {   # NAME
 	TLS=(--starttls "$D/ca.pem")
 	ov_install_oidc || mta_fatal "$n: install oidc-auth, pam_oidc and the plugin"
 	install -m 0644 "$D/ca.pem" /etc/oidc-auth/test-ca.pem
+}
+
+mta_wait() {   # RUNNING_CMD PORT...: until RUNNING_CMD succeeds and every PORT listens, 10 s
+	local i p up run=$1
+	shift
+	for ((i = 0; i < 200; i++)); do
+		up=1
+		"$run" || up=0
+		for p in "$@"; do
+			[ -n "$(ss -Hltn "sport = :$p")" ] || up=0
+		done
+		[ "$up" = 1 ] && return 0
+		sleep 0.05
+	done
+	return 1
 }
 
 mta_apply() {   # NAME DOC

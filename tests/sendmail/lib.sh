@@ -4,7 +4,7 @@
 # test's copy of the system (tests/lib/overlay.sh) from the .debs of tests/lib/debs.sh, with
 # what their maintainer scripts do (users smmta/smmsp, the alternatives, the setgid binary, a
 # default sendmail.mc built into sendmail.cf), and run by Debian's init script. Source after
-# tests/lib/overlay.sh, inside the namespaces, after ov_system.
+# tests/lib/overlay.sh and tests/lib/mta.sh, inside the namespaces, after ov_system.
 #
 #   sm_install TREE     unpack and configure as the postinst scripts would
 #   sm_running          the MTA daemon runs
@@ -42,16 +42,4 @@ sm_running() {
 	return 1
 }
 
-sm_wait() {   # PORT...
-	local i p up
-	for ((i = 0; i < 200; i++)); do
-		up=1
-		sm_running || up=0
-		for p in "$@"; do
-			[ -n "$(ss -Hltn "sport = :$p")" ] || up=0
-		done
-		[ "$up" = 1 ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
+sm_wait() { mta_wait sm_running "$@"; }
