@@ -75,8 +75,9 @@ static struct oidc_ctx *glob_ctx(struct xo_server_glob *g, const sasl_utils_t *u
  * the mechanisms. An application that does name them keeps seeing them even
  * when the configuration is refused: Exim refuses its whole configuration
  * (and stops, local submission included) when a cyrus_sasl authenticator's
- * mechanism is missing, and Postfix or Cyrus would silently stop offering
- * them. Each login then fails with a temporary error (step_refused).
+ * mechanism is missing, Postfix's smtpd with no mechanism left exits at
+ * every connection, Cyrus would silently stop offering them. Each login
+ * then fails with a temporary error (step_refused).
  */
 int xo_server_avail(void *glob_context, sasl_server_params_t *sparams,
 		    void **conn_context)
@@ -264,10 +265,11 @@ static int accept_user(struct xo_conn *c, sasl_server_params_t *sparams,
 /*
  * The configuration was refused: nothing can be validated, and the client's
  * token may well be good. A temporary failure (SASL_TRYAGAIN: Postfix 454,
- * Cyrus NO, Exim's plaintext/PAM route 435) keeps clients from discarding
- * their token or counting a wrong password, and relaying clients queue the
- * mail instead of bouncing it. The audit line says which status refused it;
- * the line of glob_ctx says what to fix. Nothing of it goes to the client.
+ * Cyrus NO; Exim's cyrus_sasl and sendmail make every failure 535) keeps
+ * clients from discarding their token or counting a wrong password, and
+ * relaying clients queue the mail instead of bouncing it. The audit line
+ * says which status refused it; the line of glob_ctx says what to fix.
+ * Nothing of it goes to the client.
  */
 static int step_refused(struct xo_conn *c, sasl_server_params_t *sparams,
 			const char *in, unsigned inlen)
