@@ -8,7 +8,8 @@
 # and the host sees none of it. Source after tests/lib/testlib.sh, inside the namespace that
 # tests/pam/lib.sh pam_enter_ns makes.
 #
-#   ov_system DIR          overlay /etc /usr /var /run, upper layers under DIR
+#   ov_system DIR          overlay /etc /usr /var /run, upper layers under DIR; the host's
+#                          systemd and D-Bus hidden (init scripts must not reach them)
 #   ov_unpack TREE         copy an unpacked package tree (tests/lib/debs.sh) into the system,
 #                          as dpkg would unpack it (no maintainer scripts: the test does what
 #                          they do, e.g. adduser)
@@ -34,6 +35,13 @@ ov_system() {   # DIR
 				-o "lowerdir=/$d,upperdir=$dir/$d.up,workdir=$dir/$d.work" "/$d" ||
 			{ echo "# ov_system: overlay on /$d failed" >&2; return 1; }
 	done
+	# On a host run by systemd, Debian's init scripts would hand "start" to the host's
+	# systemctl, and pam_systemd would talk to the host's logind: hide both, here only.
+	for d in /run/systemd /run/dbus; do
+		[ ! -d "$d" ] || mount -t tmpfs -o mode=0755 oidc-test-hidden "$d" ||
+			{ echo "# ov_system: cannot hide $d" >&2; return 1; }
+	done
+	export SYSTEMCTL_SKIP_REDIRECT=1
 }
 
 ov_unpack() {   # TREE
