@@ -178,8 +178,9 @@ ok "dlopen(RTLD_NOW) of the installed pam_oidc.so"
 "$WORK/dl" "$SASL_SO" sasl_server_plug_init || fail "dlopen(RTLD_NOW) $SASL_SO"
 ok "dlopen(RTLD_NOW) of the installed libsasl_xoauth2.so"
 
-# The plugin hides its mechanisms without a usable configuration, so give
-# saslpluginviewer (SASL application "pluginviewer") the installed one.
+# An application whose SASL configuration names no oidc_ option is not
+# offered the mechanisms, so give saslpluginviewer (SASL application
+# "pluginviewer") the installed configuration.
 mkdir "$WORK/sasl"
 echo "oidc_config: $CONF" >"$WORK/sasl/pluginviewer.conf"
 SASL_CONF_PATH=$WORK/sasl saslpluginviewer -s >"$WORK/sasl.txt" 2>&1 ||

@@ -3,10 +3,11 @@
  * plugin.c - the two exported entry points. plug_init never fails for a
  * missing or bad configuration: that would break saslauthd and
  * pluginviewer for every other mechanism. The configuration is built on
- * first use and, when it is refused, mech_avail hides the mechanisms and
- * the log says why. The symbol guard runs first in each plug_init; when it
- * refuses, the mechanisms stay offered and every exchange fails
- * (SASL_FAIL, reason=symbol_interposed).
+ * first use; an application that names no oidc_ option does not see the
+ * mechanisms, one whose configuration is refused sees them and gets a
+ * temporary failure for every login (server.c, xo_server_avail). The symbol
+ * guard runs first in each plug_init; when it refuses, the mechanisms stay
+ * offered and every exchange fails (SASL_FAIL, reason=symbol_interposed).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -39,6 +39,7 @@ struct xo_options {
 	char *token_grant;            /* client: oidc_token_grant */
 	char *refresh_token_file;     /* client: oidc_refresh_token_file */
 	char *error;                  /* why the options are unusable, or NULL */
+	bool configured;              /* the host named at least one oidc_ option */
 };
 
 /*

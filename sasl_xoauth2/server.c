@@ -31,25 +31,37 @@ struct xo_conn {
 	char challenge[OIDC_WIRE_CHALLENGE_MAX];
 };
 
-/* Lazy init under the lock: the config may name files readable only by the
- * user the host drops to, and slapd calls us from several threads. */
+/*
+ * Lazy init under the lock: the config may name files readable only by the
+ * user the host drops to, and slapd calls us from several threads. One log
+ * line per process (per plug_init) says what is wrong.
+ */
 static struct oidc_ctx *glob_ctx(struct xo_server_glob *g, const sasl_utils_t *utils)
 {
 	struct oidc_ctx *ctx;
 
 	pthread_mutex_lock(&g->lock);
 	/* a refused guard: nothing that reaches a library may run */
-	if (!g->tried && g->guard == OIDC_OK) {
+	if (!g->tried && g->guard == OIDC_OK && !g->opts.configured) {
+		g->tried = true;
+		g->refused = OIDC_E_CONFIG;
+		utils->log(utils->conn, SASL_LOG_NOTE,
+			   "oidc-auth sasl: OAUTHBEARER and XOAUTH2 not offered: no oidc_config "
+			   "or other oidc_ option in this application's SASL configuration");
+	} else if (!g->tried && g->guard == OIDC_OK) {
 		char *why = NULL;
 		enum oidc_status st;
 
 		g->tried = true;
 		st = xo_context_build(&g->opts, &g->ctx, &g->scope, &g->openid_default,
 				      &why);
-		if (st != OIDC_OK)
+		if (st != OIDC_OK) {
+			g->refused = st;
 			utils->log(utils->conn, SASL_LOG_ERR,
-				   "oidc-auth sasl: OAUTHBEARER and XOAUTH2 disabled: %s",
+				   "oidc-auth sasl: OAUTHBEARER and XOAUTH2 answer every login "
+				   "with a temporary failure until this is fixed: %s",
 				   why ? why : oidc_status_text(st));
+		}
 		free(why);
 	}
 	ctx = g->ctx;
@@ -57,6 +69,17 @@ static struct oidc_ctx *glob_ctx(struct xo_server_glob *g, const sasl_utils_t *u
 	return ctx;
 }
 
+/*
+ * Which failure is safe depends on the host, so there is one rule for all:
+ * an application whose SASL configuration names no oidc_ option does not
+ * use us (the package may be installed for another one), and does not see
+ * the mechanisms. An application that does name them keeps seeing them even
+ * when the configuration is refused: Exim refuses its whole configuration
+ * (and stops, local submission included) when a cyrus_sasl authenticator's
+ * mechanism is missing, Postfix's smtpd with no mechanism left exits at
+ * every connection, Cyrus would silently stop offering them. Each login
+ * then fails with a temporary error (step_refused).
+ */
 int xo_server_avail(void *glob_context, sasl_server_params_t *sparams,
 		    void **conn_context)
 {
@@ -66,7 +89,9 @@ int xo_server_avail(void *glob_context, sasl_server_params_t *sparams,
 	/* refused by the guard: offered, so each attempt says why it fails */
 	if (g->guard != OIDC_OK)
 		return SASL_OK;
-	return glob_ctx(glob_context, sparams->utils) ? SASL_OK : SASL_NOMECH;
+	if (glob_ctx(g, sparams->utils) || g->opts.configured)
+		return SASL_OK;
+	return SASL_NOMECH;
 }
 
 static int server_new(void *glob_context, sasl_server_params_t *sparams,
@@ -249,6 +274,34 @@ static int accept_user(struct xo_conn *c, sasl_server_params_t *sparams,
 	return SASL_OK;
 }
 
+/*
+ * The configuration was refused: nothing can be validated, and the client's
+ * token may well be good. A temporary failure (SASL_TRYAGAIN: Postfix 454,
+ * Cyrus NO; Exim's cyrus_sasl and sendmail make every failure 535) keeps
+ * clients from discarding their token or counting a wrong password, and
+ * relaying clients queue the mail instead of bouncing it. The audit line
+ * says which status refused it; the line of glob_ctx says what to fix.
+ * Nothing of it goes to the client.
+ */
+static int step_refused(struct xo_conn *c, sasl_server_params_t *sparams,
+			const char *in, unsigned inlen)
+{
+	struct oidc_audit audit = { 0 };
+	struct oidc_wire_msg msg;
+	const char *authzid = "";
+
+	if (oidc_wire_parse(c->mech, in, inlen, &msg) == OIDC_OK) {
+		authzid = msg.authzid;
+		if (msg.token_len)
+			oidc_token_fingerprint(msg.token, msg.token_len, audit.token_sha256);
+	}
+	audit_log(c, sparams, "tempfail", oidc_status_name(c->glob->refused), authzid,
+		  &audit, NULL);
+	sparams->utils->seterror(sparams->utils->conn, SASL_NOLOG,
+				 "the server's oidc-auth configuration is refused");
+	return SASL_TRYAGAIN;
+}
+
 static int step_first(struct xo_conn *c, sasl_server_params_t *sparams,
 		      const char *in, unsigned inlen, const char **out,
 		      unsigned *outlen, sasl_out_params_t *oparams)
@@ -274,8 +327,10 @@ static int step_first(struct xo_conn *c, sasl_server_params_t *sparams,
 		return SASL_FAIL;
 	}
 	ctx = glob_ctx(c->glob, sparams->utils);
-	if (!ctx)
+	if (!ctx && !c->glob->opts.configured)
 		return SASL_NOMECH;
+	if (!ctx)
+		return step_refused(c, sparams, in, inlen);
 	oidc_token_fingerprint(in, inlen, c->first_fp);
 	c->first_len = inlen;
 	if (oidc_wire_parse(c->mech, in, inlen, &msg) != OIDC_OK) {

@@ -414,6 +414,42 @@ def check_examples():
                        block)
 
 
+def check_recipe_steps():
+    """Recipes with <!-- recipe: ... --> steps (tests/lib/recipe_steps.py) are well formed and
+    applied by a test that names the document."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+    import recipe_steps as recipe
+    tests = []
+    for dirpath, _dirs, files in os.walk(os.path.join(ROOT, "tests")):
+        for fn in files:
+            if fn.startswith("t_") and fn.endswith((".sh", ".py")):
+                tests.append(read(os.path.relpath(os.path.join(dirpath, fn), ROOT)))
+    d = os.path.join(ROOT, "docs", "recipes")
+    docs = [os.path.join("docs", "recipes", f) for f in sorted(os.listdir(d)) if f.endswith(".md")]
+    with_steps = [rel for rel in docs if "<!-- recipe:" in read(rel)]
+    for rel in with_steps:
+        name = "%s: recipe steps are well formed and a test applies them" % rel
+        try:
+            n = len(recipe.steps(os.path.join(ROOT, rel)))
+        except ValueError as e:
+            not_ok(name, str(e))
+            continue
+        applies = re.compile(r"(recipe\.py apply|mta_apply \S+) %s\b" % re.escape(rel))
+        if not any(applies.search(t) for t in tests):
+            not_ok(name, "no tests/*/t_* runs 'recipe_steps.py apply %s' (or mta_apply)" % rel)
+        else:
+            ok("%s (%d steps)" % (name, n))
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".md") as f:
+        f.write("<!-- recipe: file /etc/x -->\ntext, not a block\n")
+        f.flush()
+        try:
+            recipe.steps(f.name)
+            not_ok("control: a recipe marker without its block is refused")
+        except ValueError:
+            ok("control: a recipe marker without its block is refused")
+
+
 def main():
     conf_src = read("common/config_opts.c")
     status_src = read("common/status.c")
@@ -508,6 +544,8 @@ def main():
         not_ok("control: an allowed_tenants example with the personal-account tenant is reported")
 
     check_examples()
+
+    check_recipe_steps()
 
     bad = md_links()
     if bad:

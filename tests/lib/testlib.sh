@@ -148,6 +148,20 @@ expect_reason() {
 	fi
 }
 
+# expect_py NAME EXPR: ok when the Python expression EXPR holds for d, the one
+# JSON object the last run printed on stdout ($OUT); c is d["challenge"] or {}
+# (the login clients of tests/postfix and tests/cyrus print one).
+expect_py() {
+	if "$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+c = (d.get("challenge") or {}) if isinstance(d, dict) else {}
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$OUT" "$2" 2>/dev/null; then
+		ok "$1"
+	else
+		not_ok "$1" "not true: $2" "$(t_last_run)"
+	fi
+}
+
 # Output must not contain a string (token, signature, secret): checks
 # stdout and stderr of the last run.
 expect_absent() {  # NAME STRING

@@ -207,8 +207,28 @@ t.ok("discovery probe: openid-configuration chosen by the user's domain",
 # ---- configuration ----------------------------------------------------------------
 badconf = conf("badconf", "oidc_leeway: soon\n")
 ex = run("OAUTHBEARER", ob(good), confdir=badconf)
-t.ok("bad configuration: mechanisms hidden, reason logged",
-     not ex.success and "disabled" in ex.out and "leeway" in ex.out, diag(ex))
+t.ok("bad configuration: mechanism still offered, the login gets a temporary failure "
+     "(SASL_TRYAGAIN), no challenge",
+     not ex.success and "transient failure" in ex.out and not ex.challenges, diag(ex))
+t.ok("bad configuration: one line names the problem, one audit line per attempt "
+     "(result=tempfail reason=config_error)",
+     sum("temporary failure until this is fixed" in l and "leeway" in l
+         for l in ex.lines) == 1 and
+     any("result=tempfail reason=config_error" in l and 'authzid="alice"' in l
+         for l in ex.audit()), diag(ex))
+ex = run("XOAUTH2", xo(good), confdir=badconf)
+t.ok("bad configuration: XOAUTH2 too: temporary failure",
+     not ex.success and "transient failure" in ex.out and
+     any("mech=XOAUTH2 result=tempfail reason=config_error" in l for l in ex.audit()),
+     diag(ex))
+unconf = t.path("unconf")
+os.makedirs(unconf, exist_ok=True)
+t.write("unconf/sample.conf", "mech_list: OAUTHBEARER XOAUTH2 PLAIN\n")
+ex = run("OAUTHBEARER", ob(good), confdir=unconf)
+t.ok("no oidc_ option at all: the application does not use the plugin, mechanisms not "
+     "offered", not ex.success and "no mechanism available" in ex.out and
+     "not offered: no oidc_config" in ex.out and
+     not any("result=" in l for l in ex.audit()), diag(ex))
 pv = subprocess.run(["saslpluginviewer", "-s", "-p", PLUG], stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT, universal_newlines=True,
                     env=saslrun.host_env(dict(os.environ, SASL_CONF_PATH=badconf)))
