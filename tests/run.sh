@@ -19,9 +19,10 @@ rm -rf "$LOGS"; mkdir -p "$LOGS"
 passed=0; failed=0; failures=()
 
 # Tests never write the host's default paths (they bind or overlay private copies in their
-# own mount namespace). One that leaves such a path behind fails here, by name, and an empty
-# leftover is removed so that later tests and .ci/packages-smoke.sh (which refuses to run when
-# /etc/oidc-auth exists) are not affected.
+# own mount namespace). One that leaves such a path behind fails here, by name, and the
+# leftover (which did not exist before the suite) is removed so that the next test that
+# writes there is named too, and .ci/packages-smoke.sh (which refuses to run when
+# /etc/oidc-auth exists) is not affected.
 HOST_PATHS=(/etc/oidc-auth /var/cache/oidc-auth /var/lib/oidc-auth)
 host_before=()
 for h in "${HOST_PATHS[@]}"; do [ -e "$h" ] && host_before+=("$h"); done
@@ -53,8 +54,9 @@ run_one() {   # name, command...
 		echo "not ok - $name ran no check" >>"$log"; f=1
 	fi
 	for h in $(host_left); do
-		echo "not ok - $name left $h on the host" >>"$log"; f=$((f + 1))
-		rmdir "$h" 2>/dev/null
+		echo "not ok - $name left $h on the host: $(ls -A "$h" 2>/dev/null | head -n 3 | tr '\n' ' ')" >>"$log"
+		f=$((f + 1))
+		rm -rf --one-file-system "$h"
 	done
 	passed=$((passed + p)); failed=$((failed + f))
 	printf '%-40s %5d passed %4d failed  %3ds\n' "$name" "$p" "$f" $((SECONDS - t0))

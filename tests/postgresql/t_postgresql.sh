@@ -6,7 +6,8 @@
 # Debian's packaged layout and stock configuration (pg_createcluster 15 main, pg_ctlcluster,
 # the postgres service user) on private copies of /etc/postgresql, /var/lib/postgresql,
 # /var/log/postgresql, /run/postgresql, /etc/oidc-auth, /etc/pam.d and libpam's module folder
-# (tmpfs and bind mounts in this test's own mount namespace; the host's are never touched).
+# (overlays, tmpfs and bind mounts in this test's own mount namespace; the host's are never
+# touched, and no mount point is made on the host).
 # The recipe's snippets are used as written (tests/lib/mdsnippet.py): the oidc-auth
 # configuration (only issuer and audience replaced by the test provider's, and its CA added),
 # the cache setup, the PAM service, the pg_hba.conf line and the roles. Keys come from the real
@@ -22,6 +23,7 @@ cd "$ROOT" || exit 1
 . tests/dovecot/lib.sh    # pam_private_etc
 pam_enter_ns postgresql "${BASH_SOURCE[0]}" "$@"
 . tests/idp/lib.sh
+. tests/lib/layout.sh     # layout_overlay
 t_init postgresql "$@"
 
 PG_VER=15
@@ -35,7 +37,7 @@ pg_stop() {
 	[ -n "$pg_started" ] && pg_ctlcluster "$PG_VER" "$PG_CLUSTER" stop -m fast >/dev/null 2>&1
 	pg_started=
 }
-trap 'pg_stop; idp_cleanup; t_cleanup' EXIT
+trap 'pg_stop; idp_cleanup; layout_cleanup; t_cleanup' EXIT
 
 fail() {   # NAME DIAG...: a step the rest depends on failed
 	not_ok "$@"
@@ -58,6 +60,9 @@ done
 
 # ---- private copies of the default paths -------------------------------------------------
 pam_devlog "$T_TMP" || fail "postgresql: private /dev/log"
+# copy-on-write /etc, /var/cache and /run first: the mount points made below for paths the
+# host may not have (/etc/oidc-auth, /var/cache/oidc-auth, /run/postgresql) exist only here
+layout_overlay /etc /var/cache /run || fail "postgresql: private /etc, /var/cache and /run"
 for d in /etc/postgresql /var/lib/postgresql /var/log/postgresql /run/postgresql \
 	/etc/oidc-auth /var/cache/oidc-auth; do
 	mkdir -p "$d" 2>/dev/null
