@@ -3,15 +3,22 @@
 #   make                 core library, CLI (build/oidc-auth)
 #   make check           every test; ends with "N passed, N failed"
 #   make check SANITIZE=1  the same under ASan + UBSan (in build/asan)
+#   make check-tsan      the tests that share a context between threads, under
+#                        ThreadSanitizer (in build/tsan; same as make check TSAN=1)
 #   make bench           benchmarks (BENCH lines)
 #   make fuzz            libFuzzer harnesses (clang), FUZZ_SECONDS each
 #   make WERROR=1        warnings are errors (CI)
 #   make install         DESTDIR, PREFIX (/usr) honoured; Debian multiarch paths
 #   make demo            end-to-end demo: provider, Dovecot, Postfix (root)
 
-PKGS := openssl jansson libcurl
+# The core and the plugins link no JSON library (jdoc parses, jwrite.c
+# writes): a host exporting jansson's generic names (postgres exports
+# json_object) must not reach into them. The CLI and the tests use jansson.
+PKGS := openssl libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+JANSSON_CFLAGS := $(shell pkg-config --cflags jansson)
+JANSSON_LIBS := $(shell pkg-config --libs jansson)
 PAM_LIBS := $(shell pkg-config --libs pam)
 SASL_CFLAGS := $(shell pkg-config --cflags libsasl2)
 SASL_LIBS := $(shell pkg-config --libs libsasl2)
@@ -36,12 +43,21 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 HARDEN := -fstack-protector-strong
 OPT := -O1 -g
 endif
+ifeq ($(TSAN),1)
+ifeq ($(SANITIZE),1)
+$(error TSAN=1 and SANITIZE=1 exclude each other: run them one after the other)
+endif
+BUILD := build/tsan
+SAN := -fsanitize=thread -fno-omit-frame-pointer
+HARDEN := -fstack-protector-strong
+OPT := -O1 -g
+endif
 ifeq ($(WERROR),1)
 WARN += -Werror
 endif
 
 CFLAGS_ALL := $(CSTD) $(OPT) $(WARN) $(HARDEN) $(SAN) -fPIC -fvisibility=hidden \
-	-Icommon $(PKG_CFLAGS) $(QR_CFLAGS) $(CFLAGS)
+	-Icommon $(PKG_CFLAGS) $(JANSSON_CFLAGS) $(QR_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL := $(SAN) -Wl,-z,relro,-z,now $(LDFLAGS)
 
 CORE_SRC := $(sort $(wildcard common/*.c))
@@ -73,11 +89,14 @@ SASL_OBJ := $(SASL_SRC:%.c=$(BUILD)/obj/%.o)
 SASL_SO := $(BUILD)/sasl2/libsasl_xoauth2.so
 ADAPTERS := $(if $(PAM_SRC),$(PAM_SO)) $(if $(SASL_SRC),$(SASL_SO))
 SO_LDFLAGS := -shared -Wl,--no-undefined $(LDFLAGS_ALL)
+# Each adapter links the table of the library functions it calls
+# (build/gen/guard_*.c); its first link uses this empty one.
+GUARD_EMPTY_OBJ := $(BUILD)/obj/gen/guard_empty.o
 
 TEST_BINS = $(UNIT_BIN) $(VEC_BIN) $(REPLAY_BIN) $(PAM_DRIVER)
 TEST_HDRS := $(wildcard tests/unit/*.h) $(wildcard tests/vectors/*.h) $(wildcard common/*.h)
 
-.PHONY: all check bench fuzz clean format install uninstall demo
+.PHONY: all check check-tsan bench fuzz clean format install uninstall demo
 all: $(CORE_LIB) $(CLI) $(ADAPTERS)
 
 $(BUILD)/obj/%.o: %.c common/oidc.h common/internal.h
@@ -90,7 +109,7 @@ $(CORE_LIB): $(CORE_OBJ)
 	ar rcs $@ $^
 
 $(CLI): $(CLI_OBJ) $(CORE_LIB)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(CORE_LIB) $(PKG_LIBS) $(QR_LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(CORE_LIB) $(PKG_LIBS) $(JANSSON_LIBS) $(QR_LIBS)
 
 # ---- pam_oidc ------------------------------------------------------------
 $(BUILD)/obj/pam_oidc/%.o: pam_oidc/%.c common/oidc.h $(wildcard pam_oidc/*.h)
@@ -103,55 +122,114 @@ $(BUILD)/tests/pam_driver: tests/pam/pam_driver.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(PAM_LIBS) $(LDFLAGS_ALL)
 
-$(PAM_SO): $(PAM_OBJ) $(CORE_LIB) pam_oidc/pam_oidc.map
+PAM_LINK = $(CC) $(SO_LDFLAGS) -Wl,-z,nodelete -Wl,--version-script=pam_oidc/pam_oidc.map \
+	-o $@ $(PAM_OBJ) $< $(CORE_LIB) $(PKG_LIBS) $(QR_LIBS) $(PAM_LIBS)
+
+# Linked twice: first with an empty symbol guard table, to read which
+# library functions the module calls; then with the table of those
+# (common/gen_guard_table.sh, oidc_guard_check).
+$(BUILD)/stage1/pam_oidc.so: $(GUARD_EMPTY_OBJ) $(PAM_OBJ) $(CORE_LIB) pam_oidc/pam_oidc.map
 	@mkdir -p $(dir $@)
-	$(CC) $(SO_LDFLAGS) -Wl,-z,nodelete -Wl,--version-script=pam_oidc/pam_oidc.map -o $@ \
-		$(PAM_OBJ) $(CORE_LIB) $(PKG_LIBS) $(QR_LIBS) $(PAM_LIBS)
+	$(PAM_LINK)
+
+$(PAM_SO): $(BUILD)/obj/gen/guard_pam.o $(PAM_OBJ) $(CORE_LIB) pam_oidc/pam_oidc.map
+	@mkdir -p $(dir $@)
+	$(PAM_LINK)
 
 # ---- sasl_xoauth2 --------------------------------------------------------
 $(BUILD)/obj/sasl_xoauth2/%.o: sasl_xoauth2/%.c common/oidc.h $(wildcard sasl_xoauth2/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(SASL_CFLAGS) -MMD -MP -c $< -o $@
 
-$(SASL_SO): $(SASL_OBJ) $(CORE_LIB) sasl_xoauth2/sasl_xoauth2.map
+SASL_LINK = $(CC) $(SO_LDFLAGS) -Wl,--version-script=sasl_xoauth2/sasl_xoauth2.map -o $@ \
+	$(SASL_OBJ) $< $(CORE_LIB) $(PKG_LIBS) $(SASL_LIBS)
+
+$(BUILD)/stage1/libsasl_xoauth2.so: $(GUARD_EMPTY_OBJ) $(SASL_OBJ) $(CORE_LIB) \
+		sasl_xoauth2/sasl_xoauth2.map
 	@mkdir -p $(dir $@)
-	$(CC) $(SO_LDFLAGS) -Wl,--version-script=sasl_xoauth2/sasl_xoauth2.map -o $@ \
-		$(SASL_OBJ) $(CORE_LIB) $(PKG_LIBS) $(SASL_LIBS)
+	$(SASL_LINK)
+
+$(SASL_SO): $(BUILD)/obj/gen/guard_sasl.o $(SASL_OBJ) $(CORE_LIB) sasl_xoauth2/sasl_xoauth2.map
+	@mkdir -p $(dir $@)
+	$(SASL_LINK)
+
+# ---- symbol guard tables (oidc.h oidc_guard_check) -----------------------
+GUARD_GEN := CC="$(CC)" sh common/gen_guard_table.sh
+
+$(BUILD)/gen/guard_empty.c: common/gen_guard_table.sh
+	@mkdir -p $(dir $@)
+	$(GUARD_GEN) --empty >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/guard_pam.c: $(BUILD)/stage1/pam_oidc.so common/gen_guard_table.sh
+	@mkdir -p $(dir $@)
+	$(GUARD_GEN) $< >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/guard_sasl.c: $(BUILD)/stage1/libsasl_xoauth2.so common/gen_guard_table.sh
+	@mkdir -p $(dir $@)
+	$(GUARD_GEN) $< >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c common/guard_table.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(TEST_HDRS) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(CORE_LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(CORE_LIB) $(PKG_LIBS) $(JANSSON_LIBS) \
+		$(LDFLAGS_ALL)
 
 # Unit tests of the SASL wire parser link its object (no SASL dependency).
 SASL_WIRE_OBJ := $(BUILD)/obj/sasl_xoauth2/wire.o
 $(BUILD)/tests/test_sasl_%: tests/unit/test_sasl_%.c $(TEST_HDRS) $(SASL_WIRE_OBJ) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(SASL_WIRE_OBJ) $(CORE_LIB) $(PKG_LIBS) \
-		$(LDFLAGS_ALL)
+		$(JANSSON_LIBS) $(LDFLAGS_ALL)
 
 $(BUILD)/tests/vec_%: tests/vectors/vec_%.c $(TEST_HDRS) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(CORE_LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(CORE_LIB) $(PKG_LIBS) $(JANSSON_LIBS) \
+		$(LDFLAGS_ALL)
 
 # Corpus replay: the libFuzzer harness linked with a small main, built with
 # the normal compiler so make check needs no clang.
 $(BUILD)/tests/replay_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(TEST_HDRS) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< tests/fuzz/replay_main.c $(CORE_LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
+	$(CC) $(CFLAGS_ALL) -o $@ $< tests/fuzz/replay_main.c $(CORE_LIB) $(PKG_LIBS) \
+		$(JANSSON_LIBS) $(LDFLAGS_ALL)
 
 $(BUILD)/tests/replay_fuzz_sasl_%: tests/fuzz/fuzz_sasl_%.c tests/fuzz/replay_main.c $(TEST_HDRS) \
 		$(SASL_WIRE_OBJ) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< tests/fuzz/replay_main.c $(SASL_WIRE_OBJ) $(CORE_LIB) \
-		$(PKG_LIBS) $(LDFLAGS_ALL)
+		$(PKG_LIBS) $(JANSSON_LIBS) $(LDFLAGS_ALL)
 
-check: all $(TEST_BINS)
-	@BUILD_DIR=$(BUILD) SANITIZE=$(SANITIZE) tests/run.sh
+# ThreadSanitizer: the tests whose threads share a context or a cache (the
+# whole suite would mostly test the hosts: slapd, Postfix... are not built
+# with it). t_introspect runs build/tsan's test_introspect against the real
+# provider. A report makes the program exit 66, which run.sh counts as a
+# failure; tests/tsan.supp is for third-party false positives (none so far).
+TSAN_TESTS := test_ctx_threads test_flight test_keysource test_tokencache \
+	test_introspect t_introspect
+TSAN_OPTS := halt_on_error=0 exitcode=66 second_deadlock_stack=1 \
+	suppressions=$(CURDIR)/tests/tsan.supp
+ifeq ($(TSAN),1)
+CHECK_DEPS := $(CORE_LIB) $(filter $(TSAN_TESTS:%=$(BUILD)/tests/%),$(UNIT_BIN))
+CHECK_ENV := RUN_ONLY="$(TSAN_TESTS)" TSAN_OPTIONS="$(TSAN_OPTS)"
+else
+CHECK_DEPS = all $(TEST_BINS)
+CHECK_ENV :=
+endif
+
+check: $(CHECK_DEPS)
+	@BUILD_DIR=$(BUILD) SANITIZE=$(SANITIZE) $(CHECK_ENV) tests/run.sh
+
+check-tsan:
+	@$(MAKE) --no-print-directory TSAN=1 check
 
 # ---- benchmarks ----------------------------------------------------------
 $(BENCH_BIN): tests/bench/bench.c tests/bench/benchutil.h $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(CORE_LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(CORE_LIB) $(PKG_LIBS) $(JANSSON_LIBS) \
+		$(LDFLAGS_ALL)
 
 $(BENCH_IS_BIN): tests/bench/introspect_cached.c tests/bench/benchutil.h $(CORE_LIB)
 	@mkdir -p $(dir $@)
@@ -160,7 +238,7 @@ $(BENCH_IS_BIN): tests/bench/introspect_cached.c tests/bench/benchutil.h $(CORE_
 # Linked like the CLI (same libraries), for cold_process.sh.
 $(BENCH_FLOOR_BIN): tests/bench/openssl_floor.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< -Wl,--no-as-needed $(PKG_LIBS) $(LDFLAGS_ALL)
+	$(CC) $(CFLAGS_ALL) -o $@ $< -Wl,--no-as-needed $(PKG_LIBS) $(JANSSON_LIBS) $(LDFLAGS_ALL)
 
 bench: all $(BENCH_BIN) $(BENCH_IS_BIN) $(BENCH_FLOOR_BIN)
 	@BUILD_DIR=$(BUILD) tests/bench/run.sh
@@ -169,16 +247,17 @@ bench: all $(BENCH_BIN) $(BENCH_IS_BIN) $(BENCH_FLOOR_BIN)
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-	-Icommon $(PKG_CFLAGS)
+	-Icommon $(PKG_CFLAGS) $(JANSSON_CFLAGS)
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC) common/oidc.h common/internal.h
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC) $(PKG_LIBS) $(QR_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC) $(PKG_LIBS) $(JANSSON_LIBS) $(QR_LIBS)
 
 $(BUILD)/fuzz/fuzz_sasl_%: tests/fuzz/fuzz_sasl_%.c sasl_xoauth2/wire.c sasl_xoauth2/wire.h \
 		$(CORE_SRC) common/oidc.h
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< sasl_xoauth2/wire.c $(CORE_SRC) $(PKG_LIBS) $(QR_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< sasl_xoauth2/wire.c $(CORE_SRC) $(PKG_LIBS) \
+		$(JANSSON_LIBS) $(QR_LIBS)
 
 fuzz: $(FUZZ_BIN)
 	@set -e; for f in $(FUZZ_BIN); do \
@@ -196,6 +275,8 @@ fuzz: $(FUZZ_BIN)
 # the module goes to PREFIX/lib/<triplet>/security: name it by absolute path.
 # The example configuration is installed only when none exists yet. Docs keep
 # their paths (README.md, docs/...) so relative links between them still work.
+# The cache directory is 0755: the cache of root services and the parent of
+# each service user's own 0700 directory (cache_dir in oidc-auth.conf(5)).
 PREFIX ?= /usr
 SYSCONFDIR ?= /etc
 LOCALSTATEDIR ?= /var
@@ -240,7 +321,7 @@ endif
 		echo "$(INSTALL) -m 0644 examples/oidc-auth.conf $(DESTDIR)$(CONFDIR)/"; \
 		$(INSTALL) -m 0644 examples/oidc-auth.conf $(DESTDIR)$(CONFDIR)/; \
 	fi
-	$(INSTALL) -d -m 0700 $(DESTDIR)$(CACHEDIR)
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(CACHEDIR)
 
 # Leaves the configuration and the cache directory alone.
 uninstall:

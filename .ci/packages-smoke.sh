@@ -17,6 +17,7 @@ SASL_DIR=/usr/lib/$MA/sasl2
 SASL_SO=$SASL_DIR/libsasl_xoauth2.so
 CONF=/etc/oidc-auth/oidc-auth.conf
 PAM_SVC=/etc/pam.d/oidc-auth-smoke
+SVC_CONF=/etc/oidc-auth/postfix.conf
 WORK=$(mktemp -d /tmp/oidc-auth-pkg.XXXXXX)
 installed=0
 checks=0
@@ -34,7 +35,7 @@ cleanup() {
 		echo "not ok - purge after failure"; show "$WORK/purge.log"; rc=1
 	fi
 	rm -rf "$WORK"
-	[ "$installed" = 0 ] || rm -f "$PAM_SVC"
+	[ "$installed" = 0 ] || rm -f "$PAM_SVC" "$SVC_CONF"
 	exit "$rc"
 }
 trap cleanup EXIT
@@ -97,11 +98,12 @@ for p in "${PKGS[@]}"; do
 done
 ok "dpkg -i of the three packages"
 
-for f in "$PAM_SO" "$SASL_SO" /usr/bin/oidc-auth "$CONF" /usr/share/pam-configs/oidc; do
+for f in "$PAM_SO" "$SASL_SO" /usr/bin/oidc-auth "$CONF" /usr/share/pam-configs/oidc \
+	/usr/share/doc/oidc-auth/README.Debian; do
 	[ -f "$f" ] || fail "installed file missing: $f"
 done
-[ "$(stat -c '%a %U' /var/cache/oidc-auth)" = "700 root" ] ||
-	fail "/var/cache/oidc-auth is $(stat -c '%a %U' /var/cache/oidc-auth), want 700 root"
+[ "$(stat -c '%a %U' /var/cache/oidc-auth)" = "755 root" ] ||
+	fail "/var/cache/oidc-auth is $(stat -c '%a %U' /var/cache/oidc-auth), want 755 root"
 [ "$(stat -c '%a' "$CONF")" = 644 ] || fail "$CONF mode $(stat -c '%a' "$CONF")"
 dpkg-query -W -f '${Conffiles}\n' oidc-auth | grep -q " $CONF " ||
 	fail "$CONF is not a conffile of oidc-auth"
@@ -110,6 +112,43 @@ ok "installed paths, modes and conffile"
 [ "$(pam_sums)" = "$pam_before" ] ||
 	fail "installing libpam-oidc changed /etc/pam.d/common-* (profile must be Default: no)"
 ok "pam-auth-update profile installed but not enabled"
+
+# ---- the per-service layout (debian/oidc-auth.README.Debian, recipes) ----
+# A service user's own cache directory inside the package's, its own file,
+# checked as that user; then the 0.1.0 layout (parent root 0700), which
+# locks it out, and the upgrade that opens it.
+id postfix >/dev/null 2>&1 || fail "no user postfix (.ci/packages.txt installs postfix)"
+install -d -o postfix -g postfix -m 0700 /var/cache/oidc-auth/postfix
+{ grep -v '^cache_dir' "$CONF"; echo "cache_dir = /var/cache/oidc-auth/postfix"; } >"$SVC_CONF"
+chmod 644 "$SVC_CONF"
+oidc-auth check-config --as-user postfix "$SVC_CONF" >"$WORK/as.txt" 2>&1 ||
+	{ show "$WORK/as.txt"; fail "check-config --as-user postfix $SVC_CONF"; }
+ok "a postfix cache directory inside /var/cache/oidc-auth: check-config --as-user postfix passes"
+if oidc-auth check-config --as-user root "$SVC_CONF" >"$WORK/as.txt" 2>&1 ||
+	! grep -q cache_dir_unusable "$WORK/as.txt"; then
+	show "$WORK/as.txt"; fail "check-config --as-user root accepted postfix's cache directory"
+fi
+ok "the same file for a root service: refused (cache_dir_unusable), as the core would"
+chmod 0700 /var/cache/oidc-auth
+if oidc-auth check-config --as-user postfix "$SVC_CONF" >"$WORK/as.txt" 2>&1 ||
+	! grep -q 'cannot search /var/cache/oidc-auth ' "$WORK/as.txt"; then
+	show "$WORK/as.txt"; fail "check-config --as-user postfix missed the 0.1.0 layout"
+fi
+ok "the 0.1.0 layout (root 0700): check-config --as-user postfix names /var/cache/oidc-auth"
+/var/lib/dpkg/info/oidc-auth.postinst configure 0.1.0 >"$WORK/postinst.log" 2>&1 ||
+	{ show "$WORK/postinst.log"; fail "postinst configure 0.1.0"; }
+[ "$(stat -c '%a %U' /var/cache/oidc-auth)" = "755 root" ] ||
+	fail "postinst configure 0.1.0 left /var/cache/oidc-auth $(stat -c '%a' /var/cache/oidc-auth)"
+chmod 0700 /var/cache/oidc-auth
+/var/lib/dpkg/info/oidc-auth.postinst configure 0.1.1 >"$WORK/postinst.log" 2>&1 ||
+	{ show "$WORK/postinst.log"; fail "postinst configure 0.1.1"; }
+[ "$(stat -c '%a' /var/cache/oidc-auth)" = 700 ] ||
+	fail "postinst configure 0.1.1 changed an administrator's mode"
+chmod 0755 /var/cache/oidc-auth
+oidc-auth check-config --as-user postfix "$SVC_CONF" >/dev/null 2>&1 ||
+	fail "check-config --as-user postfix after the upgrade"
+rm -f "$SVC_CONF"
+ok "the upgrade from 0.1.0 opens /var/cache/oidc-auth (0755), later upgrades leave it alone"
 
 # ---- the installed objects load and work ---------------------------------
 cat >"$WORK/dl.c" <<'EOF'
@@ -139,8 +178,9 @@ ok "dlopen(RTLD_NOW) of the installed pam_oidc.so"
 "$WORK/dl" "$SASL_SO" sasl_server_plug_init || fail "dlopen(RTLD_NOW) $SASL_SO"
 ok "dlopen(RTLD_NOW) of the installed libsasl_xoauth2.so"
 
-# The plugin hides its mechanisms without a usable configuration, so give
-# saslpluginviewer (SASL application "pluginviewer") the installed one.
+# An application whose SASL configuration names no oidc_ option is not
+# offered the mechanisms, so give saslpluginviewer (SASL application
+# "pluginviewer") the installed configuration.
 mkdir "$WORK/sasl"
 echo "oidc_config: $CONF" >"$WORK/sasl/pluginviewer.conf"
 SASL_CONF_PATH=$WORK/sasl saslpluginviewer -s >"$WORK/sasl.txt" 2>&1 ||

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -28,6 +29,10 @@
 #define OIDC_CACHE_TMP_RAND_HEX 12
 #define OIDC_CACHE_TMP_STALE_SECONDS 60 /* older temp files are leftovers */
 #define OIDC_CACHE_TMP_TRIES 16
+#define OIDC_CACHE_LOCK_PREFIX ".lock-"
+#define OIDC_FLOCK_POLL_MS 10           /* first poll; doubles up to ... */
+#define OIDC_FLOCK_POLL_MAX_MS 50       /* ... this, while another holds it */
+#define OIDC_CACHE_PATH_MAX 4096        /* parents looked at for a message */
 
 static bool oidc_cache_is_hex(const char *s, size_t n)
 {
@@ -92,20 +97,66 @@ static enum oidc_status oidc_cache_dir_stat_ok(const char *dir,
 					       struct oidc_error *err)
 {
 	if (S_ISLNK(st->st_mode))
-		return oidc_err(err, OIDC_E_CONFIG,
+		return oidc_err(err, OIDC_E_CACHE_DIR,
 				"cache_dir %s is a symlink", dir);
 	if (!S_ISDIR(st->st_mode))
-		return oidc_err(err, OIDC_E_CONFIG,
+		return oidc_err(err, OIDC_E_CACHE_DIR,
 				"cache_dir %s is not a directory", dir);
+	/* Another user could feed this process keys: a root service must
+	 * not share a service user's directory (oidc-auth.conf(5)). */
 	if (!oidc_cache_owner_ok(st->st_uid))
-		return oidc_err(err, OIDC_E_CONFIG,
-				"cache_dir %s is owned by uid %ld", dir,
-				(long)st->st_uid);
+		return oidc_err(err, OIDC_E_CACHE_DIR,
+				"cache_dir %s is owned by uid %ld, neither root nor "
+				"this process (uid %ld): give this service a "
+				"cache_dir of its own", dir, (long)st->st_uid,
+				(long)geteuid());
 	/* Anyone who can write the directory can rename entries in. */
 	if (st->st_mode & 022)
-		return oidc_err(err, OIDC_E_CONFIG,
-				"cache_dir %s is writable by group or others", dir);
+		return oidc_err(err, OIDC_E_CACHE_DIR,
+				"cache_dir %s is writable by group or others "
+				"(mode %04o)", dir, (unsigned)(st->st_mode & 07777));
 	return OIDC_OK;
+}
+
+/*
+ * Permission denied on the way to dir or on dir itself: say which
+ * directory this process cannot search or read, with its owner and mode.
+ * The usual case is a service user's cache_dir inside a root 0700 parent,
+ * which "check-config" run as root never sees. Only on the error path.
+ */
+static enum oidc_status oidc_cache_denied(struct oidc_error *err,
+					  const char *what, const char *dir)
+{
+	char prefix[OIDC_CACHE_PATH_MAX];
+	const char *blocked = dir;
+	size_t n = strlen(dir);
+	struct stat st;
+
+	for (size_t i = 1; i < n && i < sizeof(prefix); i++) {
+		if (dir[i] != '/')
+			continue;
+		memcpy(prefix, dir, i);
+		prefix[i] = '\0';
+		if (faccessat(AT_FDCWD, prefix, X_OK, AT_EACCESS) != 0 &&
+		    errno == EACCES) {
+			blocked = prefix;
+			break;
+		}
+	}
+	if (blocked != dir && stat(blocked, &st) == 0)
+		return oidc_err(err, OIDC_E_CACHE_DIR,
+				"cache_dir %s: uid %ld cannot search %s (owner uid "
+				"%ld, mode %04o)", dir, (long)geteuid(), blocked,
+				(long)st.st_uid, (unsigned)(st.st_mode & 07777));
+	if (blocked == dir && stat(dir, &st) == 0)
+		return oidc_err(err, OIDC_E_CACHE_DIR,
+				"cache_dir %s: %s: permission denied for uid %ld "
+				"(owner uid %ld, mode %04o)", dir, what,
+				(long)geteuid(), (long)st.st_uid,
+				(unsigned)(st.st_mode & 07777));
+	return oidc_err(err, OIDC_E_CACHE_DIR,
+			"cache_dir %s: %s: permission denied for uid %ld", dir,
+			what, (long)geteuid());
 }
 
 static enum oidc_status oidc_cache_errno(struct oidc_error *err, int e,
@@ -115,11 +166,10 @@ static enum oidc_status oidc_cache_errno(struct oidc_error *err, int e,
 
 	if (e == ENOMEM)
 		return oidc_err(err, OIDC_E_NOMEM, "out of memory");
+	if (e == EACCES || e == EPERM)
+		return oidc_cache_denied(err, what, dir);
 	/* strerror_r (GNU): strerror is not thread-safe in threaded hosts */
-	if (e == EACCES || e == EPERM || e == EROFS)
-		return oidc_err(err, OIDC_E_CONFIG, "cache_dir %s: %s: %s", dir,
-				what, strerror_r(e, eb, sizeof(eb)));
-	return oidc_err(err, OIDC_E_INTERNAL, "cache_dir %s: %s: %s", dir, what,
+	return oidc_err(err, OIDC_E_CACHE_DIR, "cache_dir %s: %s: %s", dir, what,
 			strerror_r(e, eb, sizeof(eb)));
 }
 
@@ -136,7 +186,7 @@ static enum oidc_status oidc_cache_open_dir(const char *dir, bool missing_ok,
 	int fd;
 
 	if (!dir || !*dir)
-		return oidc_err(err, OIDC_E_CONFIG, "cache_dir is empty");
+		return oidc_err(err, OIDC_E_CACHE_DIR, "cache_dir is empty");
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
@@ -145,10 +195,10 @@ static enum oidc_status oidc_cache_open_dir(const char *dir, bool missing_ok,
 			return OIDC_OK;
 		}
 		if (e == ENOENT)
-			return oidc_err(err, OIDC_E_CONFIG,
+			return oidc_err(err, OIDC_E_CACHE_DIR,
 					"cache_dir %s does not exist", dir);
 		if (e == ELOOP || e == ENOTDIR)
-			return oidc_err(err, OIDC_E_CONFIG,
+			return oidc_err(err, OIDC_E_CACHE_DIR,
 					"cache_dir %s is a symlink or not a directory",
 					dir);
 		return oidc_cache_errno(err, e, "open", dir);
@@ -173,18 +223,18 @@ enum oidc_status oidc_cache_dir_check(const char *dir, bool create,
 	struct stat st;
 
 	if (!dir || !*dir)
-		return oidc_err(err, OIDC_E_CONFIG, "cache_dir is empty");
+		return oidc_err(err, OIDC_E_CACHE_DIR, "cache_dir is empty");
 	if (lstat(dir, &st) != 0) {
 		if (errno != ENOENT)
 			return oidc_cache_errno(err, errno, "lstat", dir);
 		if (!create)
-			return oidc_err(err, OIDC_E_CONFIG,
+			return oidc_err(err, OIDC_E_CACHE_DIR,
 					"cache_dir %s does not exist", dir);
 		/* Only the last component: a missing parent is a config
 		 * error, not something to invent with the wrong owner. */
 		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 			if (errno == ENOENT)
-				return oidc_err(err, OIDC_E_CONFIG,
+				return oidc_err(err, OIDC_E_CACHE_DIR,
 						"cache_dir %s: parent missing",
 						dir);
 			return oidc_cache_errno(err, errno, "mkdir", dir);
@@ -448,4 +498,124 @@ void oidc_cache_name(const char *issuer, const char *kind, char out[64])
 		out[o++] = hex[md[i] & 15];
 	}
 	out[o] = '\0';
+}
+
+/* ---- the refresh lock ---------------------------------------------------- */
+
+int64_t oidc_mono_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int oidc_flock_wait(int fd, int64_t wait_ms, bool *waited_out)
+{
+	int64_t end = oidc_mono_ms() + (wait_ms > 0 ? wait_ms : 0);
+	int64_t step = OIDC_FLOCK_POLL_MS, left;
+
+	if (waited_out)
+		*waited_out = false;
+	/* Polled, not a blocking flock: a stopped holder must not hang the
+	 * host past its deadline, and no signal (alarm) is ours to use. */
+	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return -1;
+		if (waited_out)
+			*waited_out = true;
+		left = end - oidc_mono_ms();
+		if (left <= 0) {
+			errno = EWOULDBLOCK;
+			return -1;
+		}
+		if (step > left)
+			step = left;
+		struct timespec ts = { step / 1000, (long)(step % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+		if (step < OIDC_FLOCK_POLL_MAX_MS)
+			step *= 2;
+	}
+	return 0;
+}
+
+/* Held for longer than stuck_ms by the mtime its holder stamped? */
+static bool oidc_cache_lock_stuck(int fd, int64_t stuck_ms)
+{
+	struct timespec now;
+	struct stat st;
+
+	if (stuck_ms <= 0 || fstat(fd, &st) != 0 ||
+	    clock_gettime(CLOCK_REALTIME, &now) != 0)
+		return false;
+	return ((int64_t)now.tv_sec - st.st_mtim.tv_sec) * 1000 +
+		       (now.tv_nsec - st.st_mtim.tv_nsec) / 1000000 > stuck_ms;
+}
+
+enum oidc_status oidc_cache_lock(const char *dir, const char *name,
+				 int64_t wait_ms, int64_t stuck_ms, int *fd_out,
+				 bool *waited_out, bool *stuck_out,
+				 struct oidc_error *err)
+{
+	char lname[sizeof(OIDC_CACHE_LOCK_PREFIX) + OIDC_CACHE_NAME_MAX];
+	struct stat st;
+	int dfd = -1, fd = -1;
+	enum oidc_status rc;
+
+	*fd_out = -1;
+	*waited_out = false;
+	*stuck_out = false;
+	if (!oidc_cache_name_ok(name))
+		return oidc_err(err, OIDC_E_INTERNAL, "bad cache entry name");
+	rc = oidc_cache_open_dir(dir, false, &dfd, err);
+	if (rc != OIDC_OK)
+		return rc;
+	snprintf(lname, sizeof(lname), "%s%s", OIDC_CACHE_LOCK_PREFIX, name);
+	/* O_NONBLOCK: a FIFO planted under our name must not hang us. */
+	fd = openat(dfd, lname, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
+					O_NOCTTY | O_NONBLOCK, 0600);
+	if (fd < 0) {
+		rc = oidc_cache_errno(err, errno, "open lock file", dir);
+		goto out;
+	}
+	/* Someone who could plant it could also hold it forever. */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    !oidc_cache_owner_ok(st.st_uid) || (st.st_mode & 022)) {
+		rc = oidc_err(err, OIDC_E_CONFIG, "cache_dir %s: lock file %s is not "
+			      "a private regular file of ours", dir, lname);
+		goto out;
+	}
+	/* A frozen holder (SIGSTOP, a debugger) keeps its flock: past the
+	 * longest refresh, waiting for it would only refuse logins. */
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK &&
+	    oidc_cache_lock_stuck(fd, stuck_ms)) {
+		*waited_out = *stuck_out = true;
+		goto out;
+	}
+	if (oidc_flock_wait(fd, wait_ms, waited_out) != 0) {
+		if (errno != EWOULDBLOCK)
+			rc = oidc_cache_errno(err, errno, "flock", dir);
+		goto out;
+	}
+	/* the stamp the others judge a stuck holder by */
+	(void)futimens(fd, NULL);
+	*fd_out = fd;
+	fd = -1;
+out:
+	if (fd >= 0)
+		close(fd);
+	close(dfd);
+	return rc;
+}
+
+void oidc_cache_unlock(int *fd)
+{
+	if (!fd || *fd < 0)
+		return;
+	/* LOCK_UN first: a child forked while we held it shares the open
+	 * file description, and close() alone would leave it locked there. */
+	(void)flock(*fd, LOCK_UN);
+	close(*fd);
+	*fd = -1;
 }

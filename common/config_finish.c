@@ -580,6 +580,10 @@ OIDC_EXPORT enum oidc_status oidc_config_finish(struct oidc_config *cfg,
 		if (st != OIDC_OK)
 			return st;
 	}
+	/* with the map files loaded: which names each issuer can produce */
+	st = oidc_namespace_check(cfg, err);
+	if (st != OIDC_OK)
+		return st;
 	cfg->finished = true;
 	return OIDC_OK;
 }

@@ -75,6 +75,11 @@ const struct oidc_option oidc_options[] = {
 	{ "request_scopes", OIDC_OPT_SCOPES, OFF(request_scopes), NULL, 0, 0 },
 	{ "request_resource", OIDC_OPT_LIST, OFF(request_resource), NULL, 0, 0 },
 	{ "device_timeout", OIDC_OPT_INT, OFF(device_timeout), "100", 10, 3600 },
+	/* Who owns a local user name (namespace.c, identity.c). */
+	{ "username_namespace", OIDC_OPT_LIST, OFF(username_namespace), NULL, 0, 0 },
+	{ "allow_system_users", OIDC_OPT_LIST, OFF(allow_system_users), NULL, 0, 0 },
+	/* Debian's UID_MIN (login.defs(5)): below it, system accounts */
+	{ "min_user_uid", OIDC_OPT_INT, OFF(min_user_uid), "1000", 1, INT32_MAX },
 };
 
 const size_t oidc_options_count = sizeof(oidc_options) / sizeof(oidc_options[0]);
@@ -265,11 +270,20 @@ static void format_map(struct sbuf *b, const struct oidc_issuer_cfg *ic)
 
 		if (i)
 			sb_add(b, ", ");
-		if (r->op == OIDC_MAP_LOWERCASE)
+		switch (r->op) {
+		case OIDC_MAP_LOWERCASE:
 			sb_add(b, "lowercase");
-		else
-			sb_add(b, r->op == OIDC_MAP_STRIP_DOMAIN ? "strip_domain:" :
-								   "map_file:");
+			break;
+		case OIDC_MAP_STRIP_DOMAIN:
+			sb_add(b, "strip_domain:");
+			break;
+		case OIDC_MAP_KEEP_DOMAIN:
+			sb_add(b, "keep_domain:");
+			break;
+		case OIDC_MAP_FILE:
+			sb_add(b, "map_file:");
+			break;
+		}
 		if (r->arg)
 			sb_add(b, r->arg);
 	}
@@ -441,6 +455,8 @@ void oidc_issuer_cfg_clear(struct oidc_issuer_cfg *ic)
 	oidc_strlist_clear(&ic->request_resource);
 	oidc_strlist_clear(&ic->accept_id_tokens);
 	oidc_strlist_clear(&ic->userinfo);
+	oidc_strlist_clear(&ic->username_namespace);
+	oidc_strlist_clear(&ic->allow_system_users);
 	free(ic->token_endpoint);
 	free(ic->device_authorization_endpoint);
 	oidc_free_secret(ic->client_secret, ic->client_secret_len + 1);

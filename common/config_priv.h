@@ -2,8 +2,8 @@
 /*
  * config_priv.h - shared between config.c (parser, sources, visit),
  * config_opts.c (the option table), config_values.c (value parsers) and
- * config_finish.c (checks and loading of named files). Nothing else
- * includes it.
+ * config_finish.c (checks and loading of named files) and namespace.c
+ * (who owns a user name). Nothing else includes it.
  */
 #ifndef OIDC_CONFIG_PRIV_H
 #define OIDC_CONFIG_PRIV_H

@@ -405,28 +405,31 @@ void oidc_map_entries_clear(struct oidc_map_rule *rule)
 	rule->n_entries = 0;
 }
 
-static bool domain_ok(const char *d, char *why, size_t cap)
+/* rule is "strip_domain" or "keep_domain", for the message. */
+static bool domain_ok(const char *rule, const char *d, char *why, size_t cap)
 {
 	size_t len = strlen(d);
 
 	for (size_t i = 0; i < len; i++) {
 		if (!is_alnum(d[i]) && d[i] != '-' && d[i] != '.') {
-			snprintf(why, cap, "strip_domain:%.40s is not a domain name", d);
+			snprintf(why, cap, "%s:%.40s is not a domain name", rule, d);
 			return false;
 		}
 	}
 	if (len == 0 || len > DOMAIN_MAX) {
-		snprintf(why, cap, "strip_domain needs a domain (strip_domain:example.com)");
+		snprintf(why, cap, "%s needs a domain (%s:example.com)", rule, rule);
 		return false;
 	}
 	return true;
 }
 
-/* "lowercase", "strip_domain:DOMAIN", "map_file:PATH", in order. */
+/* "lowercase", "strip_domain:DOMAIN", "keep_domain:DOMAIN", "map_file:PATH",
+ * in order. */
 enum oidc_status oidc_value_map(const char *v, struct oidc_map_rule **rules_out,
 				  size_t *n_out, char *why, size_t cap)
 {
-	static const char strip[] = "strip_domain:", mapf[] = "map_file:";
+	static const char strip[] = "strip_domain:", keep[] = "keep_domain:",
+			  mapf[] = "map_file:";
 	struct oidc_strlist l = { NULL, 0 };
 	struct oidc_map_rule *rules = NULL;
 	enum oidc_status st = OIDC_E_NOMEM;
@@ -447,7 +450,12 @@ enum oidc_status oidc_value_map(const char *v, struct oidc_map_rule **rules_out,
 		} else if (strncmp(item, strip, sizeof(strip) - 1) == 0) {
 			rules[n].op = OIDC_MAP_STRIP_DOMAIN;
 			arg = item + sizeof(strip) - 1;
-			if (!domain_ok(arg, why, cap))
+			if (!domain_ok("strip_domain", arg, why, cap))
+				goto bad;
+		} else if (strncmp(item, keep, sizeof(keep) - 1) == 0) {
+			rules[n].op = OIDC_MAP_KEEP_DOMAIN;
+			arg = item + sizeof(keep) - 1;
+			if (!domain_ok("keep_domain", arg, why, cap))
 				goto bad;
 		} else if (strncmp(item, mapf, sizeof(mapf) - 1) == 0) {
 			rules[n].op = OIDC_MAP_FILE;
@@ -456,7 +464,8 @@ enum oidc_status oidc_value_map(const char *v, struct oidc_map_rule **rules_out,
 				goto bad;
 		} else {
 			snprintf(why, cap, "unknown rule '%.40s' (lowercase, "
-				 "strip_domain:DOMAIN, map_file:PATH)", item);
+				 "strip_domain:DOMAIN, keep_domain:DOMAIN, "
+				 "map_file:PATH)", item);
 			goto bad;
 		}
 		if (arg && !(rules[n].arg = strdup(arg)))

@@ -48,7 +48,8 @@ OIDC_EXPORT enum oidc_status oidc_ctx_new(struct oidc_ctx **ctx_out,
 	ctx->clock = oidc_wall_clock;
 	ctx->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	ctx->tokens = oidc_tokencache_new(0);
-	if (!ctx->tokens) {
+	ctx->accounts = oidc_account_memo_new();
+	if (!ctx->tokens || !ctx->accounts) {
 		oidc_ctx_free(&ctx);
 		return oidc_err(err, OIDC_E_NOMEM, "token cache");
 	}
@@ -118,6 +119,7 @@ OIDC_EXPORT void oidc_ctx_free(struct oidc_ctx **ctx)
 	if (!ctx || !*ctx)
 		return;
 	oidc_tokencache_free(&(*ctx)->tokens);
+	oidc_account_memo_free(&(*ctx)->accounts);
 	oidc_introspect_cache_free(&(*ctx)->introspect);
 	for (size_t i = 0; i < (*ctx)->n_sources; i++)
 		oidc_keysource_clear(&(*ctx)->sources[i]);
@@ -153,6 +155,24 @@ OIDC_EXPORT int oidc_result_names_user(const struct oidc_ctx *ctx, const struct 
 	       strcmp(mapped, res->username) == 0;
 }
 
+OIDC_EXPORT enum oidc_status oidc_result_check_account(const struct oidc_ctx *ctx,
+						       const struct oidc_result *res,
+						       const char *name,
+						       struct oidc_error *err)
+{
+	const struct oidc_keysource *src;
+
+	if (!ctx || !res || !name || !res->issuer_name)
+		return oidc_err(err, OIDC_E_INTERNAL, "account check without "
+				"context, result or name");
+	src = oidc_ctx_source(ctx, res->issuer_name);
+	if (!src)
+		return oidc_err(err, OIDC_E_INTERNAL, "no section %.64s",
+				res->issuer_name);
+	return oidc_identity_check_account(src->ic, ctx->accounts, oidc_ctx_now(ctx), name,
+					   err);
+}
+
 OIDC_EXPORT const char *oidc_result_alg(const struct oidc_result *res)
 {
 	const struct oidc_alg_info *info = oidc_alg_get(res->alg);
@@ -180,13 +200,12 @@ OIDC_EXPORT int oidc_result_claim_int(const struct oidc_result *res,
 
 OIDC_EXPORT char *oidc_result_claims_json(const struct oidc_result *res)
 {
-	json_t *claims = oidc_jdoc_to_jansson(&res->claims,
-					      oidc_jdoc_root(&res->claims));
-	char *out = claims ? json_dumps(claims, JSON_COMPACT | JSON_SORT_KEYS) :
-			     NULL;
+	struct oidc_jwriter w;
 
-	json_decref(claims);
-	return out;
+	/* Sorted members, as the CLI has always printed them. */
+	oidc_jw_init(&w, 0, false);
+	oidc_jw_node(&w, &res->claims, oidc_jdoc_root(&res->claims), true);
+	return oidc_jw_finish(&w, NULL);
 }
 
 OIDC_EXPORT void oidc_result_free(struct oidc_result **res)

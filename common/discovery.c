@@ -63,6 +63,16 @@ void oidc_keysource_http_opts(const struct oidc_issuer_cfg *ic,
 	out->allow_loopback_http = oidc_ks_is_loopback_http(ic->issuer);
 }
 
+/* Seconds from t to now; 0 when t is in the future, never overflows. */
+int64_t oidc_ks_age(int64_t now, int64_t t)
+{
+	if (t >= now)
+		return 0;
+	if (t < 0 && now > INT64_MAX + t)
+		return INT64_MAX;
+	return now - t;
+}
+
 int64_t oidc_ks_add(int64_t a, int64_t b)
 {
 	if (b <= 0)
@@ -103,19 +113,15 @@ enum oidc_status oidc_ks_disk_ready(const struct oidc_issuer_cfg *ic,
 	return OIDC_OK;
 }
 
-static bool ks_json_int(const json_t *doc, const char *name, int64_t *out)
+static bool ks_json_int(const struct oidc_jdoc *doc, const char *name,
+			int64_t *out)
 {
-	const json_t *v = json_object_get(doc, name);
-
-	if (!json_is_integer(v))
-		return false;
-	*out = (int64_t)json_integer_value(v);
-	return true;
+	return oidc_jnode_int(oidc_jdoc_get(doc, name), out);
 }
 
 void oidc_ks_entry_clear(struct oidc_ks_entry *e)
 {
-	json_decref(e->doc);
+	oidc_jdoc_owned_clear(&e->env);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -124,12 +130,12 @@ enum oidc_status oidc_ks_entry_read(const struct oidc_issuer_cfg *ic,
 				    int64_t now, struct oidc_ks_entry *e,
 				    struct oidc_error *err)
 {
+	struct oidc_jdoc_owned od = { { NULL, 0, 0 }, NULL, 0 };
 	unsigned char *data = NULL;
 	size_t len = 0;
 	char name[64];
 	const char *s;
-	json_t *doc = NULL;
-	const json_t *body;
+	const struct oidc_jnode *body;
 	int64_t v, fetched, expires;
 	enum oidc_status st;
 
@@ -140,28 +146,29 @@ enum oidc_status oidc_ks_entry_read(const struct oidc_issuer_cfg *ic,
 	if (st != OIDC_OK || !data)
 		goto out;
 	/* Anything unexpected is as good as absent: the network decides. */
-	if (oidc_json_parse_object(data, len, &doc, NULL) != OIDC_OK)
+	if (oidc_jdoc_parse_copy(&od, data, len, NULL) != OIDC_OK)
 		goto out;
-	s = oidc_json_str(doc, "issuer");
-	if (!ks_json_int(doc, "v", &v) || v != 1 || !s ||
+	s = oidc_jdoc_str(&od.doc, "issuer");
+	if (!ks_json_int(&od.doc, "v", &v) || v != 1 || !s ||
 	    strcmp(s, ic->issuer) != 0)
 		goto out;
-	s = oidc_json_str(doc, "url");
-	body = json_object_get(doc, "body");
-	if (!s || strcmp(s, url) != 0 || !json_is_string(body) ||
-	    !ks_json_int(doc, "fetched_at", &fetched) ||
-	    !ks_json_int(doc, "expires_at", &expires) || expires < fetched ||
+	s = oidc_jdoc_str(&od.doc, "url");
+	body = oidc_jdoc_get(&od.doc, "body");
+	if (!s || strcmp(s, url) != 0 || !body || body->type != OIDC_JSTRING ||
+	    !ks_json_int(&od.doc, "fetched_at", &fetched) ||
+	    !ks_json_int(&od.doc, "expires_at", &expires) || expires < fetched ||
 	    fetched > oidc_ks_add(now, OIDC_KS_CLOCK_SKEW_MAX))
 		goto out;
 	/* The TTL bounds may have shrunk since it was written. */
 	e->expires_at = oidc_ks_expiry(ic, fetched, expires - fetched);
 	e->fetched_at = fetched;
-	e->body = json_string_value(body);
-	e->body_len = json_string_length(body);
-	e->doc = doc;
-	doc = NULL;
+	e->body = body->v.s;
+	e->body_len = body->len;
+	e->env = od;
+	e->present = true;
+	memset(&od, 0, sizeof(od));
 out:
-	json_decref(doc);
+	oidc_jdoc_owned_clear(&od);
 	free(data);
 	return st;
 }
@@ -172,34 +179,30 @@ enum oidc_status oidc_ks_entry_write(const struct oidc_issuer_cfg *ic,
 				     const char *body, size_t body_len,
 				     struct oidc_error *err)
 {
-	json_t *doc = NULL;
+	struct oidc_jwriter w;
 	char *text = NULL;
+	size_t len = 0;
 	char name[64];
-	enum oidc_status st = OIDC_E_NOMEM;
+	enum oidc_status st;
 
-	doc = json_object();
-	if (!doc ||
-	    json_object_set_new(doc, "v", json_integer(1)) != 0 ||
-	    json_object_set_new(doc, "issuer", json_string(ic->issuer)) != 0 ||
-	    json_object_set_new(doc, "url", json_string(url)) != 0 ||
-	    json_object_set_new(doc, "fetched_at", json_integer(fetched_at)) != 0 ||
-	    json_object_set_new(doc, "expires_at", json_integer(expires_at)) != 0 ||
-	    json_object_set_new(doc, "body", json_stringn(body, body_len)) != 0) {
-		/* json_stringn also fails on invalid UTF-8; bodies were parsed
-		 * as JSON before, so this is memory. */
-		oidc_err(err, st, "cache entry");
-		goto out;
-	}
-	text = json_dumps(doc, JSON_COMPACT);
-	if (!text) {
-		oidc_err(err, st, "cache entry");
-		goto out;
-	}
+	oidc_jw_init(&w, OIDC_KS_ENTRY_MAX, false);
+	oidc_jw_object_begin(&w);
+	oidc_jw_member_int(&w, "v", 1);
+	oidc_jw_member_str(&w, "issuer", ic->issuer);
+	oidc_jw_member_str(&w, "url", url);
+	oidc_jw_member_int(&w, "fetched_at", fetched_at);
+	oidc_jw_member_int(&w, "expires_at", expires_at);
+	oidc_jw_key(&w, "body", 4);
+	oidc_jw_string(&w, body, body_len);
+	oidc_jw_object_end(&w);
+	text = oidc_jw_finish(&w, &len);
+	/* The writer also fails on invalid UTF-8; bodies were parsed as JSON
+	 * before, so this is memory. */
+	if (!text)
+		return oidc_err(err, OIDC_E_NOMEM, "cache entry");
 	oidc_cache_name(ic->issuer, kind, name);
-	st = oidc_cache_write(ic->cache_dir, name, text, strlen(text), err);
-out:
+	st = oidc_cache_write(ic->cache_dir, name, text, len, err);
 	free(text);
-	json_decref(doc);
 	return st;
 }
 
@@ -246,10 +249,10 @@ enum oidc_status oidc_provider_meta_copy(const struct oidc_provider_meta *src,
 
 /* An optional endpoint: a configured value wins (issue 3: "taken from it
  * unless configured explicitly"); odd values count as not published. */
-static bool ks_endpoint(const char *configured, const json_t *doc,
+static bool ks_endpoint(const char *configured, const struct oidc_jdoc *doc,
 			const char *name, char **out)
 {
-	const char *s = configured ? configured : oidc_json_str(doc, name);
+	const char *s = configured ? configured : oidc_jdoc_str(doc, name);
 
 	if (s && strlen(s) > OIDC_KS_URL_MAX)
 		s = NULL;
@@ -269,18 +272,19 @@ static enum oidc_status ks_meta_from_doc(const struct oidc_issuer_cfg *ic,
 					 struct oidc_provider_meta *out,
 					 struct oidc_error *err)
 {
+	struct oidc_jdoc_owned od = { { NULL, 0, 0 }, NULL, 0 };
+	const struct oidc_jdoc *doc = &od.doc;
 	struct oidc_provider_meta m = { 0 };
 	struct oidc_error jerr;
-	json_t *doc = NULL;
 	const char *iss, *jwks;
 	enum oidc_status st;
 
-	st = oidc_json_parse_object(body, len, &doc, &jerr);
+	st = oidc_jdoc_parse_copy(&od, body, len, &jerr);
 	if (st != OIDC_OK)
 		return oidc_err(err, st == OIDC_E_NOMEM ? st : OIDC_E_KEYS_UNAVAILABLE,
 				"discovery document: %s", jerr.detail);
-	iss = oidc_json_str(doc, "issuer");
-	jwks = oidc_json_str(doc, "jwks_uri");
+	iss = oidc_jdoc_str(doc, "issuer");
+	jwks = oidc_jdoc_str(doc, "jwks_uri");
 	if (!iss || strcmp(iss, ic->issuer) != 0) {
 		st = oidc_err(err, OIDC_E_KEYS_UNAVAILABLE,
 			      "discovery document names issuer \"%.80s\", not "
@@ -315,7 +319,7 @@ static enum oidc_status ks_meta_from_doc(const struct oidc_issuer_cfg *ic,
 	st = OIDC_OK;
 out:
 	oidc_provider_meta_clear(&m);
-	json_decref(doc);
+	oidc_jdoc_owned_clear(&od);
 	return st;
 }
 
@@ -386,7 +390,7 @@ out:
 
 enum oidc_status oidc_discovery_load(struct oidc_keysource *src, int64_t now,
 				     const struct oidc_http_opts *http,
-				     bool want_fresh, bool disk,
+				     bool want_fresh, bool may_fetch, bool disk,
 				     struct oidc_provider_meta *out,
 				     struct oidc_error *err)
 {
@@ -406,7 +410,7 @@ enum oidc_status oidc_discovery_load(struct oidc_keysource *src, int64_t now,
 		if (st != OIDC_OK)
 			goto out;
 		/* Re-validated on every read: the rules may have changed. */
-		if (e.doc && ks_meta_from_doc(ic, e.body, e.body_len, &cached,
+		if (e.present && ks_meta_from_doc(ic, e.body, e.body_len, &cached,
 					      NULL) == OIDC_OK)
 			have_cached = true;
 		if (have_cached && (!want_fresh || now < e.expires_at)) {
@@ -415,10 +419,12 @@ enum oidc_status oidc_discovery_load(struct oidc_keysource *src, int64_t now,
 			goto out;
 		}
 	}
-	if (!want_fresh && !have_cached && src->have_meta) {
-		st = oidc_provider_meta_copy(&src->meta, out);
+	if (!want_fresh && !have_cached && src->meta) {
+		st = oidc_provider_meta_copy(src->meta, out);
 		goto out;
 	}
+	if (!may_fetch)
+		goto out;
 	st = ks_discovery_fetch(src, now, http, url, disk, out, err);
 	if (st == OIDC_OK || st == OIDC_E_NOMEM)
 		goto out;
@@ -429,8 +435,8 @@ enum oidc_status oidc_discovery_load(struct oidc_keysource *src, int64_t now,
 		*out = cached;
 		have_cached = false;
 		st = OIDC_OK;
-	} else if (src->have_meta &&
-		   oidc_provider_meta_copy(&src->meta, out) == OIDC_OK) {
+	} else if (src->meta &&
+		   oidc_provider_meta_copy(src->meta, out) == OIDC_OK) {
 		st = OIDC_OK;
 	}
 out:

@@ -10,8 +10,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "keysource.h"
 
 /* Entries written more than this far in the future of "now" are ignored:
@@ -26,6 +24,7 @@
 #define OIDC_KS_KIND_DISCOVERY "discovery"
 #define OIDC_KS_KIND_JWKS "jwks"
 #define OIDC_KS_KIND_JWKS_TRY "jwks_try"   /* last failed refresh attempt */
+#define OIDC_KS_KIND_FETCH_LOCK "fetch"     /* lock file name of a refresh */
 
 /* true for http://127.0.0.1, http://[::1], http://localhost (+ port/path). */
 bool oidc_ks_is_loopback_http(const char *url);
@@ -38,14 +37,29 @@ int64_t oidc_ks_expiry(const struct oidc_issuer_cfg *ic, int64_t fetched_at,
 		       int64_t max_age);
 /* a + b, saturating at INT64_MAX; a negative b counts as 0. */
 int64_t oidc_ks_add(int64_t a, int64_t b);
+/* Seconds from t to now; 0 when t is in the future, never overflows. */
+int64_t oidc_ks_age(int64_t now, int64_t t);
+
+/* Keys from ic->keys (jwks_file, or only an HMAC secret), no network. */
+bool oidc_ks_is_static(const struct oidc_issuer_cfg *ic);
+/* Discovery runs when asked for, or when nothing else names the keys. */
+bool oidc_ks_wants_discovery(const struct oidc_issuer_cfg *ic);
+
+/* Publish m (consumed when adopted) as src->meta unless it equals the
+ * current one; src->lock held. Returns the jwks_uri to use (keymeta.c). */
+const char *oidc_ks_adopt_meta(struct oidc_keysource *src,
+			       struct oidc_provider_meta *m);
+/* Free every published version (oidc_keysource_clear). */
+void oidc_ks_meta_drop_all(struct oidc_keysource *src);
 
 /*
  * The disk cache envelope: {"v":1,"issuer":..,"url":..,"fetched_at":N,
  * "expires_at":N,"body":"<document text>"}.
  */
 struct oidc_ks_entry {
-	json_t *doc;           /* owned envelope; NULL: absent or ignored */
-	const char *body;      /* borrowed from doc */
+	bool present;          /* false: absent or ignored */
+	struct oidc_jdoc_owned env; /* the envelope */
+	const char *body;      /* borrowed from env */
 	size_t body_len;
 	int64_t fetched_at;
 	int64_t expires_at;    /* re-clamped to the current TTL bounds */
@@ -54,13 +68,14 @@ struct oidc_ks_entry {
 /*
  * Make sure ic->cache_dir is usable (created 0700 when missing). *use_out
  * is false when no cache_dir is configured (memory only). A directory
- * others can write is OIDC_E_CONFIG: fail closed, never fall back.
+ * others can write, or one this process cannot reach, is OIDC_E_CACHE_DIR:
+ * fail closed, never fall back.
  */
 enum oidc_status oidc_ks_disk_ready(const struct oidc_issuer_cfg *ic,
 				    bool *use_out, struct oidc_error *err);
 /*
  * Read entry kind of ic->issuer fetched from url. Absent, malformed, for
- * another issuer or url, or from the future: OIDC_OK with e->doc NULL.
+ * another issuer or url, or from the future: OIDC_OK with e->present false.
  * Cache errors (permissions, memory) are returned.
  */
 enum oidc_status oidc_ks_entry_read(const struct oidc_issuer_cfg *ic,
@@ -90,18 +105,20 @@ enum oidc_status oidc_discovery_url(const struct oidc_issuer_cfg *ic,
  * The provider metadata from discovery, into *out (owned by the caller):
  * the disk entry when fresh, or at any age when want_fresh is false; else,
  * when want_fresh is false, a copy of src->meta if the source has one;
- * else a request (counted in src->fetches) whose document, once valid, is
+ * else, when may_fetch is false, nothing (OIDC_OK, out->issuer NULL); else
+ * a request (counted in src->fetches) whose document, once valid, is
  * written to disk. If the request fails: the disk entry while inside its
  * cache_stale_max window, else a copy of src->meta, else the failure:
  * OIDC_E_IDP_UNREACHABLE (transport, HTTP status), OIDC_E_KEYS_UNAVAILABLE
  * (a document we refuse: another issuer, a jwks_uri that is not https, not
  * JSON), OIDC_E_CONFIG (no URL for a template issuer), OIDC_E_NOMEM.
- * Called with src->lock held. Configured introspection_endpoint,
- * userinfo_endpoint and jwks_uri override the document's.
+ * Called by the source's refreshing thread (keyflight.c), without
+ * src->lock. Configured introspection_endpoint, userinfo_endpoint and
+ * jwks_uri override the document's.
  */
 enum oidc_status oidc_discovery_load(struct oidc_keysource *src, int64_t now,
 				     const struct oidc_http_opts *http,
-				     bool want_fresh, bool disk,
+				     bool want_fresh, bool may_fetch, bool disk,
 				     struct oidc_provider_meta *out,
 				     struct oidc_error *err);
 

@@ -10,12 +10,30 @@
  * does not carry, and a partial job would map two IdP users to one name);
  * "strip_domain:D" removes "@D" (D compared ASCII case-insensitively),
  * passes names without '@' unchanged and refuses any other domain;
+ * "keep_domain:D" keeps "user@D" as it is and refuses every other name,
+ * so the name still says which provider it came from (namespace.c);
  * "map_file:P" replaces a listed name and refuses an unlisted one.
+ *
+ * After the mapping, oidc_identity_check_account() keeps tokens away from
+ * system accounts: root, and what the account database (NSS) says has
+ * uid 0, a uid below min_user_uid or one of Debian's reserved uids.
  */
+#include <errno.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
+
+/* getpwnam_r's buffer: sysconf's hint, doubled on ERANGE up to this. */
+#define PWBUF_START 4096
+#define PWBUF_MAX (1024 * 1024)
+/* systemd's UID ranges (also Debian's): 61184-65519 DynamicUser= service
+ * accounts, 65534 nobody, 65535 the 16-bit (uid_t)-1 and the unused rest.
+ * 60001-60513 below are systemd-homed's, people: not refused. */
+#define UID_RESERVED_MIN 61184
+#define UID_RESERVED_MAX 65535
 
 static char ascii_lower(char c)
 {
@@ -125,6 +143,32 @@ other:
 			"username is not in domain %.80s", r->arg);
 }
 
+/* "user@DOMAIN" stays "user@DOMAIN": one '@', a non-empty user part and
+ * exactly DOMAIN (ASCII case-insensitively), else refused. */
+static enum oidc_status keep_domain(const struct oidc_map_rule *r,
+				    const char *buf, size_t len,
+				    struct oidc_error *err)
+{
+	const char *at = memchr(buf, '@', len);
+	size_t dom_len;
+
+	if (!r->arg || !*r->arg)
+		return oidc_err(err, OIDC_E_CONFIG,
+				"keep_domain rule without a domain");
+	if (!at || at == buf)
+		goto other;
+	dom_len = len - (size_t)(at - buf) - 1;
+	if (dom_len != strlen(r->arg))
+		goto other;
+	for (size_t i = 0; i < dom_len; i++)
+		if (ascii_lower(at[1 + i]) != ascii_lower(r->arg[i]))
+			goto other;
+	return OIDC_OK;
+other:
+	return oidc_err(err, OIDC_E_BAD_USERNAME,
+			"username is not user@%.80s", r->arg);
+}
+
 /* Exact, case-sensitive lookup; put "lowercase" first for folded keys. */
 static enum oidc_status map_file(const struct oidc_map_rule *r, char *buf,
 				 size_t *len, struct oidc_error *err)
@@ -149,8 +193,9 @@ static enum oidc_status map_file(const struct oidc_map_rule *r, char *buf,
 			r->arg ? r->arg : "");
 }
 
-static enum oidc_status apply_rule(const struct oidc_map_rule *r, char *buf,
-				   size_t *len, struct oidc_error *err)
+enum oidc_status oidc_identity_apply_rule(const struct oidc_map_rule *r,
+					  char *buf, size_t *len,
+					  struct oidc_error *err)
 {
 	switch (r->op) {
 	case OIDC_MAP_LOWERCASE:
@@ -159,6 +204,8 @@ static enum oidc_status apply_rule(const struct oidc_map_rule *r, char *buf,
 		return OIDC_OK;
 	case OIDC_MAP_STRIP_DOMAIN:
 		return strip_domain(r, buf, len, err);
+	case OIDC_MAP_KEEP_DOMAIN:
+		return keep_domain(r, buf, *len, err);
 	case OIDC_MAP_FILE:
 		return map_file(r, buf, len, err);
 	}
@@ -177,7 +224,7 @@ enum oidc_status oidc_identity_map_name(const struct oidc_issuer_cfg *ic, const 
 		return st;
 	memcpy(out, name, len + 1);
 	for (size_t i = 0; i < ic->n_username_map; i++) {
-		st = apply_rule(&ic->username_map[i], out, &len, err);
+		st = oidc_identity_apply_rule(&ic->username_map[i], out, &len, err);
 		if (st != OIDC_OK)
 			return st;
 	}
@@ -224,7 +271,7 @@ enum oidc_status oidc_identity_map(const struct oidc_issuer_cfg *ic,
 	buf[len] = '\0';
 
 	for (size_t i = 0; i < ic->n_username_map; i++) {
-		st = apply_rule(&ic->username_map[i], buf, &len, err);
+		st = oidc_identity_apply_rule(&ic->username_map[i], buf, &len, err);
 		if (st != OIDC_OK)
 			return st;
 	}
@@ -236,5 +283,92 @@ enum oidc_status oidc_identity_map(const struct oidc_issuer_cfg *ic,
 		return oidc_err(err, OIDC_E_NOMEM, "username");
 	memcpy(user, buf, len + 1);
 	*user_out = user;
+	return OIDC_OK;
+}
+
+static bool is_root_name(const char *s)
+{
+	static const char root[] = "root";
+
+	for (size_t i = 0; i < sizeof(root); i++)
+		if (ascii_lower(s[i]) != root[i])
+			return false;
+	return true;
+}
+
+/*
+ * The account database's uid for name: 1 and *uid_out, 0 when it has no
+ * such account, -1 when it could not tell (*errno_out). getpwnam_r(3):
+ * "not found" may come as 0, ENOENT, ESRCH, EBADF or EPERM.
+ */
+static int account_uid(const char *name, uid_t *uid_out, int *errno_out)
+{
+	long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
+	size_t cap = hint > 0 && hint <= PWBUF_MAX ? (size_t)hint : PWBUF_START;
+	struct passwd pw, *found = NULL;
+	char *buf = NULL;
+	int rc;
+
+	for (;;) {
+		buf = malloc(cap);
+		if (!buf) {
+			*errno_out = ENOMEM;
+			return -1;
+		}
+		rc = getpwnam_r(name, &pw, buf, cap, &found);
+		if (rc != ERANGE || cap >= PWBUF_MAX)
+			break;
+		/* the entry may hold a password hash: wipe what was read */
+		oidc_free_secret(buf, cap);
+		cap *= 2;
+	}
+	if (found)
+		*uid_out = pw.pw_uid;
+	oidc_free_secret(buf, cap);
+	if (found)
+		return 1;
+	if (rc == 0 || rc == ENOENT || rc == ESRCH || rc == EBADF || rc == EPERM)
+		return 0;
+	*errno_out = rc;
+	return -1;
+}
+
+enum oidc_status oidc_identity_check_account(const struct oidc_issuer_cfg *ic,
+					     struct oidc_account_memo *memo,
+					     int64_t now, const char *user,
+					     struct oidc_error *err)
+{
+	char eb[64];
+	uid_t uid = 0;
+	int found, e = 0;
+
+	if (!ic || !user)
+		return oidc_err(err, OIDC_E_INTERNAL, "account check without "
+				"config or user");
+	/* An explicit list of names, nothing else: no lookup needed. */
+	if (oidc_strlist_contains(&ic->allow_system_users, user))
+		return OIDC_OK;
+	/* Without asking: root in any case (a case-folding host or
+	 * directory may still take "Root" for root). */
+	if (is_root_name(user))
+		return oidc_err(err, OIDC_E_SYSTEM_USER, "%.64s is the superuser",
+				user);
+	/* For every successful validation (cache hits too: passwd changes,
+	 * seen within the memo's TTL), never before the token is known to be
+	 * good: NSS may be LDAP. */
+	found = oidc_account_memo_get(memo, user, now, &uid);
+	if (found < 0) {
+		found = account_uid(user, &uid, &e);
+		if (found < 0)
+			return oidc_err(err, OIDC_E_ACCOUNT_LOOKUP, "getpwnam_r(%.64s): %s",
+					user, strerror_r(e, eb, sizeof(eb)));
+		oidc_account_memo_put(memo, user, now, found == 1, uid);
+	}
+	if (found && (uid == 0 || (int64_t)uid < ic->min_user_uid ||
+		      (uid >= UID_RESERVED_MIN && uid <= UID_RESERVED_MAX)))
+		return oidc_err(err, OIDC_E_SYSTEM_USER, "%.64s has uid %lu: "
+				"below min_user_uid %lld, 0, or reserved "
+				"(61184-65535)", user, (unsigned long)uid,
+				(long long)ic->min_user_uid);
 	return OIDC_OK;
 }

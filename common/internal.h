@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
-#include <jansson.h>
 #include <openssl/evp.h>
 
 #include "jdoc.h"
@@ -49,6 +49,17 @@ enum oidc_status oidc_err(struct oidc_error *err, enum oidc_status st,
 			  const char *fmt, ...) OIDC_PRINTF(3, 4);
 /* Copy src into dst[cap] as printable ASCII without quotes/backslashes. */
 void oidc_sanitize(char *dst, size_t cap, const char *src, size_t src_len);
+
+/*
+ * truncated.c: st for a refused token, or OIDC_E_TOKEN_TRUNCATED (err
+ * rewritten) when st is one a cut causes (OIDC_E_MALFORMED; the caller's
+ * OIDC_E_BAD_SIGNATURE of a signature shorter than the key's;
+ * OIDC_E_TOKEN_INACTIVE from introspection) and oidc_token_cut_limit says
+ * the input ends at a known limit.
+ */
+enum oidc_status oidc_token_cut_refusal(enum oidc_status st,
+					const char *token, size_t len,
+					struct oidc_error *err);
 
 /* Wipe and free a secret buffer (NULL-safe). */
 void oidc_free_secret(void *p, size_t len);
@@ -91,24 +102,6 @@ enum oidc_status oidc_b64url_decode_alloc(const char *in, size_t len,
 					  unsigned char **out, size_t *out_len);
 /* Encode without padding into a malloc'd NUL-terminated string (or NULL). */
 char *oidc_b64url_encode(const unsigned char *in, size_t len);
-
-/* ---- JSON (json.c) ----------------------------------------------------- */
-
-/*
- * Parse len bytes as one JSON object: duplicates rejected, no NUL in
- * strings, no trailing data, nesting at most OIDC_JSON_DEPTH_MAX.
- * OIDC_E_MALFORMED (detail says why).
- */
-enum oidc_status oidc_json_parse_object(const void *buf, size_t len,
-					json_t **out, struct oidc_error *err);
-/* Borrowed string member or NULL when absent or not a string. */
-const char *oidc_json_str(const json_t *obj, const char *name);
-/*
- * RFC 7519 NumericDate: a JSON number (integer or finite real, truncated
- * toward negative infinity, clamped to +-2^62). 1 if present and valid,
- * 0 if absent, -1 if present but not a number (caller: OIDC_E_BAD_CLAIM).
- */
-int oidc_json_numericdate(const json_t *obj, const char *name, int64_t *out);
 
 /* ---- algorithms (alg.c) ------------------------------------------------ */
 
@@ -197,14 +190,16 @@ struct oidc_key {
 };
 
 /*
- * Import one public JWK (a JSON object). Rejects private members (d, p, q,
- * dp, dq, qi, oth, k) and kty "oct" (OIDC_E_BAD_KEY), bad encodings, RSA
- * moduli outside 2048-8192 bits, even or < 3 exponents, points not on the
- * curve, wrong-length coordinates, a pinned "alg" that does not fit the key.
- * Does not look at "use"/"key_ops" (the JWKS layer does).
+ * Import one public JWK: the node jwk (a JSON object) of doc. Rejects
+ * private members (d, p, q, dp, dq, qi, oth, k) and kty "oct"
+ * (OIDC_E_BAD_KEY), bad encodings, RSA moduli outside 2048-8192 bits, even
+ * or < 3 exponents, points not on the curve, wrong-length coordinates, a
+ * pinned "alg" that does not fit the key. Does not look at "use"/"key_ops"
+ * (the JWKS layer does).
  */
-enum oidc_status oidc_jwk_import(const json_t *jwk, struct oidc_key **key_out,
-				 struct oidc_error *err);
+enum oidc_status oidc_jwk_import(const struct oidc_jdoc *doc,
+				 const struct oidc_jnode *jwk,
+				 struct oidc_key **key_out, struct oidc_error *err);
 /*
  * An HMAC key from configured secret bytes (copied). Secrets shorter than
  * 32 bytes are OIDC_E_CONFIG (RFC 7518 3.2); HS384/HS512 become usable only
@@ -308,6 +303,9 @@ enum oidc_status oidc_jws_parse(const char *token, size_t len, size_t max_len,
 enum oidc_status oidc_jws_check_signature(const struct oidc_jws *jws,
 					  const struct oidc_key *key,
 					  struct oidc_error *err);
+/* The exact signature length of jws->alg with key (RSA: modulus bytes). */
+size_t oidc_jws_sig_len_for(const struct oidc_jws *jws,
+			    const struct oidc_key *key);
 void oidc_jws_clear(struct oidc_jws *jws);
 
 /* ---- configuration (config.c) ------------------------------------------ */
@@ -317,6 +315,8 @@ enum oidc_map_op {
 	OIDC_MAP_STRIP_DOMAIN,     /* "strip_domain:example.com": "a@example.com"
 				      -> "a"; another domain is refused */
 	OIDC_MAP_FILE,             /* "map_file:/path": "from to" lines */
+	OIDC_MAP_KEEP_DOMAIN,      /* "keep_domain:example.com": "a@example.com"
+				      stays; another or no domain is refused */
 };
 
 struct oidc_map_entry {
@@ -398,6 +398,13 @@ struct oidc_issuer_cfg {
 	int64_t device_timeout;       /* seconds the device flow waits */
 	struct oidc_strlist accept_id_tokens; /* "yes" or "no" */
 	struct oidc_strlist userinfo; /* "off", "validate" or "enrich" */
+	/* Who owns a local name (namespace.c, identity.c). */
+	struct oidc_strlist username_namespace; /* one label: sections (and
+						   tenants) with the same label
+						   may produce the same names */
+	struct oidc_strlist allow_system_users; /* system accounts this
+						   section's tokens may be */
+	int64_t min_user_uid;         /* below: a system account */
 
 	/* Loaded by oidc_config_finish(). */
 	struct oidc_keyset *keys;     /* jwks_file keys + the HMAC secret */
@@ -481,5 +488,66 @@ enum oidc_status oidc_identity_map(const struct oidc_issuer_cfg *ic,
 enum oidc_status oidc_identity_map_name(const struct oidc_issuer_cfg *ic, const char *name,
 					char out[OIDC_USERNAME_MAX + 1],
 					struct oidc_error *err);
+/*
+ * One username_map rule over buf[*len] (NUL-terminated, room for
+ * OIDC_USERNAME_MAX + 1 bytes), in place: OIDC_OK, OIDC_E_BAD_USERNAME
+ * (the rule refuses the name), OIDC_E_CONFIG (a rule without argument).
+ */
+enum oidc_status oidc_identity_apply_rule(const struct oidc_map_rule *r,
+					  char *buf, size_t *len,
+					  struct oidc_error *err);
+/*
+ * May a token of ic log in as user? Not when user is root (any case), or
+ * the account database (getpwnam_r, thread-safe, buffer at most 1 MiB)
+ * gives it uid 0, a uid below ic->min_user_uid, or 61184-65535
+ * (OIDC_E_SYSTEM_USER), unless ic->allow_system_users lists user exactly.
+ * OIDC_E_ACCOUNT_LOOKUP when the database fails (not for "no such user":
+ * a name it does not know is no system account).
+ */
+struct oidc_account_memo;
+enum oidc_status oidc_identity_check_account(const struct oidc_issuer_cfg *ic,
+					     struct oidc_account_memo *memo,
+					     int64_t now, const char *user,
+					     struct oidc_error *err);
+
+/*
+ * The account database's answers, kept per context (account_memo.c) so
+ * that a long-lived host does not ask NSS on every login: "no such user"
+ * or a uid, for OIDC_ACCOUNT_MEMO_TTL seconds of the context's clock;
+ * failed lookups are not kept. Thread-safe; memo may be NULL (nothing
+ * kept). get: 1 found (*uid_out set), 0 not found, -1 not known (ask).
+ */
+#define OIDC_ACCOUNT_MEMO_TTL 30
+struct oidc_account_memo *oidc_account_memo_new(void);
+void oidc_account_memo_free(struct oidc_account_memo **m);
+int oidc_account_memo_get(struct oidc_account_memo *m, const char *name,
+			  int64_t now, uid_t *uid_out);
+void oidc_account_memo_put(struct oidc_account_memo *m, const char *name,
+			   int64_t now, bool found, uid_t uid);
+
+/* ---- who owns a user name (namespace.c) -------------------------------- */
+
+/*
+ * For oidc_config_finish(), after the map files are loaded: with several
+ * owners (sections, tenants of a {tenantid} section), no two may produce
+ * the same local name (ASCII case ignored) unless both sections set the same
+ * username_namespace; username_namespace and allow_system_users are set in
+ * sections, not at the top level, and hold a label / account names.
+ * OIDC_E_CONFIG naming the section and key, OIDC_E_NOMEM.
+ */
+enum oidc_status oidc_namespace_check(const struct oidc_config *cfg,
+				      struct oidc_error *err);
+
+/*
+ * What a finished configuration lets each issuer do with user names, for
+ * check-config: fn(arg, section (NULL without sections), note, text) per
+ * note; note is a stable word ("user_names", "shared_names", "tenants",
+ * "email_username", "strip_domain", "system_users"), text a sentence.
+ * OIDC_E_INTERNAL (not finished), OIDC_E_NOMEM.
+ */
+typedef void (*oidc_config_note_fn)(void *arg, const char *section,
+				    const char *note, const char *text);
+enum oidc_status oidc_config_notes(const struct oidc_config *cfg,
+				   oidc_config_note_fn fn, void *arg);
 
 #endif /* OIDC_INTERNAL_H */

@@ -16,11 +16,17 @@
 
 #define CACHE_PROBE 8   /* slots looked at per key: O(1) and bounded */
 
+/*
+ * An entry's doc is an immutable shared answer (oidc_jshared: C11 atomic
+ * reference count), so a hit hands out a new reference and threads read
+ * it concurrently; only the table itself is under the cache's mutex.
+ */
 struct cache_entry {
 	unsigned char key[SHA256_DIGEST_LENGTH];
 	bool used;
 	int64_t expires;         /* entry unusable at or after this time */
-	json_t *doc;             /* the provider's answer (one reference) */
+	struct oidc_jshared *doc; /* the provider's answer (one reference);
+				    immutable, so every thread may read it */
 };
 
 struct oidc_introspect_cache {
@@ -59,7 +65,7 @@ struct oidc_introspect_cache *oidc_introspect_cache_new(size_t entries,
 
 static void cache_drop(struct cache_entry *e)
 {
-	json_decref(e->doc);
+	oidc_jshared_unref(&e->doc);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -113,11 +119,11 @@ static size_t cache_home(const struct oidc_introspect_cache *c,
 }
 
 /* A new reference to the cached answer for key, or NULL. */
-static json_t *cache_get(struct oidc_introspect_cache *c,
-			 const unsigned char *key, int64_t now)
+static struct oidc_jshared *cache_get(struct oidc_introspect_cache *c,
+				      const unsigned char *key, int64_t now)
 {
 	size_t i, home;
-	json_t *doc = NULL;
+	struct oidc_jshared *doc = NULL;
 
 	if (!c)
 		return NULL;
@@ -129,7 +135,7 @@ static json_t *cache_get(struct oidc_introspect_cache *c,
 		if (!e->used || memcmp(e->key, key, sizeof(e->key)) != 0)
 			continue;
 		if (e->expires > now)
-			doc = json_incref(e->doc);
+			doc = oidc_jshared_ref(e->doc);
 		else
 			cache_drop(e);
 		break;
@@ -138,10 +144,11 @@ static json_t *cache_get(struct oidc_introspect_cache *c,
 	return doc;
 }
 
-/* Store doc until expires: same key, else a free or expired slot, else the
- * probed slot that expires first (bounded memory, no scan of the table). */
+/* Store a reference to doc until expires: same key, else a free or
+ * expired slot, else the probed slot that expires first (bounded memory, no
+ * scan of the table). The caller keeps its own reference. */
 static void cache_put(struct oidc_introspect_cache *c, const unsigned char *key,
-		      json_t *doc, int64_t now, int64_t expires)
+		      struct oidc_jshared *doc, int64_t now, int64_t expires)
 {
 	struct cache_entry *victim = NULL;
 	size_t i, home;
@@ -168,7 +175,7 @@ static void cache_put(struct oidc_introspect_cache *c, const unsigned char *key,
 	memcpy(victim->key, key, sizeof(victim->key));
 	victim->used = true;
 	victim->expires = expires;
-	victim->doc = json_incref(doc);
+	victim->doc = oidc_jshared_ref(doc);
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -275,7 +282,7 @@ static bool username_ok(const unsigned char *s, size_t len)
 	return true;
 }
 
-static enum oidc_status pick_username(const json_t *doc,
+static enum oidc_status pick_username(const struct oidc_jdoc *doc,
 				      const struct oidc_strlist *names,
 				      char **user_out, struct oidc_error *err)
 {
@@ -284,16 +291,15 @@ static enum oidc_status pick_username(const json_t *doc,
 
 	for (i = 0; i < n; i++) {
 		const char *name = names && names->n ? names->v[i] : def[0];
-		const json_t *v = json_object_get(doc, name);
+		const struct oidc_jnode *v = oidc_jdoc_get(doc, name);
 
 		if (!v)
 			continue;
-		if (!json_is_string(v) ||
-		    !username_ok((const unsigned char *)json_string_value(v),
-				 json_string_length(v)))
+		if (v->type != OIDC_JSTRING ||
+		    !username_ok((const unsigned char *)v->v.s, v->len))
 			return oidc_err(err, OIDC_E_BAD_USERNAME,
 					"claim %s is not a usable username", name);
-		*user_out = strdup(json_string_value(v));
+		*user_out = strdup(v->v.s);
 		return *user_out ? OIDC_OK : oidc_err(err, OIDC_E_NOMEM, "username");
 	}
 	return oidc_err(err, OIDC_E_NO_USERNAME, "no username claim in the answer");
@@ -320,21 +326,21 @@ static bool list_has(const struct oidc_strlist *l, const char *s)
 }
 
 /* aud: a string or an array of strings (RFC 7662 2.2, RFC 7519 4.1.3). */
-static enum oidc_status check_aud(const json_t *aud,
+static enum oidc_status check_aud(const struct oidc_jdoc *doc,
+				  const struct oidc_jnode *aud,
 				  const struct oidc_strlist *want,
 				  struct oidc_error *err)
 {
-	const json_t *v;
-	size_t i;
+	const struct oidc_jnode *v;
 	bool hit = false;
 
-	if (json_is_string(aud))
-		hit = list_has(want, json_string_value(aud));
-	else if (json_is_array(aud))
-		json_array_foreach(aud, i, v) {
-			if (!json_is_string(v))
+	if (aud->type == OIDC_JSTRING)
+		hit = list_has(want, aud->v.s);
+	else if (aud->type == OIDC_JARRAY)
+		for (v = oidc_jnode_first(doc, aud); v; v = oidc_jnode_next(doc, aud, v)) {
+			if (v->type != OIDC_JSTRING)
 				return oidc_err(err, OIDC_E_BAD_CLAIM, "aud item not a string");
-			hit = hit || list_has(want, json_string_value(v));
+			hit = hit || list_has(want, v->v.s);
 		}
 	else
 		return oidc_err(err, OIDC_E_BAD_CLAIM, "aud is not a string or array");
@@ -346,26 +352,26 @@ static enum oidc_status check_aud(const json_t *aud,
 /* Everything of RFC 7662 2.2 we rely on, judged at now (also on a cache
  * hit, so exp is re-checked on every use). */
 static enum oidc_status judge_introspection(const struct oidc_introspect_req *req,
-					    const json_t *doc, int64_t now,
+					    const struct oidc_jdoc *doc, int64_t now,
 					    int64_t *exp_out, const char **reason,
 					    struct oidc_error *err)
 {
-	const json_t *v;
+	const struct oidc_jnode *root = oidc_jdoc_root(doc), *v;
 	enum oidc_status st;
 	int64_t exp = 0, nbf = 0;
 	size_t i;
 	int r;
 
-	v = json_object_get(doc, "active");
-	if (!json_is_true(v)) {
+	v = oidc_jdoc_get(doc, "active");
+	if (!v || v->type != OIDC_JTRUE) {
 		*reason = "token_inactive";
 		return oidc_err(err, OIDC_E_TOKEN_INACTIVE, "introspection: %s",
-				json_is_false(v) ? "active is false"
+				v && v->type == OIDC_JFALSE ? "active is false"
 				: "active is not the JSON literal true");
 	}
 	*reason = "bad_claim";
-	r = oidc_json_numericdate(doc, "exp", &exp);
-	if (r < 0 || oidc_json_numericdate(doc, "nbf", &nbf) < 0)
+	r = oidc_jobj_numericdate(doc, root, "exp", &exp);
+	if (r < 0 || oidc_jobj_numericdate(doc, root, "nbf", &nbf) < 0)
 		return oidc_err(err, OIDC_E_BAD_CLAIM, "exp or nbf not a number");
 	if (r > 0 && exp + req->leeway <= now) {
 		*reason = "token_expired";
@@ -376,48 +382,47 @@ static enum oidc_status judge_introspection(const struct oidc_introspect_req *re
 		return oidc_err(err, OIDC_E_NOT_YET_VALID, "introspection: nbf");
 	}
 	*exp_out = r > 0 ? exp : 0;
-	if ((v = json_object_get(doc, "iss"))) {
-		if (!json_is_string(v))
+	if ((v = oidc_jdoc_get(doc, "iss"))) {
+		if (v->type != OIDC_JSTRING)
 			return oidc_err(err, OIDC_E_BAD_CLAIM, "iss is not a string");
-		if (req->expected_issuer &&
-		    strcmp(json_string_value(v), req->expected_issuer) != 0) {
+		if (req->expected_issuer && strcmp(v->v.s, req->expected_issuer) != 0) {
 			*reason = "wrong_issuer";
 			return oidc_err(err, OIDC_E_WRONG_ISSUER, "introspection: iss");
 		}
 	}
-	if ((v = json_object_get(doc, "aud")) &&
-	    (st = check_aud(v, req->audience, err)) != OIDC_OK) {
+	if ((v = oidc_jdoc_get(doc, "aud")) &&
+	    (st = check_aud(doc, v, req->audience, err)) != OIDC_OK) {
 		*reason = st == OIDC_E_WRONG_AUDIENCE ? "wrong_audience" : "bad_claim";
 		return st;
 	}
-	if ((v = json_object_get(doc, "token_type"))) {
-		if (!json_is_string(v))
+	if ((v = oidc_jdoc_get(doc, "token_type"))) {
+		if (v->type != OIDC_JSTRING)
 			return oidc_err(err, OIDC_E_BAD_CLAIM, "token_type not a string");
 		/* RFC 6749 7.1 type; DPoP or others need a proof we cannot see */
-		if (strcasecmp(json_string_value(v), "bearer") != 0 &&
-		    strcmp(json_string_value(v), "access_token") != 0) {
+		if (strcasecmp(v->v.s, "bearer") != 0 &&
+		    strcmp(v->v.s, "access_token") != 0) {
 			*reason = "wrong_typ";
 			return oidc_err(err, OIDC_E_WRONG_TYP, "token_type not Bearer");
 		}
 	}
-	if (json_object_get(doc, "cnf")) {
+	if (oidc_jdoc_get(doc, "cnf")) {
 		*reason = "token_bound";
 		return oidc_err(err, OIDC_E_TOKEN_BOUND, "introspection: cnf present");
 	}
-	if ((v = json_object_get(doc, "client_id"))) {
-		if (!json_is_string(v))
+	if ((v = oidc_jdoc_get(doc, "client_id"))) {
+		if (v->type != OIDC_JSTRING)
 			return oidc_err(err, OIDC_E_BAD_CLAIM, "client_id not a string");
 		if (req->allowed_client_ids && req->allowed_client_ids->n &&
-		    !list_has(req->allowed_client_ids, json_string_value(v))) {
+		    !list_has(req->allowed_client_ids, v->v.s)) {
 			*reason = "wrong_azp";
 			return oidc_err(err, OIDC_E_WRONG_AZP, "client_id not allowed");
 		}
 	}
-	v = json_object_get(doc, "scope");
-	if (v && !json_is_string(v))
+	v = oidc_jdoc_get(doc, "scope");
+	if (v && v->type != OIDC_JSTRING)
 		return oidc_err(err, OIDC_E_BAD_CLAIM, "scope is not a string");
 	for (i = 0; req->required_scopes && i < req->required_scopes->n; i++)
-		if (!v || !scope_has(json_string_value(v), req->required_scopes->v[i])) {
+		if (!v || !scope_has(v->v.s, req->required_scopes->v[i])) {
 			*reason = "insufficient_scope";
 			return oidc_err(err, OIDC_E_INSUFFICIENT_SCOPE,
 					"scope %s missing", req->required_scopes->v[i]);
@@ -431,7 +436,8 @@ static enum oidc_status judge_introspection(const struct oidc_introspect_req *re
 /* Status and body of an answer: 200 + one JSON object, else a failure. */
 static enum oidc_status answer_doc(const char *what,
 				   const struct oidc_http_response *resp,
-				   json_t **doc_out, struct oidc_error *err)
+				   struct oidc_jshared **doc_out,
+				   struct oidc_error *err)
 {
 	struct oidc_error perr = { 0 };
 
@@ -444,14 +450,15 @@ static enum oidc_status answer_doc(const char *what,
 				"our client_id/client_secret", what);
 	if (resp->status != 200)
 		return oidc_err(err, OIDC_E_CONFIG, "%s: HTTP %ld", what, resp->status);
-	if (oidc_json_parse_object(resp->body, resp->body_len, doc_out, &perr) != OIDC_OK)
-		return oidc_err(err, OIDC_E_IDP_UNREACHABLE, "%s: answer is not a JSON "
+	if (oidc_jshared_parse(resp->body, resp->body_len, doc_out, &perr) != OIDC_OK)
+		return oidc_err(err, perr.status == OIDC_E_NOMEM ? OIDC_E_NOMEM :
+				OIDC_E_IDP_UNREACHABLE, "%s: answer is not a JSON "
 				"object (%s)", what, perr.detail);
 	return OIDC_OK;
 }
 
 static enum oidc_status post_introspection(const struct oidc_introspect_req *req,
-					   const char *tok, json_t **doc_out,
+					   const char *tok, struct oidc_jshared **doc_out,
 					   struct oidc_error *err)
 {
 	struct oidc_http_response resp = { 0 };
@@ -498,7 +505,9 @@ enum oidc_status oidc_introspect(const struct oidc_introspect_req *req,
 {
 	unsigned char key[SHA256_DIGEST_LENGTH];
 	enum oidc_status st;
-	json_t *doc = NULL, *active;
+	struct oidc_jshared *doc = NULL;
+	const struct oidc_jnode *active;
+	const char *client_in;
 	char *tok = NULL, *user = NULL, *client = NULL;
 	const char *reason = "error";
 	int64_t exp = 0, expires;
@@ -525,19 +534,20 @@ enum oidc_status oidc_introspect(const struct oidc_introspect_req *req,
 			goto out;
 		fresh = true;
 	}
-	st = judge_introspection(req, doc, now, &exp, &reason, err);
-	active = json_object_get(doc, "active");
-	if (fresh && req->cache && json_is_false(active))
+	st = judge_introspection(req, &doc->own.doc, now, &exp, &reason, err);
+	active = oidc_jdoc_get(&doc->own.doc, "active");
+	if (fresh && req->cache && active && active->type == OIDC_JFALSE)
 		cache_put(req->cache, key, doc, now, now + req->cache->neg_ttl);
 	if (st != OIDC_OK)
 		goto out;
-	st = pick_username(doc, req->username_claims, &user, err);
+	st = pick_username(&doc->own.doc, req->username_claims, &user, err);
 	if (st != OIDC_OK) {
 		reason = "bad_username";
 		goto out;
 	}
-	if (json_is_string(json_object_get(doc, "client_id"))) {
-		client = strdup(oidc_json_str(doc, "client_id"));
+	client_in = oidc_jdoc_str(&doc->own.doc, "client_id");
+	if (client_in) {
+		client = strdup(client_in);
 		if (!client) {
 			st = oidc_err(err, OIDC_E_NOMEM, "client_id");
 			goto out;
@@ -564,7 +574,7 @@ out:
 		oidc_free_secret(tok, len);
 	free(user);
 	free(client);
-	json_decref(doc);
+	oidc_jshared_unref(&doc);
 	return st;
 }
 
@@ -572,7 +582,7 @@ void oidc_introspect_result_clear(struct oidc_introspect_result *res)
 {
 	if (!res)
 		return;
-	json_decref(res->claims);
+	oidc_jshared_unref(&res->claims);
 	free(res->username);
 	free(res->client_id);
 	memset(res, 0, sizeof(*res));
@@ -581,7 +591,7 @@ void oidc_introspect_result_clear(struct oidc_introspect_result *res)
 /* ---- userinfo ------------------------------------------------------------ */
 
 static enum oidc_status get_userinfo(const struct oidc_userinfo_req *req,
-				     const char *tok, json_t **doc_out,
+				     const char *tok, struct oidc_jshared **doc_out,
 				     const char **reason, struct oidc_error *err)
 {
 	struct oidc_http_response resp = { 0 };
@@ -613,7 +623,8 @@ enum oidc_status oidc_userinfo(const struct oidc_userinfo_req *req,
 {
 	unsigned char key[SHA256_DIGEST_LENGTH];
 	enum oidc_status st = OIDC_OK;
-	json_t *doc = NULL;
+	struct oidc_jshared *doc = NULL;
+	const char *sub_in;
 	char *tok = NULL, *sub = NULL, *user = NULL;
 	const char *reason = "error";
 	int64_t expires;
@@ -645,24 +656,25 @@ enum oidc_status oidc_userinfo(const struct oidc_userinfo_req *req,
 		fresh = true;
 	}
 	reason = "bad_claim";
-	if (!json_object_get(doc, "sub")) {
+	if (!oidc_jdoc_get(&doc->own.doc, "sub")) {
 		st = oidc_err(err, OIDC_E_MISSING_CLAIM, "userinfo: no sub");
 		goto out;
 	}
-	if (!oidc_json_str(doc, "sub") || !*oidc_json_str(doc, "sub")) {
+	sub_in = oidc_jdoc_str(&doc->own.doc, "sub");
+	if (!sub_in || !*sub_in) {
 		st = oidc_err(err, OIDC_E_BAD_CLAIM, "userinfo: sub not a string");
 		goto out;
 	}
-	if (req->expected_sub && strcmp(req->expected_sub, oidc_json_str(doc, "sub"))) {
+	if (req->expected_sub && strcmp(req->expected_sub, sub_in)) {
 		reason = "user_mismatch";
 		st = oidc_err(err, OIDC_E_USER_MISMATCH, "userinfo: sub differs");
 		goto out;
 	}
 	reason = "bad_username";
-	st = pick_username(doc, req->username_claims, &user, err);
+	st = pick_username(&doc->own.doc, req->username_claims, &user, err);
 	if (st != OIDC_OK)
 		goto out;
-	sub = strdup(oidc_json_str(doc, "sub"));
+	sub = strdup(sub_in);
 	if (!sub) {
 		st = oidc_err(err, OIDC_E_NOMEM, "sub");
 		goto out;
@@ -687,7 +699,7 @@ out:
 		oidc_free_secret(tok, len);
 	free(sub);
 	free(user);
-	json_decref(doc);
+	oidc_jshared_unref(&doc);
 	return st;
 }
 
@@ -695,7 +707,7 @@ void oidc_userinfo_result_clear(struct oidc_userinfo_result *res)
 {
 	if (!res)
 		return;
-	json_decref(res->claims);
+	oidc_jshared_unref(&res->claims);
 	free(res->sub);
 	free(res->username);
 	memset(res, 0, sizeof(*res));

@@ -35,8 +35,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "internal.h"
 #include "net.h"
 
@@ -52,11 +50,15 @@ enum oidc_client_auth {
 /*
  * The result cache: a fixed table of entries (bounded memory), one mutex,
  * shared by threads. An entry holds SHA-256(kind, endpoint, client_id,
- * token), the provider's JSON answer and an expiry; every hit re-runs the
+ * token), the provider's JSON answer (an immutable oidc_jshared: a hit
+ * takes a reference, so threads read one answer while another thread's
+ * eviction drops the cache's reference) and an expiry; every hit re-runs the
  * checks with the caller's "now", so exp is re-checked on every use.
  * Positive entries live min(ttl, exp - now) (never past exp); an
  * "active": false answer lives neg_ttl (0: not cached); failures (transport,
- * non-200, bad JSON) are never cached.
+ * non-200, bad JSON) are never cached. A hit hands out the caller's own
+ * copy of the answer (the cached one never leaves the mutex), so results
+ * are safe to use and free in any thread.
  */
 struct oidc_introspect_cache;
 
@@ -87,7 +89,9 @@ struct oidc_introspect_req {
 };
 
 struct oidc_introspect_result {
-	json_t *claims;          /* the introspection answer (owned ref) */
+	struct oidc_jshared *claims; /* the introspection answer (one
+				    reference; immutable, shared with the
+				    cache and other threads) */
 	char *username;          /* malloc'd, checked like identity.c */
 	char *client_id;         /* malloc'd or NULL (absent in the answer) */
 	int64_t exp;             /* 0 when the answer had no exp */
@@ -123,7 +127,8 @@ struct oidc_userinfo_req {
 };
 
 struct oidc_userinfo_result {
-	json_t *claims;          /* the userinfo object (owned ref) */
+	struct oidc_jshared *claims; /* the userinfo object (one reference,
+				    as above) */
 	char *sub;               /* malloc'd */
 	char *username;          /* malloc'd */
 	const char *reason;

@@ -85,38 +85,6 @@ static inline uint64_t swar_special(uint64_t v)
 	       (v & high);
 }
 
-/* RFC 3629 4: bytes of the sequence at p (p[0] >= 0x80), 0 if invalid. */
-static inline size_t utf8_seq(const unsigned char *p)
-{
-	unsigned char b = p[0], lo = 0x80, hi = 0xbf;
-	size_t more;
-
-	if (b >= 0xc2 && b <= 0xdf) {
-		more = 1;
-	} else if (b >= 0xe0 && b <= 0xef) {
-		more = 2;
-		if (b == 0xe0)
-			lo = 0xa0;      /* overlong */
-		else if (b == 0xed)
-			hi = 0x9f;      /* UTF-16 surrogates */
-	} else if (b >= 0xf0 && b <= 0xf4) {
-		more = 3;
-		if (b == 0xf0)
-			lo = 0x90;      /* overlong */
-		else if (b == 0xf4)
-			hi = 0x8f;      /* above U+10FFFF */
-	} else {
-		return 0;
-	}
-	/* The NUL sentinel fails these tests, so nothing past it is read. */
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t k = 2; k <= more; k++)
-		if (p[k] < 0x80 || p[k] > 0xbf)
-			return 0;
-	return more + 1;
-}
-
 static inline int hex_value(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
@@ -251,7 +219,7 @@ static char *scan_string(const struct jparser *ps, char *p, const char **s_out,
 		if (c == '\\')
 			break;
 		if (c >= 0x80) {
-			n = utf8_seq((const unsigned char *)p);
+			n = oidc_jdoc_utf8_seq((const unsigned char *)p);
 			if (!n)
 				goto bad_utf8;
 			p += n;
@@ -278,7 +246,7 @@ static char *scan_string(const struct jparser *ps, char *p, const char **s_out,
 				return NULL;
 			}
 		} else if (c >= 0x80) {
-			n = utf8_seq((const unsigned char *)p);
+			n = oidc_jdoc_utf8_seq((const unsigned char *)p);
 			if (!n)
 				goto bad_utf8;
 			memmove(w, p, n);

@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * jdoc.h - a strict, read-only JSON document for the per-token hot path
- * (JOSE headers and claim sets). Internal to common/.
+ * jdoc.h - the core's one JSON parser, a strict, read-only document, and
+ * its writer. Internal to common/.
  *
- * Why not jansson here: jansson spends ~20 ns per byte and one allocation
- * per value; a claim set costs more to parse than an RSA verify. This
- * parser works in place on the decoded segment (closing quotes become NULs,
- * escapes are undone in place), fills one array of nodes, and allocates
- * nothing else. jansson stays for JWKS, configuration and other cold paths.
+ * The core links no JSON library: a host process that exports a library's
+ * generic names (postgres exports json_object) would otherwise bind the
+ * plugins' calls to its own functions (issue 11). And jansson spends ~20 ns
+ * per byte and one allocation per value; a claim set would cost more to
+ * parse than an RSA verify. This parser works in place on the decoded
+ * segment (closing quotes become NULs, escapes are undone in place), fills
+ * one array of nodes, and allocates nothing else.
  *
- * Strictness is the same as oidc_json_parse_object (RFC 8259 and checklist
- * C4/C5): the root is an object; duplicate member names are rejected; no
+ * The rules (RFC 8259 and checklist C4/C5): the root is an object; duplicate member names are rejected; no
  * trailing data except JSON whitespace; nesting at most OIDC_JSON_DEPTH_MAX;
  * strings are valid UTF-8 with no raw control characters, no lone
  * surrogates (escaped or not) and no \u0000; a UTF-8 BOM is rejected;
@@ -20,16 +21,23 @@
  * host process may have set LC_NUMERIC); jdoc_num.c states their precision.
  * One place is stricter than jansson 2.14: a NUL byte right after a literal
  * or a number, which jansson skips, is refused like any NUL outside a
- * string. tests/unit/jdoc_diff.h lists every difference from jansson.
+ * string. tests/unit/jdoc_diff.h lists every difference from jansson (the
+ * differential tests still compare with it), and those points apply to
+ * provider documents too (docs/troubleshooting.md).
+ *
+ * Documents from elsewhere (JWKS, discovery metadata, introspection and
+ * userinfo answers, token endpoint answers, cache entries, token files)
+ * are parsed from a copy the document owns (oidc_jdoc_parse_copy), with
+ * the same rules; answers several threads read at once are shared as an
+ * immutable oidc_jshared. jwrite.c writes JSON text (oidc_jwriter).
  */
 #ifndef OIDC_JDOC_H
 #define OIDC_JDOC_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include <jansson.h>
 
 #include "oidc.h"
 
@@ -82,6 +90,48 @@ enum oidc_status oidc_jdoc_parse(struct oidc_jdoc *doc, char *buf, size_t len,
 /* Free the node array; the doc can be reused or dropped. NULL-safe. */
 void oidc_jdoc_clear(struct oidc_jdoc *doc);
 
+/* A document over a copy of its text that it owns. */
+struct oidc_jdoc_owned {
+	struct oidc_jdoc doc;
+	char *text;        /* the copy the strings point into, or NULL */
+	size_t text_len;
+};
+
+/*
+ * Parse a copy of buf[0..len), which is neither modified nor required to
+ * be NUL-terminated: for every document that does not come from a token.
+ * The same rules as oidc_jdoc_parse. od may be reused (its previous copy
+ * is dropped); on failure it holds nothing, so the caller has nothing to
+ * clear. OIDC_E_MALFORMED, OIDC_E_NOMEM.
+ */
+enum oidc_status oidc_jdoc_parse_copy(struct oidc_jdoc_owned *od,
+				      const void *buf, size_t len,
+				      struct oidc_error *err);
+/* Free the nodes and the copy (wiped: token endpoint answers and token
+ * files hold tokens). NULL-safe. */
+void oidc_jdoc_owned_clear(struct oidc_jdoc_owned *od);
+
+/*
+ * A parsed document that several threads read at once (the introspection
+ * and userinfo cache hands one answer to every thread that asks): one
+ * allocation with its own copy of the text, never changed after
+ * oidc_jshared_parse returned; a C11 atomic count of references orders
+ * every reader's last access before the free.
+ */
+struct oidc_jshared {
+	struct oidc_jdoc_owned own;  /* read it as &sh->own.doc */
+	atomic_uint refs;
+};
+
+/* Parse a copy of buf as oidc_jdoc_parse_copy; one reference. */
+enum oidc_status oidc_jshared_parse(const void *buf, size_t len,
+				    struct oidc_jshared **out,
+				    struct oidc_error *err);
+/* One more reference (NULL-safe); returns sh. */
+struct oidc_jshared *oidc_jshared_ref(struct oidc_jshared *sh);
+/* Drop one; the last frees it. *sh is set to NULL. NULL-safe. */
+void oidc_jshared_unref(struct oidc_jshared **sh);
+
 /* The root object, or NULL for an empty/failed doc. */
 const struct oidc_jnode *oidc_jdoc_root(const struct oidc_jdoc *doc);
 /* Member name of obj, or NULL when absent or obj is not an object. */
@@ -91,9 +141,16 @@ const struct oidc_jnode *oidc_jobj_get(const struct oidc_jdoc *doc,
 /* String member (borrowed) or NULL when absent or not a string. */
 const char *oidc_jobj_str(const struct oidc_jdoc *doc,
 			  const struct oidc_jnode *obj, const char *name);
+/* The same for a member of the root object. */
+const struct oidc_jnode *oidc_jdoc_get(const struct oidc_jdoc *doc,
+				       const char *name);
+const char *oidc_jdoc_str(const struct oidc_jdoc *doc, const char *name);
+/* true with *out when v is a JSON integer (no fraction, no exponent). */
+bool oidc_jnode_int(const struct oidc_jnode *v, int64_t *out);
 /*
- * NumericDate member, same contract as oidc_json_numericdate: 1 valid,
- * 0 absent, -1 present but not a number.
+ * NumericDate member (RFC 7519 2: a JSON number, truncated toward negative
+ * infinity, clamped to +-2^62): 1 valid, 0 absent, -1 present but not a
+ * number (caller: OIDC_E_BAD_CLAIM).
  */
 int oidc_jobj_numericdate(const struct oidc_jdoc *doc,
 			  const struct oidc_jnode *obj, const char *name,
@@ -107,11 +164,60 @@ const struct oidc_jnode *oidc_jnode_next(const struct oidc_jdoc *doc,
 					 const struct oidc_jnode *parent,
 					 const struct oidc_jnode *child);
 
+/* ---- writing (jwrite.c) ------------------------------------------------ */
+
 /*
- * A new jansson value equal to node (and its subtree), or NULL (out of
- * memory, NULL arguments). Cold path: the CLI's claim printing, tests.
+ * JSON text built in one growing buffer, compact (no whitespace), as
+ * jansson's json_dumps(JSON_COMPACT) writes it: RFC 8259 7 escapes for '"',
+ * '\\' and the controls (\b \f \n \r \t, else \u00XX), everything else
+ * as UTF-8; integers in decimal; reals as %.17g with a '.' whatever the
+ * locale (and ".0" when the digits alone would read as an integer).
+ * Strings must be valid UTF-8 without NUL bytes, reals finite: anything
+ * else, running out of memory or passing max bytes fails the writer, and
+ * oidc_jw_finish then returns NULL. So whatever it writes parses with jdoc
+ * again. The caller writes the structure in order (a key before each
+ * member value); the writer puts the commas and colons.
  */
-json_t *oidc_jdoc_to_jansson(const struct oidc_jdoc *doc,
-			     const struct oidc_jnode *node);
+struct oidc_jwriter {
+	char *buf;
+	size_t len;
+	size_t cap;
+	size_t max;      /* bytes of text allowed (0: OIDC_JW_MAX_DEFAULT) */
+	bool failed;
+	bool comma;      /* the next value or key is not the first one */
+	bool secret;     /* wipe every buffer let go (token files) */
+};
+
+#define OIDC_JW_MAX_DEFAULT ((size_t)16 << 20)
+
+void oidc_jw_init(struct oidc_jwriter *w, size_t max, bool secret);
+void oidc_jw_object_begin(struct oidc_jwriter *w);
+void oidc_jw_object_end(struct oidc_jwriter *w);
+void oidc_jw_array_begin(struct oidc_jwriter *w);
+void oidc_jw_array_end(struct oidc_jwriter *w);
+/* A member name (len bytes) of the object being written. */
+void oidc_jw_key(struct oidc_jwriter *w, const char *name, size_t len);
+void oidc_jw_string(struct oidc_jwriter *w, const char *s, size_t len);
+void oidc_jw_int(struct oidc_jwriter *w, int64_t v);
+void oidc_jw_real(struct oidc_jwriter *w, double v);
+void oidc_jw_bool(struct oidc_jwriter *w, bool v);
+void oidc_jw_null(struct oidc_jwriter *w);
+/* Shorthands: key then a NUL-terminated string / an integer. */
+void oidc_jw_member_str(struct oidc_jwriter *w, const char *name,
+			const char *s);
+void oidc_jw_member_int(struct oidc_jwriter *w, const char *name, int64_t v);
+/*
+ * node and its subtree; sort_keys: the members of every object in byte
+ * order of their names (jansson's JSON_SORT_KEYS), else document order.
+ */
+void oidc_jw_node(struct oidc_jwriter *w, const struct oidc_jdoc *doc,
+		  const struct oidc_jnode *node, bool sort_keys);
+/*
+ * The text (malloc'd, NUL-terminated; *len_out its length when non-NULL)
+ * and the writer reset; NULL when the writer failed (its buffer is freed).
+ */
+char *oidc_jw_finish(struct oidc_jwriter *w, size_t *len_out);
+/* Drop the text (wiped when secret). NULL-safe. */
+void oidc_jw_clear(struct oidc_jwriter *w);
 
 #endif /* OIDC_JDOC_H */

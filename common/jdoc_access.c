@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * jdoc_access.c - reading a parsed jdoc (jdoc.h): members, NumericDates,
- * iteration, and the conversion to jansson for cold paths.
+ * integers, iteration.
  */
 #include <math.h>
 
@@ -59,6 +59,25 @@ const char *oidc_jobj_str(const struct oidc_jdoc *doc,
 	return v && v->type == OIDC_JSTRING ? v->v.s : NULL;
 }
 
+const struct oidc_jnode *oidc_jdoc_get(const struct oidc_jdoc *doc,
+				       const char *name)
+{
+	return oidc_jobj_get(doc, oidc_jdoc_root(doc), name);
+}
+
+const char *oidc_jdoc_str(const struct oidc_jdoc *doc, const char *name)
+{
+	return oidc_jobj_str(doc, oidc_jdoc_root(doc), name);
+}
+
+bool oidc_jnode_int(const struct oidc_jnode *v, int64_t *out)
+{
+	if (!v || v->type != OIDC_JINT)
+		return false;
+	*out = v->v.i;
+	return true;
+}
+
 int oidc_jobj_numericdate(const struct oidc_jdoc *doc,
 			  const struct oidc_jnode *obj, const char *name,
 			  int64_t *out)
@@ -102,53 +121,4 @@ const struct oidc_jnode *oidc_jnode_next(const struct oidc_jdoc *doc,
 	if (!doc || !parent || !child || child->end >= parent->end)
 		return NULL;
 	return &doc->nodes[child->end];
-}
-
-json_t *oidc_jdoc_to_jansson(const struct oidc_jdoc *doc,
-			     const struct oidc_jnode *node)
-{
-	const struct oidc_jnode *c;
-	json_t *v = NULL, *child;
-
-	if (!doc || !node)
-		return NULL;
-	switch ((enum oidc_jtype)node->type) {
-	case OIDC_JNULL:
-		return json_null();
-	case OIDC_JFALSE:
-		return json_false();
-	case OIDC_JTRUE:
-		return json_true();
-	case OIDC_JINT:
-		return json_integer((json_int_t)node->v.i);
-	case OIDC_JREAL:
-		return json_real(node->v.d);
-	case OIDC_JSTRING:
-		return json_stringn(node->v.s, node->len);
-	case OIDC_JARRAY:
-		v = json_array();
-		for (c = oidc_jnode_first(doc, node); v && c;
-		     c = oidc_jnode_next(doc, node, c)) {
-			child = oidc_jdoc_to_jansson(doc, c);
-			if (!child || json_array_append_new(v, child) != 0) {
-				json_decref(v);
-				return NULL;
-			}
-		}
-		return v;
-	case OIDC_JOBJECT:
-		v = json_object();
-		for (c = oidc_jnode_first(doc, node); v && c;
-		     c = oidc_jnode_next(doc, node, c)) {
-			child = c->key ? oidc_jdoc_to_jansson(doc, c) : NULL;
-			/* setn_new takes child, also when it fails. */
-			if (!child ||
-			    json_object_setn_new(v, c->key, c->key_len, child) != 0) {
-				json_decref(v);
-				return NULL;
-			}
-		}
-		return v;
-	}
-	return NULL;
 }

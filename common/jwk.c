@@ -104,20 +104,37 @@ void oidc_key_free(struct oidc_key **key)
 	*key = NULL;
 }
 
+/* A JWK: the object node jwk of the document doc (jdoc.h). */
+struct jwk_in {
+	const struct oidc_jdoc *doc;
+	const struct oidc_jnode *obj;
+};
+
+static const struct oidc_jnode *jwk_get(const struct jwk_in *jwk,
+					const char *name)
+{
+	return oidc_jobj_get(jwk->doc, jwk->obj, name);
+}
+
+static const char *jwk_str(const struct jwk_in *jwk, const char *name)
+{
+	return oidc_jobj_str(jwk->doc, jwk->obj, name);
+}
+
 /* A string member of at most max bytes copied into *out; absent is fine. */
-static enum oidc_status jwk_opt_string(const json_t *jwk, const char *name,
-				       size_t max, char **out,
+static enum oidc_status jwk_opt_string(const struct jwk_in *jwk,
+				       const char *name, size_t max, char **out,
 				       struct oidc_error *err)
 {
-	const json_t *v = json_object_get(jwk, name);
+	const struct oidc_jnode *v = jwk_get(jwk, name);
 
 	if (!v)
 		return OIDC_OK;
-	if (!json_is_string(v) || json_string_length(v) > max)
+	if (v->type != OIDC_JSTRING || v->len > max)
 		return oidc_err(err, OIDC_E_BAD_KEY,
 				"JWK %s is not a string of at most %zu bytes",
 				name, max);
-	*out = strndup(json_string_value(v), json_string_length(v));
+	*out = strndup(v->v.s, v->len);
 	if (!*out)
 		return oidc_err(err, OIDC_E_NOMEM, "JWK %s", name);
 	return OIDC_OK;
@@ -125,21 +142,20 @@ static enum oidc_status jwk_opt_string(const json_t *jwk, const char *name,
 
 /* Strictly decode the base64url member name (RFC 7518 6: Base64urlUInt
  * and octet strings) into *out, at most max bytes. */
-static enum oidc_status jwk_bytes(const json_t *jwk, const char *name,
+static enum oidc_status jwk_bytes(const struct jwk_in *jwk, const char *name,
 				  size_t max, unsigned char **out,
 				  size_t *out_len, struct oidc_error *err)
 {
-	const json_t *v = json_object_get(jwk, name);
+	const struct oidc_jnode *v = jwk_get(jwk, name);
 	enum oidc_status st;
 
-	if (!json_is_string(v))
+	if (!v || v->type != OIDC_JSTRING)
 		return oidc_err(err, OIDC_E_BAD_KEY,
 				"JWK member %s missing or not a string", name);
-	if (oidc_b64url_decoded_max(json_string_length(v)) > max + 2)
+	if (oidc_b64url_decoded_max(v->len) > max + 2)
 		return oidc_err(err, OIDC_E_BAD_KEY, "JWK member %s too long",
 				name);
-	st = oidc_b64url_decode_alloc(json_string_value(v),
-				      json_string_length(v), out, out_len);
+	st = oidc_b64url_decode_alloc(v->v.s, v->len, out, out_len);
 	if (st == OIDC_E_NOMEM)
 		return oidc_err(err, st, "JWK member %s", name);
 	if (st != OIDC_OK)
@@ -189,7 +205,7 @@ static bool rsa_has_roca_fingerprint(const BIGNUM *n)
 	return true;
 }
 
-static enum oidc_status import_rsa(const json_t *jwk, struct oidc_key *key,
+static enum oidc_status import_rsa(const struct jwk_in *jwk, struct oidc_key *key,
 				   struct oidc_error *err)
 {
 	unsigned char *nb = NULL, *eb = NULL;
@@ -262,10 +278,10 @@ out:
 	return st;
 }
 
-static enum oidc_status import_ec(const json_t *jwk, struct oidc_key *key,
+static enum oidc_status import_ec(const struct jwk_in *jwk, struct oidc_key *key,
 				  struct oidc_error *err)
 {
-	const char *crv = oidc_json_str(jwk, "crv");
+	const char *crv = jwk_str(jwk, "crv");
 	const struct ec_curve *curve = NULL;
 	unsigned char point[1 + 2 * 66];
 	OSSL_PARAM params[3];
@@ -331,10 +347,10 @@ out:
 	return st;
 }
 
-static enum oidc_status import_okp(const json_t *jwk, struct oidc_key *key,
+static enum oidc_status import_okp(const struct jwk_in *jwk, struct oidc_key *key,
 				   struct oidc_error *err)
 {
-	const char *crv = oidc_json_str(jwk, "crv");
+	const char *crv = jwk_str(jwk, "crv");
 	unsigned char *x = NULL;
 	size_t x_len = 0;
 	enum oidc_status st;
@@ -423,24 +439,24 @@ const EVP_MD_CTX *oidc_key_verify_ctx(const struct oidc_key *key,
 	return ctx;
 }
 
-static enum oidc_status jwk_import_into(const json_t *jwk,
+static enum oidc_status jwk_import_into(const struct jwk_in *jwk,
 					struct oidc_key *key,
 					struct oidc_error *err)
 {
 	const char *kty;
-	const json_t *v;
+	const struct oidc_jnode *v;
 	enum oidc_alg pin = OIDC_ALG_UNKNOWN;
 	enum oidc_status st;
 
-	if (!json_is_object(jwk))
+	if (!jwk->doc || !jwk->obj || jwk->obj->type != OIDC_JOBJECT)
 		return oidc_err(err, OIDC_E_BAD_KEY, "JWK is not an object");
 	for (size_t i = 0; i < sizeof(private_members) / sizeof(*private_members);
 	     i++)
-		if (json_object_get(jwk, private_members[i]))
+		if (jwk_get(jwk, private_members[i]))
 			return oidc_err(err, OIDC_E_BAD_KEY,
 					"JWK carries private member \"%s\"",
 					private_members[i]);
-	kty = oidc_json_str(jwk, "kty");
+	kty = jwk_str(jwk, "kty");
 	if (!kty)
 		return oidc_err(err, OIDC_E_BAD_KEY, "JWK kty missing");
 	st = jwk_opt_string(jwk, "kid", OIDC_KID_MAX, &key->kid, err);
@@ -449,15 +465,14 @@ static enum oidc_status jwk_import_into(const json_t *jwk,
 				    err);
 	if (st != OIDC_OK)
 		return st;
-	v = json_object_get(jwk, "alg");
+	v = jwk_get(jwk, "alg");
 	if (v) {
-		if (json_is_string(v))
-			pin = oidc_alg_from_name(json_string_value(v),
-						 json_string_length(v));
+		if (v->type == OIDC_JSTRING)
+			pin = oidc_alg_from_name(v->v.s, v->len);
 		if (pin == OIDC_ALG_UNKNOWN)
 			return oidc_err(err, OIDC_E_BAD_KEY,
 					"JWK alg \"%.32s\" is not a supported signature algorithm",
-					json_is_string(v) ? json_string_value(v) : "?");
+					v->type == OIDC_JSTRING ? v->v.s : "?");
 	}
 	if (strcmp(kty, "RSA") == 0)
 		st = import_rsa(jwk, key, err);
@@ -482,9 +497,11 @@ static enum oidc_status jwk_import_into(const json_t *jwk,
 	return OIDC_OK;
 }
 
-enum oidc_status oidc_jwk_import(const json_t *jwk, struct oidc_key **key_out,
-				 struct oidc_error *err)
+enum oidc_status oidc_jwk_import(const struct oidc_jdoc *doc,
+				 const struct oidc_jnode *jwk,
+				 struct oidc_key **key_out, struct oidc_error *err)
 {
+	const struct jwk_in in = { doc, jwk };
 	struct oidc_key *key = NULL;
 	enum oidc_status st;
 
@@ -496,7 +513,7 @@ enum oidc_status oidc_jwk_import(const json_t *jwk, struct oidc_key **key_out,
 	key->alg = OIDC_ALG_UNKNOWN;
 	/* Keep OpenSSL's error queue as the host left it. */
 	ERR_set_mark();
-	st = jwk_import_into(jwk, key, err);
+	st = jwk_import_into(&in, key, err);
 	ERR_pop_to_mark();
 	if (st != OIDC_OK) {
 		oidc_key_free(&key);

@@ -105,44 +105,44 @@ enum oidc_status oidc_keyset_find(const struct oidc_keyset *ks,
 }
 
 /* F1: "use" (RFC 7517 4.2) and "key_ops" (4.3) must allow verification. */
-static bool jwk_is_for_verification(const json_t *jwk)
+static bool jwk_is_for_verification(const struct oidc_jdoc *doc,
+				    const struct oidc_jnode *jwk)
 {
-	const json_t *use = json_object_get(jwk, "use");
-	const json_t *ops = json_object_get(jwk, "key_ops");
-	size_t i;
-	const json_t *op;
+	const struct oidc_jnode *use = oidc_jobj_get(doc, jwk, "use");
+	const struct oidc_jnode *ops = oidc_jobj_get(doc, jwk, "key_ops");
+	const struct oidc_jnode *op;
 	bool verify = false;
 
-	if (use && (!json_is_string(use) ||
-		    strcmp(json_string_value(use), "sig") != 0))
+	if (use && (use->type != OIDC_JSTRING || strcmp(use->v.s, "sig") != 0))
 		return false;
 	if (!ops)
 		return true;
-	if (!json_is_array(ops))
+	if (ops->type != OIDC_JARRAY)
 		return false;
-	json_array_foreach(ops, i, op)
-		if (json_is_string(op) &&
-		    strcmp(json_string_value(op), "verify") == 0)
+	for (op = oidc_jnode_first(doc, ops); op; op = oidc_jnode_next(doc, ops, op))
+		if (op->type == OIDC_JSTRING && strcmp(op->v.s, "verify") == 0)
 			verify = true;
 	return verify;
 }
 
 /* F1: material that must never be in a published set refuses all of it. */
-static enum oidc_status jwks_refuse_private(const json_t *keys,
+static enum oidc_status jwks_refuse_private(const struct oidc_jdoc *doc,
+					    const struct oidc_jnode *keys,
 					    struct oidc_error *err)
 {
 	static const char *const private_members[] = {
 		"d", "p", "q", "dp", "dq", "qi", "oth", "k",
 	};
-	size_t i;
-	const json_t *jwk;
+	const struct oidc_jnode *jwk;
+	size_t i = 0;
 
-	json_array_foreach(keys, i, jwk) {
-		const char *kty = oidc_json_str(jwk, "kty");
+	for (jwk = oidc_jnode_first(doc, keys); jwk;
+	     jwk = oidc_jnode_next(doc, keys, jwk), i++) {
+		const char *kty = oidc_jobj_str(doc, jwk, "kty");
 
 		for (size_t m = 0;
 		     m < sizeof(private_members) / sizeof(*private_members); m++)
-			if (json_object_get(jwk, private_members[m]))
+			if (oidc_jobj_get(doc, jwk, private_members[m]))
 				return oidc_err(err, OIDC_E_BAD_KEYSET,
 						"key %zu carries private member \"%s\"",
 						i, private_members[m]);
@@ -154,24 +154,26 @@ static enum oidc_status jwks_refuse_private(const json_t *keys,
 	return OIDC_OK;
 }
 
-static enum oidc_status jwks_build(const json_t *keys,
+static enum oidc_status jwks_build(const struct oidc_jdoc *doc,
+				   const struct oidc_jnode *keys,
 				   struct oidc_keyset *ks,
 				   struct oidc_error *err)
 {
-	size_t i;
-	const json_t *jwk;
+	const struct oidc_jnode *jwk;
 	enum oidc_status st;
+	size_t i = 0;
 
-	json_array_foreach(keys, i, jwk) {
+	for (jwk = oidc_jnode_first(doc, keys); jwk;
+	     jwk = oidc_jnode_next(doc, keys, jwk), i++) {
 		struct oidc_key *key = NULL;
 
-		if (!json_is_object(jwk) || !jwk_is_for_verification(jwk)) {
+		if (jwk->type != OIDC_JOBJECT || !jwk_is_for_verification(doc, jwk)) {
 			ks->skipped++;
 			continue;
 		}
 		/* Unsupported kty, non-signature alg (RSA-OAEP...), weak or
 		 * malformed key: skip it, other keys may still serve. */
-		st = oidc_jwk_import(jwk, &key, NULL);
+		st = oidc_jwk_import(doc, jwk, &key, NULL);
 		if (st == OIDC_E_BAD_KEY) {
 			ks->skipped++;
 			continue;
@@ -194,10 +196,10 @@ OIDC_EXPORT enum oidc_status oidc_keyset_from_jwks(const char *json,
 						   struct oidc_keyset **ks_out,
 						   struct oidc_error *err)
 {
+	struct oidc_jdoc_owned od = { { NULL, 0, 0 }, NULL, 0 };
 	struct oidc_keyset *ks = NULL;
 	struct oidc_error jerr;
-	json_t *doc = NULL;
-	const json_t *keys;
+	const struct oidc_jnode *keys;
 	enum oidc_status st;
 
 	if (!json || !ks_out)
@@ -206,35 +208,35 @@ OIDC_EXPORT enum oidc_status oidc_keyset_from_jwks(const char *json,
 	if (len > OIDC_JWKS_MAX)
 		return oidc_err(err, OIDC_E_BAD_KEYSET,
 				"JWKS of %zu bytes, limit %d", len, OIDC_JWKS_MAX);
-	st = oidc_json_parse_object(json, len, &doc, &jerr);
+	st = oidc_jdoc_parse_copy(&od, json, len, &jerr);
 	if (st != OIDC_OK)
 		return oidc_err(err, st == OIDC_E_MALFORMED ? OIDC_E_BAD_KEYSET : st,
 				"JWKS: %s", jerr.detail);
-	keys = json_object_get(doc, "keys");
-	if (!json_is_array(keys)) {
+	keys = oidc_jdoc_get(&od.doc, "keys");
+	if (!keys || keys->type != OIDC_JARRAY) {
 		st = oidc_err(err, OIDC_E_BAD_KEYSET, "JWKS has no \"keys\" array");
 		goto out;
 	}
-	if (json_array_size(keys) > OIDC_JWKS_KEYS_MAX) {
-		st = oidc_err(err, OIDC_E_BAD_KEYSET, "JWKS has %zu keys, limit %d",
-			      json_array_size(keys), OIDC_JWKS_KEYS_MAX);
+	if (keys->len > OIDC_JWKS_KEYS_MAX) {
+		st = oidc_err(err, OIDC_E_BAD_KEYSET, "JWKS has %u keys, limit %d",
+			      (unsigned)keys->len, OIDC_JWKS_KEYS_MAX);
 		goto out;
 	}
-	st = jwks_refuse_private(keys, err);
+	st = jwks_refuse_private(&od.doc, keys, err);
 	if (st != OIDC_OK)
 		goto out;
 	if (oidc_keyset_new(&ks) != OIDC_OK) {
 		st = oidc_err(err, OIDC_E_NOMEM, "key set");
 		goto out;
 	}
-	st = jwks_build(keys, ks, err);
+	st = jwks_build(&od.doc, keys, ks, err);
 	if (st != OIDC_OK)
 		goto out;
 	*ks_out = ks;
 	ks = NULL;
 out:
 	oidc_keyset_free(&ks);
-	json_decref(doc);
+	oidc_jdoc_owned_clear(&od);
 	return st;
 }
 

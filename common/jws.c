@@ -277,6 +277,17 @@ static enum oidc_status hmac_verify(const EVP_MD_CTX *inner,
 	return st;
 }
 
+size_t oidc_jws_sig_len_for(const struct oidc_jws *jws,
+			    const struct oidc_key *key)
+{
+	const struct oidc_alg_info *ai = oidc_alg_get(jws->alg);
+
+	if (!ai || !key)
+		return 0;
+	return (ai->family == OIDC_FAM_RSA_PKCS1 ||
+		ai->family == OIDC_FAM_RSA_PSS) ? key->sig_len : ai->sig_len;
+}
+
 enum oidc_status oidc_jws_check_signature(const struct oidc_jws *jws,
 					  const struct oidc_key *key,
 					  struct oidc_error *err)
@@ -293,8 +304,7 @@ enum oidc_status oidc_jws_check_signature(const struct oidc_jws *jws,
 		return oidc_err(err, OIDC_E_KEY_MISMATCH, "key cannot verify %s",
 				ai->name);
 	/* A4, B2, B8: exact length before any crypto. */
-	want = (ai->family == OIDC_FAM_RSA_PKCS1 ||
-		ai->family == OIDC_FAM_RSA_PSS) ? key->sig_len : ai->sig_len;
+	want = oidc_jws_sig_len_for(jws, key);
 	if (jws->sig_len != want)
 		return oidc_err(err, OIDC_E_BAD_SIGNATURE,
 				"%s signature of %zu bytes, expected %zu", ai->name,

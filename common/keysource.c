@@ -14,13 +14,17 @@
  * OIDC_E_IDP_UNREACHABLE when no answer came (transport, TLS, timeout,
  * oversize body, an HTTP status other than 200), OIDC_E_KEYS_UNAVAILABLE
  * when the answer is refused (discovery for another issuer or with a
- * non-https jwks_uri, not JSON, a JWKS refused by jwks.c), OIDC_E_CONFIG
- * for a cache_dir others can write (fail closed, never memory only).
+ * non-https jwks_uri, not JSON, a JWKS refused by jwks.c), OIDC_E_CACHE_DIR
+ * for a cache_dir this process cannot use or others can write (fail
+ * closed, never memory only).
  *
- * Locking: src->lock is held across a refresh, HTTP included, on purpose:
- * concurrent callers of one issuer then cause one request, not one each;
- * they wait at most http_timeout (twice with discovery). Callers that find
- * fresh keys in memory take the lock only for a pointer copy.
+ * Concurrency: callers that find fresh keys in memory take src->lock only
+ * for a pointer copy. Anything else is a refresh, one at a time: among the
+ * threads of the context by keyflight.c (the others wait and share its
+ * outcome), among processes sharing cache_dir by its lock file around the
+ * network part (the others wait and read what the holder wrote to disk).
+ * The refreshing thread works without src->lock and publishes under it.
+ * One call never takes longer than http_timeout in all.
  */
 #include <string.h>
 
@@ -28,7 +32,7 @@
 
 /* ---- which source --------------------------------------------------------- */
 
-static bool ks_is_static(const struct oidc_issuer_cfg *ic)
+bool oidc_ks_is_static(const struct oidc_issuer_cfg *ic)
 {
 	if (ic->jwks_file)
 		return true;
@@ -37,12 +41,17 @@ static bool ks_is_static(const struct oidc_issuer_cfg *ic)
 	return ic->hmac_secret_file != NULL;
 }
 
-/* Discovery runs when asked for, or when nothing else names the keys. */
-static bool ks_wants_discovery(const struct oidc_issuer_cfg *ic)
+bool oidc_ks_wants_discovery(const struct oidc_issuer_cfg *ic)
 {
 	if (ic->discovery_url)
 		return true;
-	return !ic->jwks_uri && !ks_is_static(ic);
+	return !ic->jwks_uri && !oidc_ks_is_static(ic);
+}
+
+bool oidc_keysource_uses_cache(const struct oidc_issuer_cfg *ic)
+{
+	return ic->cache_dir && *ic->cache_dir &&
+	       (oidc_ks_wants_discovery(ic) || !oidc_ks_is_static(ic));
 }
 
 enum oidc_status oidc_keysource_init(struct oidc_keysource *src,
@@ -51,6 +60,10 @@ enum oidc_status oidc_keysource_init(struct oidc_keysource *src,
 	memset(src, 0, sizeof(*src));
 	if (pthread_mutex_init(&src->lock, NULL) != 0)
 		return OIDC_E_NOMEM;
+	if (oidc_flight_init(src) != OIDC_OK) {
+		pthread_mutex_destroy(&src->lock);
+		return OIDC_E_NOMEM;
+	}
 	src->ic = ic;
 	return OIDC_OK;
 }
@@ -59,26 +72,14 @@ void oidc_keysource_clear(struct oidc_keysource *src)
 {
 	if (!src || !src->ic)
 		return;
+	pthread_cond_destroy(&src->flight_done);
 	pthread_mutex_destroy(&src->lock);
 	oidc_keyset_unref(&src->keys);
-	oidc_provider_meta_clear(&src->meta);
-	for (size_t i = 0; i < src->n_retired; i++)
-		oidc_provider_meta_clear(&src->retired[i]);
-	free(src->retired);
+	oidc_ks_meta_drop_all(src);
 	memset(src, 0, sizeof(*src));
 }
 
 /* ---- helpers -------------------------------------------------------------- */
-
-/* Seconds from t to now; 0 when t is in the future, never overflows. */
-static int64_t ks_age(int64_t now, int64_t t)
-{
-	if (t >= now)
-		return 0;
-	if (t < 0 && now > INT64_MAX + t)
-		return INT64_MAX;
-	return now - t;
-}
 
 static bool ks_has_kid(const struct oidc_keyset *ks, const char *kid)
 {
@@ -89,79 +90,59 @@ static bool ks_has_kid(const struct oidc_keyset *ks, const char *kid)
 }
 
 /* Take ownership of ks as the current set (keys the provider stopped
- * publishing are gone with the old set: design.md 5). */
+ * publishing are gone with the old set: design.md 5). By the refreshing
+ * thread, without src->lock: the old set is freed outside it. */
 static void ks_install(struct oidc_keysource *src, struct oidc_keyset *ks,
 		       int64_t fetched_at, int64_t expires_at)
 {
-	oidc_keyset_unref(&src->keys);
+	struct oidc_keyset *old;
+
+	pthread_mutex_lock(&src->lock);
+	old = src->keys;
 	src->keys = ks;
 	src->keys_fetched_at = fetched_at;
 	src->keys_expires_at = expires_at;
 	src->generation++;
+	pthread_mutex_unlock(&src->lock);
+	oidc_keyset_unref(&old);
 }
 
-static bool ks_str_differs(const char *a, const char *b)
+static void ks_set_time(struct oidc_keysource *src, int64_t *field, int64_t t)
 {
-	return (a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0);
-}
-
-static bool ks_meta_differs(const struct oidc_provider_meta *a,
-			    const struct oidc_provider_meta *b)
-{
-	return ks_str_differs(a->jwks_uri, b->jwks_uri) ||
-	       ks_str_differs(a->introspection_endpoint, b->introspection_endpoint) ||
-	       ks_str_differs(a->userinfo_endpoint, b->userinfo_endpoint) ||
-	       ks_str_differs(a->device_authorization_endpoint,
-			      b->device_authorization_endpoint) ||
-	       ks_str_differs(a->token_endpoint, b->token_endpoint);
+	pthread_mutex_lock(&src->lock);
+	*field = t;
+	pthread_mutex_unlock(&src->lock);
 }
 
 /*
- * Take a newer metadata document. oidc_keysource_meta hands out borrowed
- * pointers, so a replaced version is retired (kept until the source is
- * cleared), never freed: a long-lived host follows a provider that moves
- * its endpoints without a restart. Retiring happens only when something
- * changed, so memory grows only with real changes. Returns the jwks_uri.
+ * Where the keys come from (the refreshing thread). may_fetch false: only
+ * what is known without a request (the disk entry at any age, or the
+ * metadata in memory); *url_out NULL when that is nothing. The URL stays
+ * valid until the source is cleared (or, on allocation failure, until disc
+ * is cleared).
  */
-static const char *ks_adopt_meta(struct oidc_keysource *src,
-				 struct oidc_provider_meta *m)
-{
-	struct oidc_provider_meta *r;
-
-	if (src->have_meta && !ks_meta_differs(&src->meta, m))
-		return src->meta.jwks_uri;
-	if (src->have_meta) {
-		r = realloc(src->retired, (src->n_retired + 1) * sizeof(*r));
-		if (!r)
-			return m->jwks_uri;   /* keep the old one; retry later */
-		src->retired = r;
-		src->retired[src->n_retired++] = src->meta;
-	}
-	src->meta = *m;
-	memset(m, 0, sizeof(*m));
-	src->have_meta = true;
-	return src->meta.jwks_uri;
-}
-
-/* Where the keys come from, without a request when anything is known. */
 static enum oidc_status ks_jwks_url(struct oidc_keysource *src, int64_t now,
 				    const struct oidc_http_opts *http,
-				    bool want_fresh, bool disk,
+				    bool want_fresh, bool may_fetch, bool disk,
 				    struct oidc_provider_meta *disc,
 				    const char **url_out,
 				    struct oidc_error *err)
 {
 	enum oidc_status st;
 
+	*url_out = NULL;
 	if (src->ic->jwks_uri) {
 		*url_out = src->ic->jwks_uri;
 		return OIDC_OK;
 	}
 	oidc_provider_meta_clear(disc);
-	st = oidc_discovery_load(src, now, http, want_fresh, disk, disc, err);
-	if (st != OIDC_OK)
+	st = oidc_discovery_load(src, now, http, want_fresh, may_fetch, disk,
+				 disc, err);
+	if (st != OIDC_OK || !disc->issuer)
 		return st;
-	*url_out = ks_adopt_meta(src, disc);
+	pthread_mutex_lock(&src->lock);
+	*url_out = oidc_ks_adopt_meta(src, disc);
+	pthread_mutex_unlock(&src->lock);
 	return OIDC_OK;
 }
 
@@ -176,7 +157,7 @@ static enum oidc_status ks_disk_adopt(struct oidc_keysource *src, int64_t now,
 	enum oidc_status st;
 
 	st = oidc_ks_entry_read(src->ic, OIDC_KS_KIND_JWKS, url, now, &e, err);
-	if (st != OIDC_OK || !e.doc)
+	if (st != OIDC_OK || !e.present)
 		goto out;
 	if (src->keys && e.fetched_at <= src->keys_fetched_at)
 		goto out;
@@ -190,15 +171,29 @@ out:
 	return st;
 }
 
-/* When some process last tried a refresh and failed (0: never). */
-static int64_t ks_disk_last_try(struct oidc_keysource *src, int64_t now)
+/*
+ * The marker of the last failed refresh by any process sharing cache_dir:
+ * when (0: none) and why. The status travels by name (numbers are not
+ * stable across versions); anything unexpected reads as idp_unreachable.
+ */
+static int64_t ks_disk_last_try(struct oidc_keysource *src, int64_t now,
+				enum oidc_status *why_out)
 {
+	static const enum oidc_status known[] = {
+		OIDC_E_KEYS_UNAVAILABLE, OIDC_E_CONFIG,
+	};
 	struct oidc_ks_entry e = { 0 };
 	int64_t t = 0;
 
+	if (why_out)
+		*why_out = OIDC_E_IDP_UNREACHABLE;
 	if (oidc_ks_entry_read(src->ic, OIDC_KS_KIND_JWKS_TRY, "", now, &e,
-			       NULL) == OIDC_OK && e.doc)
+			       NULL) == OIDC_OK && e.present) {
 		t = e.fetched_at;
+		for (size_t i = 0; why_out && i < sizeof(known) / sizeof(*known); i++)
+			if (strcmp(e.body, oidc_status_name(known[i])) == 0)
+				*why_out = known[i];
+	}
 	oidc_ks_entry_clear(&e);
 	return t;
 }
@@ -247,100 +242,196 @@ out:
 }
 
 /*
- * Discovery (when jwks_uri is not configured), then the JWKS. Without a
- * disk cache the metadata has no recorded age: it is fetched again with
- * keys that expired, and reused for an unknown-kid refetch.
+ * Discovery (when jwks_uri is not configured), then the JWKS, each request
+ * with what is left of the call's budget. Without a disk cache the
+ * metadata has no recorded age: it is fetched again with keys that
+ * expired, and reused for an unknown-kid refetch.
  */
-static enum oidc_status ks_refresh(struct oidc_keysource *src, int64_t now,
+static enum oidc_status ks_refresh(struct oidc_keysource *src,
+				   const struct oidc_flight_call *call,
 				   const struct oidc_http_opts *http,
 				   bool for_kid, bool disk,
 				   struct oidc_provider_meta *disc,
 				   struct oidc_error *err)
 {
+	struct oidc_http_opts opts;
 	const char *url = NULL;
 	enum oidc_status st;
 
-	st = ks_jwks_url(src, now, http, disk || !for_kid, disk, disc, &url, err);
+	st = oidc_flight_http(call, http, &opts, err);
+	if (st == OIDC_OK)
+		st = ks_jwks_url(src, call->now, &opts, disk || !for_kid, true, disk,
+				 disc, &url, err);
+	if (st == OIDC_OK && !url)
+		st = oidc_err(err, OIDC_E_INTERNAL, "no jwks_uri");
+	if (st == OIDC_OK)
+		st = oidc_flight_http(call, http, &opts, err);
 	if (st != OIDC_OK)
 		return st;
-	return ks_fetch_jwks(src, now, http, url, disk, err);
+	return ks_fetch_jwks(src, call->now, &opts, url, disk, err);
 }
 
-static enum oidc_status ks_get_locked(struct oidc_keysource *src, int64_t now,
-				      const char *kid,
-				      const struct oidc_http_opts *http,
-				      struct oidc_keyset **keys_out,
-				      struct oidc_error *err)
+/* ---- when the keys we have will do ----------------------------------------- */
+
+/*
+ * Long-lived hosts: a fresh memory copy costs no I/O at all, nor does an
+ * unknown kid within the interval of this source's last fetch or try (A8:
+ * a kid flood stays in memory), unless that try is still running: a token
+ * of a key the provider just rotated in waits for the refetch it may be
+ * in, instead of being refused by the old set. src->lock held.
+ */
+static bool ks_memory_serves(const struct oidc_keysource *src, int64_t now,
+			     const char *kid)
+{
+	const struct oidc_issuer_cfg *ic = src->ic;
+
+	return src->keys && now < src->keys_expires_at &&
+	       (!kid || ks_has_kid(src->keys, kid) ||
+		(!src->flying &&
+		 oidc_ks_age(now, src->keys_fetched_at > src->last_refetch_try ?
+				     src->keys_fetched_at : src->last_refetch_try) <
+			 ic->jwks_refetch_interval));
+}
+
+/*
+ * After the disk was looked at (the refreshing thread): may the current set
+ * serve without a request? The newest attempt, by this source or (disk
+ * marker) another process, counts; newer than the keys means it failed.
+ */
+static bool ks_set_serves(struct oidc_keysource *src, int64_t now,
+			  const char *kid, bool disk)
+{
+	const struct oidc_issuer_cfg *ic = src->ic;
+	bool fresh = src->keys && now < src->keys_expires_at;
+	int64_t last_try = src->last_refetch_try, stale_end;
+
+	if (fresh && (!kid || ks_has_kid(src->keys, kid)))
+		return true;
+	if (disk && src->keys) {
+		int64_t t = ks_disk_last_try(src, now, NULL);
+		last_try = t > last_try ? t : last_try;
+	}
+	stale_end = oidc_ks_add(src->keys_expires_at, ic->cache_stale_max);
+	/* A8: one refetch per interval per issuer, however many kids. */
+	if (fresh && oidc_ks_age(now, src->keys_fetched_at > last_try ?
+				       src->keys_fetched_at : last_try) <
+			     ic->jwks_refetch_interval)
+		return true;
+	/* Provider failing, last good keys still usable: retry once per
+	 * interval, not on every login (each could wait http_timeout). */
+	return !fresh && src->keys && now < stale_end &&
+	       last_try > src->keys_fetched_at &&
+	       oidc_ks_age(now, last_try) < ic->jwks_refetch_interval;
+}
+
+/* Stale-if-error within cache_stale_max (design.md 5), else st. */
+static enum oidc_status ks_stale_or(const struct oidc_keysource *src,
+				    int64_t now, enum oidc_status st)
+{
+	if (st != OIDC_E_NOMEM && src->keys &&
+	    now < oidc_ks_add(src->keys_expires_at, src->ic->cache_stale_max))
+		return OIDC_OK;
+	return st;
+}
+
+/* What other processes fetched: the keys on disk, no request. */
+static enum oidc_status ks_look_disk(struct oidc_keysource *src, int64_t now,
+				     struct oidc_provider_meta *disc,
+				     struct oidc_error *err)
+{
+	const char *url = NULL;
+	enum oidc_status st;
+
+	st = ks_jwks_url(src, now, NULL, false, false, true, disc, &url, err);
+	if (st != OIDC_OK || !url)
+		return st;
+	return ks_disk_adopt(src, now, url, err);
+}
+
+/* ---- the refresh ----------------------------------------------------------- */
+
+/*
+ * Everything the memory copy could not answer, in the refreshing thread
+ * (src->lock not held): the disk, then one request per document, under the
+ * cache_dir lock so that processes starting together make one. A process
+ * that had to wait for that lock reads what the holder wrote instead of
+ * fetching; when the holder failed just now (its marker is as new as this
+ * call), that failure is the answer. OIDC_OK: src->keys serves.
+ */
+static enum oidc_status ks_get_slow(struct oidc_keysource *src,
+				    const struct oidc_flight_call *call,
+				    const char *kid,
+				    const struct oidc_http_opts *http,
+				    struct oidc_error *err)
 {
 	const struct oidc_issuer_cfg *ic = src->ic;
 	struct oidc_provider_meta disc = { 0 };
-	const char *url = NULL;
-	int64_t last_try, stale_end;
+	enum oidc_status st, why;
+	enum oidc_flight_lock lock;
+	int64_t now = call->now;
 	bool disk = false, fresh;
-	enum oidc_status st;
+	int lock_fd = -1;
 
-	/* Long-lived hosts: a fresh memory copy costs no I/O at all, nor
-	 * does an unknown kid within the interval of this source's last
-	 * fetch or try (A8: a kid flood stays in memory). */
-	if (src->keys && now < src->keys_expires_at &&
-	    (!kid || ks_has_kid(src->keys, kid) ||
-	     ks_age(now, src->keys_fetched_at > src->last_refetch_try ?
-				 src->keys_fetched_at : src->last_refetch_try) <
-		     ic->jwks_refetch_interval))
-		goto serve;
 	st = oidc_ks_disk_ready(ic, &disk, err);
 	if (st != OIDC_OK)
 		goto out;
 	/* The PAM case: what another process fetched, with no request. */
 	if (disk) {
-		st = ks_jwks_url(src, now, http, false, disk, &disc, &url, err);
-		if (st == OIDC_OK)
-			st = ks_disk_adopt(src, now, url, err);
+		st = ks_look_disk(src, now, &disc, err);
 		if (st != OIDC_OK)
 			goto out;
 	}
-	fresh = src->keys && now < src->keys_expires_at;
-	if (fresh && (!kid || ks_has_kid(src->keys, kid)))
-		goto serve;
-	/* The newest attempt, by this source or (disk marker) another
-	 * process; newer than the keys means it failed. */
-	last_try = src->last_refetch_try;
-	if (disk && src->keys) {
-		int64_t t = ks_disk_last_try(src, now);
-		last_try = t > last_try ? t : last_try;
+	if (ks_set_serves(src, now, kid, disk))
+		goto out;
+	if (disk) {
+		lock = oidc_flight_lock_disk(src, call, &lock_fd);
+		if (lock == OIDC_FLIGHT_LOCK_BUSY) {
+			st = ks_stale_or(src, now, oidc_err(err, OIDC_E_IDP_UNREACHABLE,
+				"another process has been fetching the keys of "
+				"issuer %s for http_timeout", ic->name));
+			goto out;
+		}
+		if (lock == OIDC_FLIGHT_LOCK_AFTER_WAIT) {
+			st = ks_look_disk(src, now, &disc, err);
+			if (st != OIDC_OK || ks_set_serves(src, now, kid, disk))
+				goto out;
+			if (ks_disk_last_try(src, now, &why) >= now) {
+				st = ks_stale_or(src, now, oidc_err(err, why,
+					"another process failed to fetch the "
+					"keys of issuer %s just now", ic->name));
+				goto out;
+			}
+		}
 	}
-	stale_end = oidc_ks_add(src->keys_expires_at, ic->cache_stale_max);
-	/* A8: one refetch per interval per issuer, however many kids. */
-	if (fresh && ks_age(now, src->keys_fetched_at > last_try ?
-				       src->keys_fetched_at : last_try) <
-			     ic->jwks_refetch_interval)
-		goto serve;
-	/* Provider failing, last good keys still usable: retry once per
-	 * interval, not on every login (each could wait http_timeout). */
-	if (!fresh && src->keys && now < stale_end &&
-	    last_try > src->keys_fetched_at &&
-	    ks_age(now, last_try) < ic->jwks_refetch_interval)
-		goto serve;
-	src->last_refetch_try = now;
-	st = ks_refresh(src, now, http, fresh, disk, &disc, err);
+	fresh = src->keys && now < src->keys_expires_at;
+	ks_set_time(src, &src->last_refetch_try, now);
+	st = ks_refresh(src, call, http, fresh, disk, &disc, err);
 	if (st == OIDC_OK)
-		goto serve;
+		goto out;
 	if (disk && st != OIDC_E_NOMEM)
 		(void)oidc_ks_entry_write(ic, OIDC_KS_KIND_JWKS_TRY, "", now, now,
-					  "", 0, NULL);
+					  oidc_status_name(st),
+					  strlen(oidc_status_name(st)), NULL);
 	/* Stale-if-error within cache_stale_max, then fail closed. */
-	if (st != OIDC_E_NOMEM && src->keys && now < stale_end)
-		goto serve;
-	goto out;
-serve:
-	*keys_out = oidc_keyset_ref(src->keys);
-	st = OIDC_OK;
+	st = ks_stale_or(src, now, st);
 out:
+	oidc_cache_unlock(&lock_fd);
 	oidc_provider_meta_clear(&disc);
 	return st;
 }
 
 /* ---- interface ------------------------------------------------------------ */
+
+/* The set a finished refresh left (src->lock held). */
+static enum oidc_status ks_serve(struct oidc_keysource *src,
+				 struct oidc_keyset **keys_out,
+				 struct oidc_error *err)
+{
+	if (!src->keys)
+		return oidc_err(err, OIDC_E_INTERNAL, "no key set after a refresh");
+	*keys_out = oidc_keyset_ref(src->keys);
+	return OIDC_OK;
+}
 
 enum oidc_status oidc_keysource_get(struct oidc_keysource *src, int64_t now,
 				    const char *refetch_for_kid,
@@ -348,12 +439,14 @@ enum oidc_status oidc_keysource_get(struct oidc_keysource *src, int64_t now,
 				    struct oidc_keyset **keys_out,
 				    struct oidc_error *err)
 {
+	struct oidc_flight_call call;
 	struct oidc_http_opts own;
+	struct oidc_error mine = { 0 };
 	enum oidc_status st;
 
 	if (!src || !src->ic || !keys_out)
 		return oidc_err(err, OIDC_E_INTERNAL, "no key source");
-	if (ks_is_static(src->ic)) {
+	if (oidc_ks_is_static(src->ic)) {
 		if (!src->ic->keys)
 			return oidc_err(err, OIDC_E_CONFIG,
 					"issuer %s: keys not loaded (config not finished)",
@@ -366,77 +459,37 @@ enum oidc_status oidc_keysource_get(struct oidc_keysource *src, int64_t now,
 		http = &own;
 	}
 	pthread_mutex_lock(&src->lock);
-	st = ks_get_locked(src, now, refetch_for_kid, http, keys_out, err);
+	if (ks_memory_serves(src, now, refetch_for_kid)) {
+		*keys_out = oidc_keyset_ref(src->keys);
+		pthread_mutex_unlock(&src->lock);
+		return OIDC_OK;
+	}
+	oidc_flight_call_init(&call, http, now, &src->keys_rec);
+	switch (oidc_flight_next(src, &src->keys_rec, &call)) {
+	case OIDC_FLIGHT_SHARED:
+		/* what the refresh we waited for left, or its failure */
+		st = src->keys_rec.status == OIDC_OK ? ks_serve(src, keys_out, err) :
+			oidc_flight_failure(&src->keys_rec, err);
+		break;
+	case OIDC_FLIGHT_TIMEOUT:
+		st = ks_stale_or(src, now, oidc_err(err, OIDC_E_IDP_UNREACHABLE,
+			"another thread has been refreshing the keys of issuer %s "
+			"for http_timeout", src->ic->name));
+		if (st == OIDC_OK)
+			st = ks_serve(src, keys_out, err);
+		break;
+	case OIDC_FLIGHT_MINE:
+	default:
+		pthread_mutex_unlock(&src->lock);
+		st = ks_get_slow(src, &call, refetch_for_kid, http, &mine);
+		pthread_mutex_lock(&src->lock);
+		oidc_flight_end(src, &src->keys_rec, &call, st, &mine);
+		if (st == OIDC_OK)
+			st = ks_serve(src, keys_out, &mine);
+		if (err)
+			*err = mine;
+		break;
+	}
 	pthread_mutex_unlock(&src->lock);
-	return st;
-}
-
-/* Metadata from the configuration alone (no discovery wanted). */
-static enum oidc_status ks_meta_from_config(struct oidc_keysource *src)
-{
-	const struct oidc_issuer_cfg *ic = src->ic;
-	const struct oidc_provider_meta m = {
-		.issuer = ic->issuer,
-		.jwks_uri = ic->jwks_uri,
-		.introspection_endpoint = ic->introspection_endpoint,
-		.userinfo_endpoint = ic->userinfo_endpoint,
-		.device_authorization_endpoint = ic->device_authorization_endpoint,
-		.token_endpoint = ic->token_endpoint,
-	};
-	struct oidc_provider_meta copy;
-
-	if (oidc_provider_meta_copy(&m, &copy) != OIDC_OK)
-		return OIDC_E_NOMEM;
-	(void)ks_adopt_meta(src, &copy);
-	return OIDC_OK;
-}
-
-enum oidc_status oidc_keysource_meta(struct oidc_keysource *src, int64_t now,
-				     const struct oidc_http_opts *http,
-				     const struct oidc_provider_meta **meta_out,
-				     struct oidc_error *err)
-{
-	struct oidc_provider_meta disc = { 0 };
-	struct oidc_http_opts own;
-	bool disk = false;
-	enum oidc_status st = OIDC_OK;
-
-	if (!src || !src->ic || !meta_out)
-		return oidc_err(err, OIDC_E_INTERNAL, "no key source");
-	if (!http) {
-		oidc_keysource_http_opts(src->ic, &own);
-		http = &own;
-	}
-	pthread_mutex_lock(&src->lock);
-	/* Known metadata is looked at again once per cache_ttl_min: a
-	 * long-lived host follows moved endpoints (usually a disk read). */
-	if (src->have_meta && (!ks_wants_discovery(src->ic) ||
-			       ks_age(now, src->meta_checked_at) < src->ic->cache_ttl_min))
-		goto done;
-	if (!ks_wants_discovery(src->ic)) {
-		st = ks_meta_from_config(src);
-		if (st != OIDC_OK)
-			oidc_err(err, st, "metadata");
-		goto done;
-	}
-	st = oidc_ks_disk_ready(src->ic, &disk, err);
-	if (st == OIDC_OK)
-		st = oidc_discovery_load(src, now, http, true, disk, &disc, err);
-	src->meta_checked_at = now;
-	if (st == OIDC_OK) {
-		(void)ks_adopt_meta(src, &disc);
-	} else if (src->have_meta && st != OIDC_E_NOMEM) {
-		/* the last good metadata serves while the provider is away */
-		st = OIDC_OK;
-		if (err) {
-			err->status = OIDC_OK;
-			err->detail[0] = '\0';
-		}
-	}
-done:
-	pthread_mutex_unlock(&src->lock);
-	oidc_provider_meta_clear(&disc);
-	if (st == OIDC_OK)
-		*meta_out = &src->meta;
 	return st;
 }

@@ -86,9 +86,11 @@ void oidc_http_response_clear(struct oidc_http_response *resp);
 
 /*
  * Make sure dir is a usable cache directory: created (0700) when missing and
- * create is true; refused (OIDC_E_CONFIG) when it is not a directory, is a
- * symlink, is owned by another user than root or the effective uid, or is
- * writable by group or others.
+ * create is true; refused (OIDC_E_CACHE_DIR) when it is not a directory, is a
+ * symlink, is owned by another user than root or the effective uid, is
+ * writable by group or others, or a parent is not searchable. Every error
+ * of this file about the directory is OIDC_E_CACHE_DIR (OIDC_E_NOMEM aside),
+ * its detail naming the directory and why.
  */
 enum oidc_status oidc_cache_dir_check(const char *dir, bool create,
 				      struct oidc_error *err);
@@ -119,5 +121,38 @@ enum oidc_status oidc_cache_clear(const char *dir, struct oidc_error *err);
 
 /* Entry name for (issuer, kind): "<kind>-<first 32 hex of SHA-256(issuer)>". */
 void oidc_cache_name(const char *issuer, const char *kind, char out[64]);
+
+/*
+ * The lock that makes concurrent processes refresh entry "name" of dir once:
+ * an flock on dir/.lock-<name> (created 0600, O_NOFOLLOW; never removed, the
+ * leading dot keeps it out of "cache show" and "cache clear"). The kernel
+ * drops an flock when its holder dies, so a crashed process never blocks
+ * the others; the holder stamps the file's mtime, and a lock held for more
+ * than stuck_ms (longer than any refresh may take: a stopped or frozen
+ * holder) is not waited for. Waits at most wait_ms. OIDC_OK with
+ * *fd_out >= 0: held (give it back with oidc_cache_unlock); OIDC_OK with
+ * *fd_out == -1: another process holds it, still after wait_ms, or
+ * (*stuck_out) for longer than stuck_ms. *waited_out: the first try found
+ * it held. A lock file we cannot trust (another owner, writable by others,
+ * not a regular file) or cannot create: OIDC_E_CONFIG / OIDC_E_INTERNAL,
+ * and the caller goes on without it.
+ */
+enum oidc_status oidc_cache_lock(const char *dir, const char *name,
+				 int64_t wait_ms, int64_t stuck_ms, int *fd_out,
+				 bool *waited_out, bool *stuck_out,
+				 struct oidc_error *err);
+/* Release and close (NULL-safe, *fd = -1 afterwards). */
+void oidc_cache_unlock(int *fd);
+
+/*
+ * flock(fd, LOCK_EX), polled until wait_ms passed (the caller's deadline,
+ * never an unbounded sleep in a host). 0, or -1 with errno (EWOULDBLOCK: still
+ * held by someone else). *waited_out (may be NULL): the first try failed.
+ */
+int oidc_flock_wait(int fd, int64_t wait_ms, bool *waited_out);
+
+/* CLOCK_MONOTONIC in milliseconds: deadlines that a wall-clock step cannot
+ * stretch or cut. */
+int64_t oidc_mono_ms(void);
 
 #endif /* OIDC_NET_H */

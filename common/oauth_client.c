@@ -137,14 +137,15 @@ static enum oidc_status endpoint(struct oidc_keysource *src, int64_t now,
 
 /*
  * POST body (consumed) to url with the client authentication of ic, and
- * parse the answer: 200 and one JSON object -> OIDC_OK with *doc_out; 400
- * and 401 with an OAuth error object (RFC 6749 5.2) -> OIDC_OK with *doc_out
+ * parse the answer (into doc, which owns a copy it wipes when cleared: it
+ * holds tokens): 200 and one JSON object -> OIDC_OK with doc filled; 400
+ * and 401 with an OAuth error object (RFC 6749 5.2) -> OIDC_OK with doc
  * and *http_status_out set (the caller reads "error"); transport failures,
  * 5xx and anything that is not JSON -> OIDC_E_IDP_UNREACHABLE.
  */
 static enum oidc_status client_post(const struct oidc_issuer_cfg *ic,
 				    const struct oidc_http_opts *http, const char *url,
-				    char *body, json_t **doc_out, long *http_status_out,
+				    char *body, struct oidc_jdoc_owned *doc, long *http_status_out,
 				    struct oidc_error *err)
 {
 	struct oidc_http_response resp = { 0 };
@@ -175,7 +176,7 @@ static enum oidc_status client_post(const struct oidc_issuer_cfg *ic,
 			      "token endpoint: HTTP %ld", resp.status);
 		goto out;
 	}
-	st = oidc_json_parse_object(resp.body, resp.body_len, doc_out, &perr);
+	st = oidc_jdoc_parse_copy(doc, resp.body, resp.body_len, &perr);
 	if (st != OIDC_OK) {
 		st = oidc_err(err, st == OIDC_E_NOMEM ? st : OIDC_E_IDP_UNREACHABLE,
 			      "token endpoint: answer is not a JSON object (%s)",
@@ -191,16 +192,17 @@ out:
 }
 
 /* RFC 6749 5.1: a successful token response into tokens. */
-static enum oidc_status parse_tokens(const json_t *doc, int64_t now,
+static enum oidc_status parse_tokens(const struct oidc_jdoc *doc, int64_t now,
 				     struct oidc_tokens **tokens_out, struct oidc_error *err)
 {
-	const char *at = oidc_json_str(doc, "access_token");
-	const char *type = oidc_json_str(doc, "token_type");
-	const char *idt = oidc_json_str(doc, "id_token");
-	const char *rt = oidc_json_str(doc, "refresh_token");
-	const char *scope = oidc_json_str(doc, "scope");
-	json_t *exp = json_object_get(doc, "expires_in");
+	const char *at = oidc_jdoc_str(doc, "access_token");
+	const char *type = oidc_jdoc_str(doc, "token_type");
+	const char *idt = oidc_jdoc_str(doc, "id_token");
+	const char *rt = oidc_jdoc_str(doc, "refresh_token");
+	const char *scope = oidc_jdoc_str(doc, "scope");
+	const struct oidc_jnode *exp = oidc_jdoc_get(doc, "expires_in");
 	struct oidc_tokens *t;
+	int64_t expires_in = 0;
 
 	/* An empty scope (oidc-provider sends "" when only openid was asked
 	 * for together with a resource) says no more than an absent one. */
@@ -219,7 +221,7 @@ static enum oidc_status parse_tokens(const json_t *doc, int64_t now,
 	    (scope && !printable(scope, 4096, true)))
 		return oidc_err(err, OIDC_E_GRANT_REFUSED, "token response: a member "
 				"is not printable ASCII");
-	if (exp && (!json_is_integer(exp) || json_integer_value(exp) < 0))
+	if (exp && (!oidc_jnode_int(exp, &expires_in) || expires_in < 0))
 		return oidc_err(err, OIDC_E_GRANT_REFUSED, "token response: expires_in "
 				"is not a non-negative integer");
 	t = calloc(1, sizeof(*t));
@@ -231,15 +233,15 @@ static enum oidc_status parse_tokens(const json_t *doc, int64_t now,
 		return oidc_err(err, OIDC_E_NOMEM, "tokens");
 	}
 	if (exp)
-		t->expires_at = oidc_ks_add(now, json_integer_value(exp));
+		t->expires_at = oidc_ks_add(now, expires_in);
 	*tokens_out = t;
 	return OIDC_OK;
 }
 
 /* The OAuth "error" of a 400/401 answer, for the status and the detail. */
-static const char *oauth_error(const json_t *doc)
+static const char *oauth_error(const struct oidc_jdoc *doc)
 {
-	const char *e = oidc_json_str(doc, "error");
+	const char *e = oidc_jdoc_str(doc, "error");
 
 	return e && printable(e, 64, false) ? e : "(no error code)";
 }
@@ -286,20 +288,20 @@ static enum oidc_status source_for(struct oidc_ctx *ctx, const char *issuer_name
 }
 
 /* RFC 8628 3.2: the device authorization response. */
-static enum oidc_status parse_device(const json_t *doc, struct oidc_device_auth *da,
-				     int64_t now, struct oidc_error *err)
+static enum oidc_status parse_device(const struct oidc_jdoc *doc,
+				     struct oidc_device_auth *da, int64_t now,
+				     struct oidc_error *err)
 {
-	const char *dc = oidc_json_str(doc, "device_code");
-	const char *uc = oidc_json_str(doc, "user_code");
-	const char *uri = oidc_json_str(doc, "verification_uri");
-	const char *uric = oidc_json_str(doc, "verification_uri_complete");
-	json_t *exp = json_object_get(doc, "expires_in");
-	json_t *iv = json_object_get(doc, "interval");
-	int64_t expires_in;
+	const char *dc = oidc_jdoc_str(doc, "device_code");
+	const char *uc = oidc_jdoc_str(doc, "user_code");
+	const char *uri = oidc_jdoc_str(doc, "verification_uri");
+	const char *uric = oidc_jdoc_str(doc, "verification_uri_complete");
+	const struct oidc_jnode *iv = oidc_jdoc_get(doc, "interval");
+	int64_t expires_in = 0, interval = 0;
 
 	/* Google's older endpoint says verification_url. */
 	if (!uri)
-		uri = oidc_json_str(doc, "verification_url");
+		uri = oidc_jdoc_str(doc, "verification_url");
 	if (!printable(dc, DEVICE_CODE_MAX, false) || !printable(uc, USER_CODE_MAX, true) ||
 	    !printable(uri, OIDC_KS_URL_MAX, false) ||
 	    (uric && !printable(uric, OIDC_KS_URL_MAX, false)))
@@ -310,20 +312,20 @@ static enum oidc_status parse_device(const json_t *doc, struct oidc_device_auth 
 		if (!oidc_ks_is_loopback_http(uri) || (uric && !oidc_ks_is_loopback_http(uric)))
 			return oidc_err(err, OIDC_E_GRANT_REFUSED, "device authorization: "
 					"verification_uri is not https");
-	if (!json_is_integer(exp) || json_integer_value(exp) <= 0)
+	if (!oidc_jnode_int(oidc_jdoc_get(doc, "expires_in"), &expires_in) ||
+	    expires_in <= 0)
 		return oidc_err(err, OIDC_E_GRANT_REFUSED, "device authorization: "
 				"expires_in missing or not a positive integer");
-	if (iv && (!json_is_integer(iv) || json_integer_value(iv) < 0))
+	if (iv && (!oidc_jnode_int(iv, &interval) || interval < 0))
 		return oidc_err(err, OIDC_E_GRANT_REFUSED, "device authorization: "
 				"interval is not an integer");
-	expires_in = json_integer_value(exp);
 	if (expires_in > DEVICE_EXPIRES_MAX)
 		expires_in = DEVICE_EXPIRES_MAX;
 	if (expires_in > da->src->ic->device_timeout)
 		expires_in = da->src->ic->device_timeout;
 	da->expires_at = now + expires_in;
-	da->interval = iv ? (int)(json_integer_value(iv) > DEVICE_INTERVAL_MAX ?
-				  DEVICE_INTERVAL_MAX : json_integer_value(iv))
+	da->interval = iv ? (int)(interval > DEVICE_INTERVAL_MAX ?
+				  DEVICE_INTERVAL_MAX : interval)
 			  : DEVICE_INTERVAL_DEFAULT;
 	if (da->interval < 1)
 		da->interval = 1;
@@ -340,9 +342,9 @@ OIDC_EXPORT enum oidc_status oidc_device_start(struct oidc_ctx *ctx, const char 
 {
 	struct oidc_device_auth *da = NULL;
 	struct oidc_keysource *src = NULL;
+	struct oidc_jdoc_owned doc = { { NULL, 0, 0 }, NULL, 0 };
 	struct oidc_http_opts http;
 	const char *url = NULL;
-	json_t *doc = NULL;
 	long status = 0;
 	int64_t now;
 	enum oidc_status st;
@@ -357,10 +359,10 @@ OIDC_EXPORT enum oidc_status oidc_device_start(struct oidc_ctx *ctx, const char 
 	st = client_post(src->ic, &http, url, add_scope_resource(strdup(""), src->ic, "openid"),
 			 &doc, &status, err);
 	if (st != OIDC_OK)
-		return st;
+		goto out;
 	if (status != 200) {
 		st = oidc_err(err, OIDC_E_GRANT_REFUSED, "device authorization refused: "
-			      "HTTP %ld %s", status, oauth_error(doc));
+			      "HTTP %ld %s", status, oauth_error(&doc.doc));
 		goto out;
 	}
 	da = calloc(1, sizeof(*da));
@@ -369,22 +371,22 @@ OIDC_EXPORT enum oidc_status oidc_device_start(struct oidc_ctx *ctx, const char 
 		goto out;
 	}
 	da->src = src;
-	st = parse_device(doc, da, now, err);
+	st = parse_device(&doc.doc, da, now, err);
 	if (st == OIDC_OK) {
 		*da_out = da;
 		da = NULL;
 	}
 out:
 	oidc_device_free(&da);
-	json_decref(doc);
+	oidc_jdoc_owned_clear(&doc);
 	return st;
 }
 
 /* A token request with grant body (consumed); 400/401 errors by "error". */
 static enum oidc_status token_request(struct oidc_keysource *src,
 				      const struct oidc_http_opts *http, int64_t now,
-				      char *body, json_t **doc_out, const char **oauth_err_out,
-				      struct oidc_error *err)
+				      char *body, struct oidc_jdoc_owned *doc,
+				      const char **oauth_err_out, struct oidc_error *err)
 {
 	const char *url = NULL;
 	long status = 0;
@@ -395,10 +397,10 @@ static enum oidc_status token_request(struct oidc_keysource *src,
 		free_secret_str(body);
 		return st;
 	}
-	st = client_post(src->ic, http, url, body, doc_out, &status, err);
+	st = client_post(src->ic, http, url, body, doc, &status, err);
 	if (st != OIDC_OK)
 		return st;
-	*oauth_err_out = status == 200 ? NULL : oauth_error(*doc_out);
+	*oauth_err_out = status == 200 ? NULL : oauth_error(&doc->doc);
 	return OIDC_OK;
 }
 
@@ -407,9 +409,9 @@ OIDC_EXPORT enum oidc_status oidc_device_poll(struct oidc_ctx *ctx,
 					      struct oidc_tokens **tokens_out,
 					      struct oidc_error *err)
 {
+	struct oidc_jdoc_owned doc = { { NULL, 0, 0 }, NULL, 0 };
 	struct oidc_http_opts http;
 	const char *oe = NULL;
-	json_t *doc = NULL;
 	char *body;
 	int64_t now;
 	enum oidc_status st;
@@ -429,9 +431,9 @@ OIDC_EXPORT enum oidc_status oidc_device_poll(struct oidc_ctx *ctx,
 		return oidc_err(err, OIDC_E_NOMEM, "device token request");
 	st = token_request(da->src, &http, now, body, &doc, &oe, err);
 	if (st != OIDC_OK)
-		return st;
+		goto out;
 	if (!oe) {
-		st = parse_tokens(doc, now, tokens_out, err);
+		st = parse_tokens(&doc.doc, now, tokens_out, err);
 	} else if (strcmp(oe, "authorization_pending") == 0) {
 		st = oidc_err(err, OIDC_E_AUTH_PENDING, "authorization_pending");
 	} else if (strcmp(oe, "slow_down") == 0) {
@@ -448,7 +450,8 @@ OIDC_EXPORT enum oidc_status oidc_device_poll(struct oidc_ctx *ctx,
 		st = oidc_err(err, OIDC_E_GRANT_REFUSED, "device token request refused: %s",
 			      oe);
 	}
-	json_decref(doc);
+out:
+	oidc_jdoc_owned_clear(&doc);
 	return st;
 }
 
@@ -457,9 +460,9 @@ static enum oidc_status grant(struct oidc_ctx *ctx, const char *issuer_name, cha
 			      struct oidc_error *err)
 {
 	struct oidc_keysource *src = NULL;
+	struct oidc_jdoc_owned doc = { { NULL, 0, 0 }, NULL, 0 };
 	struct oidc_http_opts http;
 	const char *oe = NULL;
-	json_t *doc = NULL;
 	int64_t now;
 	enum oidc_status st;
 
@@ -477,13 +480,11 @@ static enum oidc_status grant(struct oidc_ctx *ctx, const char *issuer_name, cha
 		return oidc_err(err, OIDC_E_NOMEM, "%s request", what);
 	now = oidc_ctx_now(ctx);
 	st = token_request(src, &http, now, body, &doc, &oe, err);
-	if (st != OIDC_OK)
-		return st;
-	if (oe)
+	if (st == OIDC_OK && oe)
 		st = oidc_err(err, OIDC_E_GRANT_REFUSED, "%s refused: %s", what, oe);
-	else
-		st = parse_tokens(doc, now, tokens_out, err);
-	json_decref(doc);
+	else if (st == OIDC_OK)
+		st = parse_tokens(&doc.doc, now, tokens_out, err);
+	oidc_jdoc_owned_clear(&doc);
 	return st;
 }
 

@@ -78,6 +78,18 @@ enum oidc_status {
 	OIDC_E_DEVICE_EXPIRED = 38,    /* device_code_expired (DENY) */
 	OIDC_E_GRANT_REFUSED = 39,     /* grant_refused (DENY): the token
 					  endpoint refused the grant */
+	OIDC_E_SYSTEM_USER = 40,       /* system_user (DENY): the token maps
+					  to root or another system account */
+	OIDC_E_ACCOUNT_LOOKUP = 41,    /* account_lookup_failed (UNAVAILABLE):
+					  the account database did not answer */
+	OIDC_E_CACHE_DIR = 42,         /* cache_dir_unusable (INTERNAL): this
+					  process cannot use cache_dir (path
+					  not searchable, owner, mode) */
+	OIDC_E_TOKEN_TRUNCATED = 43,   /* token_truncated (DENY): refused,
+					  and cut at a known client limit */
+	OIDC_E_SYMBOL_INTERPOSED = 44, /* symbol_interposed (INTERNAL): a
+					  library function the plugin calls is
+					  bound to the host's (oidc_guard_check) */
 };
 
 enum oidc_status_class {
@@ -204,7 +216,10 @@ void oidc_ctx_free(struct oidc_ctx **ctx);
  * Validate a bearer token (JWS compact) of len bytes: structure, signature
  * with the configured keys of the issuer the token names, claims policy,
  * username mapping. When expected_user is non-NULL the mapped username must
- * equal it (OIDC_E_USER_MISMATCH). result_out and audit may be NULL.
+ * equal it (OIDC_E_USER_MISMATCH). The user must not be a system account
+ * (OIDC_E_SYSTEM_USER; asked of the account database once per successful
+ * validation, OIDC_E_ACCOUNT_LOOKUP when it fails). result_out and audit
+ * may be NULL.
  * On success *result_out owns the outcome. Any status but OIDC_OK denies.
  */
 enum oidc_status oidc_validate(struct oidc_ctx *ctx, const char *token,
@@ -226,6 +241,17 @@ const char *oidc_result_issuer_name(const struct oidc_result *res);
  */
 int oidc_result_names_user(const struct oidc_ctx *ctx, const struct oidc_result *res,
 			   const char *name);
+/*
+ * The system-account rule (oidc-auth.conf(5) allow_system_users,
+ * min_user_uid) of the section that accepted res, for a name the host will
+ * use in place of the token's user (PAM's user under user_case=lower).
+ * oidc_validate() has applied it to oidc_result_username() already.
+ * OIDC_OK, OIDC_E_SYSTEM_USER, OIDC_E_ACCOUNT_LOOKUP, OIDC_E_INTERNAL.
+ */
+enum oidc_status oidc_result_check_account(const struct oidc_ctx *ctx,
+					   const struct oidc_result *res,
+					   const char *name,
+					   struct oidc_error *err);
 /* The JWS algorithm name ("RS256"...). Borrowed. */
 const char *oidc_result_alg(const struct oidc_result *res);
 /* A string claim of the validated token, NULL when absent or not a string. */
@@ -400,8 +426,51 @@ enum oidc_status oidc_jws_verify(const struct oidc_keyset *ks,
 				 size_t len, size_t max_len,
 				 struct oidc_error *err);
 
+/*
+ * Does token look cut on its way? len is exactly a length at which a known
+ * client truncates input (255: neon WebDAV clients; 1023: the OpenSSH
+ * client's keyboard-interactive answers; 4095: a terminal line) and token is the start of a JWS compact
+ * token (a leading 'e', base64url, at most two dots). Returns that length,
+ * or 0. Only ever a better reason for a refusal, never one to accept:
+ * oidc_validate reports its own refusals of such input as
+ * OIDC_E_TOKEN_TRUNCATED; an adapter may ask for input it refuses without
+ * validating (a "password" that is the first 1023 bytes of a JWT).
+ */
+size_t oidc_token_cut_limit(const char *token, size_t len);
+
 /* First 16 hex digits of SHA-256(token) into out (17 bytes). For logs. */
 void oidc_token_fingerprint(const char *token, size_t len, char out[17]);
+
+/* ---------------------------------------------------------------------- */
+/* The symbol interposition guard (plugins)                               */
+
+/*
+ * The library functions a plugin calls (libcrypto, libssl, libcurl,
+ * libqrencode, libpam, libsasl2), as its build found them: name, version,
+ * library, and the address the dynamic loader bound. Each plugin defines
+ * its own (common/gen_guard_table.sh writes it; hidden).
+ */
+struct oidc_guard_table;
+extern const struct oidc_guard_table oidc_guard_table;
+
+/*
+ * A host program that exports a function of the same name as one the
+ * plugin calls (postgres exports json_object) gets those calls. Checks,
+ * once per process and thread-safe (later calls return the first verdict),
+ * that every function in table is bound to the library that defines it.
+ * OIDC_OK, or OIDC_E_SYMBOL_INTERPOSED with err->detail naming the first
+ * function bound elsewhere, where, and its library: the caller must then
+ * refuse every request and call no function of the core that reaches a
+ * library. *report_out (may be NULL) is 1 for exactly one refused call per
+ * process, which logs the detail; 0 otherwise. Call it before anything
+ * else the plugin does with a library.
+ */
+enum oidc_status oidc_guard_check(const struct oidc_guard_table *table,
+				  int *report_out, struct oidc_error *err);
+/* 1 when every function of library soname in table is bound to it (or
+ * none is listed), else 0: whether the adapter may still log through it. */
+int oidc_guard_library_ok(const struct oidc_guard_table *table,
+			  const char *soname);
 
 #ifdef __cplusplus
 }

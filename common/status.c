@@ -56,6 +56,11 @@ OIDC_EXPORT const char *oidc_status_name(enum oidc_status st)
 	case OIDC_E_ACCESS_DENIED: return "access_denied";
 	case OIDC_E_DEVICE_EXPIRED: return "device_code_expired";
 	case OIDC_E_GRANT_REFUSED: return "grant_refused";
+	case OIDC_E_SYSTEM_USER: return "system_user";
+	case OIDC_E_ACCOUNT_LOOKUP: return "account_lookup_failed";
+	case OIDC_E_CACHE_DIR: return "cache_dir_unusable";
+	case OIDC_E_TOKEN_TRUNCATED: return "token_truncated";
+	case OIDC_E_SYMBOL_INTERPOSED: return "symbol_interposed";
 	}
 	return "unknown_status";
 }
@@ -110,7 +115,7 @@ OIDC_EXPORT const char *oidc_status_text(enum oidc_status st)
 	case OIDC_E_EMAIL_UNVERIFIED:
 		return "The username would come from the email claim, but email_verified is not true.";
 	case OIDC_E_BAD_USERNAME:
-		return "The username from the token is empty, too long, has control characters, has another domain than strip_domain, or is missing from the map file.";
+		return "The username from the token is empty, too long, has control characters, is not in the domain strip_domain or keep_domain names, or is missing from the map file.";
 	case OIDC_E_USER_MISMATCH:
 		return "The token belongs to another user than the one logging in.";
 	case OIDC_E_INSUFFICIENT_SCOPE:
@@ -143,6 +148,16 @@ OIDC_EXPORT const char *oidc_status_text(enum oidc_status st)
 		return "The device code expired before the user signed in (expires_in or device_timeout passed): start again.";
 	case OIDC_E_GRANT_REFUSED:
 		return "The identity provider's token endpoint refused the request (invalid_grant, invalid_client...): check client_id, client_secret_file, the refresh token and the application registration.";
+	case OIDC_E_SYSTEM_USER:
+		return "The token maps to a system account (root, uid 0, a uid below min_user_uid or in 61184-65535), which a token may log in as only when that section's allow_system_users lists it.";
+	case OIDC_E_ACCOUNT_LOOKUP:
+		return "The account database (NSS: /etc/passwd, LDAP, sssd) did not answer whether the mapped user is a system account; check nsswitch.conf and the directory service, then try again.";
+	case OIDC_E_CACHE_DIR:
+		return "This process cannot use cache_dir (the detail names the directory and why: a parent it cannot search, another owner, writable by others); give each service user its own cache_dir and check it with oidc-auth check-config --as-user USER.";
+	case OIDC_E_TOKEN_TRUNCATED:
+		return "The token was cut on its way: it ends exactly where a client truncates input (1023 bytes: the OpenSSH client; 4095: a terminal line, su, pamtester; 255: cadaver, davfs2) and does not verify. For ssh use mode=device (the device flow) or short opaque tokens (token_types = opaque); elsewhere send the token by a path without that limit (see token-size.md).";
+	case OIDC_E_SYMBOL_INTERPOSED:
+		return "The program that loaded the plugin exports a function with the name of a library function the plugin calls (the log line names it), so the plugin would run the program's function instead: it refuses every login in this process. Load the plugin in a service that does not export the name, or report it to that program's maintainers.";
 	}
 	return "Unknown status.";
 }
@@ -176,17 +191,20 @@ OIDC_EXPORT enum oidc_status_class oidc_status_class(enum oidc_status st)
 	case OIDC_E_EMAIL_UNVERIFIED:
 	case OIDC_E_BAD_USERNAME:
 	case OIDC_E_USER_MISMATCH:
+	case OIDC_E_SYSTEM_USER:
 		return OIDC_CLASS_DENY;
 	case OIDC_E_INSUFFICIENT_SCOPE:
 	case OIDC_E_CLAIM_POLICY:
 		return OIDC_CLASS_FORBIDDEN;
 	case OIDC_E_IDP_UNREACHABLE:
 	case OIDC_E_KEYS_UNAVAILABLE:
+	case OIDC_E_ACCOUNT_LOOKUP:
 		return OIDC_CLASS_UNAVAILABLE;
 	case OIDC_E_TOKEN_INACTIVE:
 	case OIDC_E_ACCESS_DENIED:
 	case OIDC_E_DEVICE_EXPIRED:
 	case OIDC_E_GRANT_REFUSED:
+	case OIDC_E_TOKEN_TRUNCATED:
 		return OIDC_CLASS_DENY;
 	case OIDC_E_AUTH_PENDING:
 		return OIDC_CLASS_PENDING;
@@ -197,6 +215,8 @@ OIDC_EXPORT enum oidc_status_class oidc_status_class(enum oidc_status st)
 	case OIDC_E_INTERNAL:
 	case OIDC_E_BAD_KEY:
 	case OIDC_E_BAD_KEYSET:
+	case OIDC_E_CACHE_DIR:
+	case OIDC_E_SYMBOL_INTERPOSED:
 		return OIDC_CLASS_INTERNAL;
 	}
 	return OIDC_CLASS_INTERNAL;

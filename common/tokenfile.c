@@ -12,21 +12,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "internal.h"
-
-#define LOCK_POLL_MS 20
+#include "net.h"
 
 OIDC_EXPORT int oidc_file_lock(const char *path, int wait_ms)
 {
 	char *lpath = NULL;
-	int fd, waited = 0, e;
+	int fd, e;
 
 	if (!path || !*path || wait_ms < 0) {
 		errno = EINVAL;
@@ -44,17 +39,11 @@ OIDC_EXPORT int oidc_file_lock(const char *path, int wait_ms)
 		return -1;
 	}
 	/* bounded: a stopped process holding the lock must not hang us */
-	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		struct timespec ts = { 0, LOCK_POLL_MS * 1000L * 1000L };
-
-		if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= wait_ms) {
-			e = errno == EINTR ? EWOULDBLOCK : errno;
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		nanosleep(&ts, NULL);
-		waited += LOCK_POLL_MS;
+	if (oidc_flock_wait(fd, wait_ms, NULL) != 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
 	}
 	return fd;
 }
@@ -106,33 +95,38 @@ OIDC_EXPORT int oidc_file_replace(const char *path, const void *data, size_t len
 
 OIDC_EXPORT char *oidc_tokens_json(const struct oidc_tokens *t, const char *keep_refresh)
 {
+	struct oidc_jwriter w;
 	const char *rt;
-	json_t *doc;
-	char *text;
-	bool ok;
 
 	if (!t || !t->access_token)
 		return NULL;
 	rt = t->refresh_token ? t->refresh_token : keep_refresh;
-	doc = json_object();
-	ok = doc && !json_object_set_new(doc, "access_token", json_string(t->access_token)) &&
-	     (!rt || !json_object_set_new(doc, "refresh_token", json_string(rt))) &&
-	     (!t->id_token ||
-	      !json_object_set_new(doc, "id_token", json_string(t->id_token))) &&
-	     (!t->scope || !json_object_set_new(doc, "scope", json_string(t->scope))) &&
-	     !json_object_set_new(doc, "expires_at", json_integer(t->expires_at));
-	text = ok ? json_dumps(doc, JSON_COMPACT) : NULL;
-	json_decref(doc);
-	return text;
+	/* secret: the buffers it grows through are wiped too */
+	oidc_jw_init(&w, 0, true);
+	oidc_jw_object_begin(&w);
+	oidc_jw_member_str(&w, "access_token", t->access_token);
+	if (rt)
+		oidc_jw_member_str(&w, "refresh_token", rt);
+	if (t->id_token)
+		oidc_jw_member_str(&w, "id_token", t->id_token);
+	if (t->scope)
+		oidc_jw_member_str(&w, "scope", t->scope);
+	oidc_jw_member_int(&w, "expires_at", t->expires_at);
+	oidc_jw_object_end(&w);
+	return oidc_jw_finish(&w, NULL);
 }
 
 OIDC_EXPORT char *oidc_tokens_json_refresh(const char *text, size_t len)
 {
-	json_error_t jerr;
-	json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	const char *rt = json_string_value(json_object_get(doc, "refresh_token"));
-	char *out = rt && *rt ? strdup(rt) : NULL;
+	struct oidc_jdoc_owned od = { { NULL, 0, 0 }, NULL, 0 };
+	const char *rt;
+	char *out = NULL;
 
-	json_decref(doc);
+	if (text && oidc_jdoc_parse_copy(&od, text, len, NULL) == OIDC_OK) {
+		rt = oidc_jdoc_str(&od.doc, "refresh_token");
+		out = rt && *rt ? strdup(rt) : NULL;
+	}
+	/* wipes the copy: it holds the tokens */
+	oidc_jdoc_owned_clear(&od);
 	return out;
 }

@@ -303,6 +303,9 @@ static enum oidc_status validate_opaque_token(struct oidc_ctx *ctx,
 			      "token maps to another user than %.64s", expected_user);
 		goto out;
 	}
+	st = oidc_identity_check_account(ic, ctx->accounts, oidc_ctx_now(ctx), user, err);
+	if (st != OIDC_OK)
+		goto out;
 	if (result_out) {
 		res->username = user;
 		user = NULL;
@@ -342,24 +345,15 @@ static enum oidc_status enrich_claims(struct oidc_ctx *ctx,
 {
 	const struct oidc_jnode *root = oidc_jdoc_root(claims);
 	struct oidc_keysource *src = source_of(ctx, ic);
-	json_t *doc = oidc_jdoc_to_jansson(claims, root);
 	int64_t exp = 0;
 	char *merged = NULL;
 	enum oidc_status st;
 
-	if (!src || !doc) {
-		json_decref(doc);
-		return oidc_err(err, src ? OIDC_E_NOMEM : OIDC_E_INTERNAL, "claims");
-	}
+	if (!src)
+		return oidc_err(err, OIDC_E_INTERNAL, "claims");
 	(void)oidc_jobj_numericdate(claims, root, "exp", &exp);
-	st = oidc_userinfo_enrich(src, ctx->introspect, token, len, now,
-				  oidc_json_str(doc, "sub"), exp, doc, err);
-	if (st == OIDC_OK) {
-		merged = json_dumps(doc, JSON_COMPACT);
-		if (!merged)
-			st = oidc_err(err, OIDC_E_NOMEM, "merged claims");
-	}
-	json_decref(doc);
+	st = oidc_userinfo_enrich(src, ctx->introspect, token, len, now, exp, claims,
+				  &merged, err);
 	if (st != OIDC_OK)
 		return st;
 	oidc_jdoc_clear(claims);
@@ -379,7 +373,8 @@ static enum oidc_status enrich_claims(struct oidc_ctx *ctx,
  * checked at a later time), or the issuer's key set is not the one that
  * verified the token (dropped: a key the provider stopped publishing stops
  * working). exp and expected_user are decided here as claims.c and
- * oidc_validate decide them; the audit is the one the miss filled, and a
+ * oidc_validate decide them, and the system-account check is run again;
+ * the audit is the one the miss filled, and a
  * result shares the claims the miss decoded (nothing is re-decoded).
  */
 static bool validate_cached(struct oidc_ctx *ctx, const char *token,
@@ -424,6 +419,11 @@ static bool validate_cached(struct oidc_ctx *ctx, const char *token,
 			      expected_user);
 		goto out;
 	}
+	/* not cached: the account database may have changed since */
+	st = oidc_identity_check_account(d->ic, ctx->accounts, oidc_ctx_now(ctx), d->user,
+					  err);
+	if (st != OIDC_OK)
+		goto out;
 	if (result_out) {
 		res = result_new(d->ic);
 		if (!res) {
@@ -488,12 +488,16 @@ OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
 
 	if (ctx->opaque_source < ctx->n_sources &&
 	    !oidc_token_is_jws_shaped(token, len))
-		return validate_opaque_token(ctx, token, len, expected_user,
-					     result_out, audit, err);
+		return oidc_token_cut_refusal(
+			validate_opaque_token(ctx, token, len, expected_user,
+					      result_out, audit, err),
+			token, len, err);
 
 	st = oidc_jws_parse(token, len, ctx->max_token_size, &jws, err);
-	if (st != OIDC_OK)
+	if (st != OIDC_OK) {
+		st = oidc_token_cut_refusal(st, token, len, err);
 		goto out;
+	}
 	if (audit) {
 		audit_copy(audit->kid, sizeof(audit->kid), jws.kid);
 		audit_copy(audit->alg, sizeof(audit->alg),
@@ -567,6 +571,10 @@ OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
 	if (st != OIDC_OK)
 		goto out;
 	st = oidc_jws_check_signature(&jws, key, err);
+	/* a full-length signature that fails stays a forgery */
+	if (st == OIDC_E_BAD_SIGNATURE &&
+	    jws.sig_len < oidc_jws_sig_len_for(&jws, key))
+		st = oidc_token_cut_refusal(st, token, len, err);
 	if (st != OIDC_OK)
 		goto out;
 
@@ -623,6 +631,12 @@ OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
 					       (const char *)jws.payload,
 					       jws.payload_len);
 	}
+	/* After the insert: the token itself is verified, and a hit asks the
+	 * account database again anyway (the slow NSS answer does not widen
+	 * the window in which concurrent misses of one token all insert). */
+	st = oidc_identity_check_account(ic, ctx->accounts, oidc_ctx_now(ctx), user, err);
+	if (st != OIDC_OK)
+		goto out;
 
 	if (result_out) {
 		res = result_new(ic);

@@ -55,7 +55,7 @@ static enum oidc_status ask_userinfo(struct oidc_keysource *src,
 				     struct oidc_introspect_cache *cache,
 				     const char *token, size_t len, int64_t now,
 				     const char *expected_sub, int64_t token_exp,
-				     json_t **claims_out, struct oidc_error *err)
+				     struct oidc_jshared **claims_out, struct oidc_error *err)
 {
 	static char sub_name[] = "sub";
 	static char *sub_list[] = { sub_name };
@@ -92,15 +92,18 @@ static enum oidc_status ask_userinfo(struct oidc_keysource *src,
  * has checked both against the configuration where the answer has them.
  */
 static enum oidc_status check_bound(const struct oidc_issuer_cfg *ic,
-				    const json_t *answer, struct oidc_error *err)
+				    const struct oidc_jshared *answer,
+				    struct oidc_error *err)
 {
-	if (json_object_get(answer, "aud"))
+	const struct oidc_jdoc *doc = &answer->own.doc;
+
+	if (oidc_jdoc_get(doc, "aud"))
 		return OIDC_OK;
 	if (ic->azp.n == 0)
 		return oidc_err(err, OIDC_E_WRONG_AUDIENCE, "the introspection "
 				"answer has no aud: set azp to the clients whose "
 				"tokens are for this service");
-	if (!json_is_string(json_object_get(answer, "client_id")))
+	if (!oidc_jobj_str(doc, oidc_jdoc_root(doc), "client_id"))
 		return oidc_err(err, OIDC_E_WRONG_AZP, "the introspection answer "
 				"has neither aud nor client_id");
 	return OIDC_OK;
@@ -116,7 +119,8 @@ enum oidc_status oidc_validate_opaque(struct oidc_keysource *src,
 	struct oidc_introspect_result res = { 0 };
 	struct oidc_introspect_req req = { 0 };
 	struct oidc_http_opts http;
-	json_t *answer = NULL;
+	struct oidc_jshared *answer = NULL;
+	struct oidc_jwriter w;
 	enum oidc_status st;
 
 	if (ic->userinfo_mode == OIDC_USERINFO_VALIDATE) {
@@ -157,21 +161,28 @@ enum oidc_status oidc_validate_opaque(struct oidc_keysource *src,
 	oidc_introspect_result_clear(&res);
 done:
 	if (st == OIDC_OK) {
-		*claims_out = json_dumps(answer, JSON_COMPACT);
+		/* The answer as the provider ordered it, for the result to own. */
+		oidc_jw_init(&w, 0, false);
+		oidc_jw_node(&w, &answer->own.doc, oidc_jdoc_root(&answer->own.doc), false);
+		*claims_out = oidc_jw_finish(&w, NULL);
 		if (!*claims_out)
 			st = oidc_err(err, OIDC_E_NOMEM, "provider answer");
 	}
-	json_decref(answer);
+	oidc_jshared_unref(&answer);
 	return st;
 }
 
 enum oidc_status oidc_userinfo_enrich(struct oidc_keysource *src,
 				      struct oidc_introspect_cache *cache,
 				      const char *token, size_t len, int64_t now,
-				      const char *sub, int64_t token_exp,
-				      json_t *claims, struct oidc_error *err)
+				      int64_t token_exp, const struct oidc_jdoc *claims,
+				      char **merged_out, struct oidc_error *err)
 {
-	json_t *answer = NULL;
+	const struct oidc_jnode *root = oidc_jdoc_root(claims), *m, *aroot;
+	const char *sub = oidc_jobj_str(claims, root, "sub");
+	struct oidc_jshared *answer = NULL;
+	const struct oidc_jdoc *adoc;
+	struct oidc_jwriter w;
 	enum oidc_status st;
 
 	/* OIDC Core 5.3.2: the answer's sub must be the token's. */
@@ -181,9 +192,26 @@ enum oidc_status oidc_userinfo_enrich(struct oidc_keysource *src,
 	st = ask_userinfo(src, cache, token, len, now, sub, token_exp, &answer, err);
 	if (st != OIDC_OK)
 		return st;
-	/* The signed token's own claims win over the answer's. */
-	if (json_object_update_missing(claims, answer) != 0)
+	adoc = &answer->own.doc;
+	aroot = oidc_jdoc_root(adoc);
+	/* The signed token's own claims win over the answer's: the token's
+	 * members, then the answer's that the token lacks, each in order. */
+	oidc_jw_init(&w, 0, false);
+	oidc_jw_object_begin(&w);
+	for (m = oidc_jnode_first(claims, root); m; m = oidc_jnode_next(claims, root, m)) {
+		oidc_jw_key(&w, m->key, m->key_len);
+		oidc_jw_node(&w, claims, m, false);
+	}
+	for (m = oidc_jnode_first(adoc, aroot); m; m = oidc_jnode_next(adoc, aroot, m)) {
+		if (oidc_jobj_get(claims, root, m->key))
+			continue;
+		oidc_jw_key(&w, m->key, m->key_len);
+		oidc_jw_node(&w, adoc, m, false);
+	}
+	oidc_jw_object_end(&w);
+	*merged_out = oidc_jw_finish(&w, NULL);
+	if (!*merged_out)
 		st = oidc_err(err, OIDC_E_NOMEM, "merged claims");
-	json_decref(answer);
+	oidc_jshared_unref(&answer);
 	return st;
 }

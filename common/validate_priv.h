@@ -7,7 +7,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
 #include <openssl/evp.h>
 
 #include "internal.h"
@@ -32,6 +31,7 @@ struct oidc_ctx {
 	struct oidc_introspect_cache *introspect; /* the opaque issuer's */
 	size_t opaque_source;    /* index of the issuer taking opaque tokens,
 				    or n_sources when none does */
+	struct oidc_account_memo *accounts; /* account database answers */
 };
 
 struct oidc_result {
@@ -63,14 +63,15 @@ enum oidc_status oidc_validate_opaque(struct oidc_keysource *src,
 
 /*
  * userinfo = enrich: call the userinfo endpoint with the (already
- * validated) token; its sub must equal sub (OIDC_E_USER_MISMATCH); members
- * the token lacks are added to claims (a jansson object, modified).
- * token_exp bounds the cached answer.
+ * validated) token; its sub must equal the sub of claims
+ * (OIDC_E_USER_MISMATCH; none: OIDC_E_MISSING_CLAIM). *merged_out is the
+ * claim set as compact JSON (malloc'd): the token's members, then the
+ * answer's members the token lacks. token_exp bounds the cached answer.
  */
 enum oidc_status oidc_userinfo_enrich(struct oidc_keysource *src,
 				      struct oidc_introspect_cache *cache,
 				      const char *token, size_t len, int64_t now,
-				      const char *sub, int64_t token_exp,
-				      json_t *claims, struct oidc_error *err);
+				      int64_t token_exp, const struct oidc_jdoc *claims,
+				      char **merged_out, struct oidc_error *err);
 
 #endif

@@ -5,6 +5,7 @@
  * the PAM user and claims of a refused token are attacker-controlled.
  * Never a token, only its fingerprint.
  */
+#include <stdbool.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -29,19 +30,25 @@ void pam_oidc_sanitize(char *dst, size_t dstlen, const char *src)
 
 void pam_oidc_audit(pam_handle_t *pamh, const char *result,
 		    const char *reason, const char *mode, const char *pam_user,
-		    const struct oidc_audit *a)
+		    const struct oidc_audit *a, const struct oidc_error *err)
 {
-	char user[65];
+	char user[65], detail[OIDC_DETAIL_MAX];
 	static const struct oidc_audit none;
+	bool show = err && err->detail[0] &&
+		    oidc_status_class(err->status) == OIDC_CLASS_INTERNAL;
 
 	pam_oidc_sanitize(user, sizeof(user), pam_user ? pam_user : "");
+	/* Only the server's own problems (configuration, cache_dir): the
+	 * detail of a refused token may quote its unverified claims. */
+	pam_oidc_sanitize(detail, sizeof(detail), show ? err->detail : "");
 	if (!a)
 		a = &none;
 	pam_syslog(pamh, LOG_AUTHPRIV | LOG_NOTICE,
 		   "result=%s reason=%s mode=%s user=\"%s\" mapped=\"%s\" "
 		   "issuer_name=\"%s\" iss=\"%s\" kid=\"%s\" alg=\"%s\" "
-		   "jti=\"%s\" token=%s%s",
+		   "jti=\"%s\" token=%s%s%s%s%s",
 		   result, reason, mode, user, a->user, a->issuer_name, a->iss,
 		   a->kid, a->alg, a->jti,
-		   a->token_sha256[0] ? "sha256:" : "-", a->token_sha256);
+		   a->token_sha256[0] ? "sha256:" : "-", a->token_sha256,
+		   show ? " detail=\"" : "", detail, show ? "\"" : "");
 }

@@ -124,19 +124,19 @@ enum oidc_status pam_oidc_device_login(pam_handle_t *pamh,
 				       const char *pam_user,
 				       struct oidc_result **res_out,
 				       char **token_out,
-				       struct oidc_audit *audit)
+				       struct oidc_audit *audit,
+				       struct oidc_error *err)
 {
 	struct oidc_device_auth *da = NULL;
 	struct oidc_tokens *tokens = NULL;
-	struct oidc_error err = { OIDC_OK, "" };
 	enum oidc_status st;
 	const char *tok;
 
-	st = oidc_device_start(h->ctx, NULL, &da, &err);
+	st = oidc_device_start(h->ctx, NULL, &da, err);
 	if (st != OIDC_OK) {
 		if (opts->debug)
 			pam_syslog(pamh, LOG_DEBUG, "device start: %s: %s",
-				   oidc_status_name(st), err.detail);
+				   oidc_status_name(st), err->detail);
 		goto out;
 	}
 	st = show_instructions(pamh, opts, da, pam_user);
@@ -151,10 +151,10 @@ enum oidc_status pam_oidc_device_login(pam_handle_t *pamh,
 	st = oidc_validate(h->ctx, tok, strlen(tok),
 			   opts->user_case == PAM_OIDC_CASE_EXACT ? pam_user :
 								    NULL,
-			   res_out, audit, &err);
-	if (st != OIDC_OK && opts->debug && err.detail[0])
+			   res_out, audit, err);
+	if (st != OIDC_OK && opts->debug && err->detail[0])
 		pam_syslog(pamh, LOG_DEBUG, "%s: %s", oidc_status_name(st),
-			   err.detail);
+			   err->detail);
 	if (st == OIDC_OK && !(*token_out = strdup(tok))) {
 		oidc_result_free(res_out);
 		st = OIDC_E_NOMEM;

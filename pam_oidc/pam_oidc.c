@@ -4,8 +4,10 @@
  * RFC 8628 device flow), account (authorization from this login's
  * validated result), session (chosen claims into the PAM environment).
  *
- * Everything lives in the pam handle (pam_set_data): no globals, nothing
- * that outlives pam_end, no output but pam_syslog and the conversation.
+ * Everything lives in the pam handle (pam_set_data): no globals (but the
+ * symbol guard's verdict, once per process), nothing that outlives
+ * pam_end, no output but pam_syslog and the conversation (syslog(3) when
+ * the guard finds libpam's own functions bound elsewhere).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,6 +147,37 @@ static int export_claims(pam_handle_t *pamh, const struct oidc_result *res,
 	return PAM_SUCCESS;
 }
 
+/*
+ * The symbol guard (oidc.h oidc_guard_check), before anything else the
+ * module does: PAM_SUCCESS, or PAM_SERVICE_ERR with the audit line, and
+ * once per process the line that names the function. When the function
+ * bound elsewhere is one of libpam's, nothing goes through libpam: the
+ * lines go to syslog(3) directly.
+ */
+static int guard(pam_handle_t *pamh, const char *mode)
+{
+	struct oidc_error err = { OIDC_OK, "" };
+	int report = 0, via_pam;
+	enum oidc_status st;
+
+	st = oidc_guard_check(&oidc_guard_table, &report, &err);
+	if (st == OIDC_OK)
+		return PAM_SUCCESS;
+	via_pam = oidc_guard_library_ok(&oidc_guard_table, "libpam.so.0");
+	if (report && via_pam)
+		pam_syslog(pamh, LOG_AUTHPRIV | LOG_ERR, "%s: %s", oidc_status_name(st),
+			   err.detail);
+	else if (report)
+		syslog(LOG_AUTHPRIV | LOG_ERR, "pam_oidc: %s: %s", oidc_status_name(st),
+		       err.detail);
+	if (via_pam)
+		pam_oidc_audit(pamh, "error", oidc_status_name(st), mode, NULL, NULL, &err);
+	else
+		syslog(LOG_AUTHPRIV | LOG_NOTICE,
+		       "pam_oidc: result=error reason=%s mode=%s token=-",
+		       oidc_status_name(st), mode);
+	return PAM_SERVICE_ERR;
+}
 
 PAM_OIDC_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags,
 					int argc, const char **argv)
@@ -163,9 +196,12 @@ PAM_OIDC_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags,
 
 	(void)flags;
 	memset(&audit, 0, sizeof(audit));
+	rc = guard(pamh, "-");
+	if (rc != PAM_SUCCESS)
+		return rc;
 	rc = pam_oidc_parse_args(pamh, argc, argv, &opts);
 	if (rc != PAM_SUCCESS) {
-		pam_oidc_audit(pamh, "error", "config_error", "-", NULL, NULL);
+		pam_oidc_audit(pamh, "error", "config_error", "-", NULL, NULL, NULL);
 		return rc;
 	}
 	rc = pam_get_user(pamh, &user, NULL);
@@ -176,7 +212,7 @@ PAM_OIDC_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags,
 	rc = pam_oidc_get_handle(pamh, argc, argv, &opts, 0, &h);
 	if (rc != PAM_SUCCESS) {
 		pam_oidc_audit(pamh, "error", "config_error",
-			       mode_name(opts.mode), user, NULL);
+			       mode_name(opts.mode), user, NULL, NULL);
 		return rc;
 	}
 	mode = opts.mode;
@@ -187,7 +223,7 @@ PAM_OIDC_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags,
 								  TOKEN_PROMPT);
 		if (rc != PAM_SUCCESS) {
 			pam_oidc_audit(pamh, "deny", "no_token", mode_name(mode),
-				       user, NULL);
+				       user, NULL, NULL);
 			return rc == PAM_CONV_AGAIN ? PAM_INCOMPLETE : rc;
 		}
 		if (mode == PAM_OIDC_MODE_AUTO)
@@ -196,20 +232,31 @@ PAM_OIDC_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags,
 	}
 	if (mode == PAM_OIDC_MODE_DEVICE) {
 		st = pam_oidc_device_login(pamh, &opts, h, user, &res, &kept,
-					   &audit);
+					   &audit, &err);
 	} else {
 		len = tok ? strlen(tok) : 0;
 		if (!pam_oidc_looks_like_token(tok ? tok : "", len,
 					       h->opaque_tokens)) {
+			/* the start of a JWT that a client cut (OpenSSH at
+			 * 1023 bytes) is no password: say what happened */
+			if (oidc_token_cut_limit(tok ? tok : "", len)) {
+				oidc_token_fingerprint(tok, len,
+						       audit.token_sha256);
+				pam_oidc_audit(pamh, "deny",
+					       oidc_status_name(
+						       OIDC_E_TOKEN_TRUNCATED),
+					       "token", user, &audit, NULL);
+				return PAM_AUTH_ERR;
+			}
 			/* a password: only password-allowed users fall through */
 			if (pam_oidc_password_allowed(user, &opts)) {
 				pam_oidc_audit(pamh, "ignore",
 					       "password_fallthrough", "token",
-					       user, NULL);
+					       user, NULL, NULL);
 				return PAM_IGNORE;
 			}
 			pam_oidc_audit(pamh, "deny", "password_not_allowed",
-				       "token", user, NULL);
+				       "token", user, NULL, NULL);
 			return PAM_AUTH_ERR;
 		}
 		st = oidc_validate(h->ctx, tok, len,
@@ -226,8 +273,16 @@ PAM_OIDC_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags,
 		st = OIDC_E_USER_MISMATCH;
 		oidc_result_free(&res);
 	}
+	/* user_case=lower: the account that logs in is PAM's spelling, which
+	 * the core has not seen (a token's DAEMON must not become daemon) */
+	if (st == OIDC_OK && strcmp(oidc_result_username(res), user) != 0) {
+		st = oidc_result_check_account(h->ctx, res, user, &err);
+		debug_detail(pamh, &opts, &err);
+		if (st != OIDC_OK)
+			oidc_result_free(&res);
+	}
 	pam_oidc_audit(pamh, st == OIDC_OK ? "allow" : "deny",
-		       oidc_status_name(st), mode_name(mode), user, &audit);
+		       oidc_status_name(st), mode_name(mode), user, &audit, &err);
 	rc = pam_oidc_status_to_pam(st, 0);
 	if (st != OIDC_OK)
 		oidc_result_free(&res);
@@ -293,10 +348,13 @@ PAM_OIDC_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 	int rc;
 
 	(void)flags;
+	rc = guard(pamh, "account");
+	if (rc != PAM_SUCCESS)
+		return rc;
 	rc = pam_oidc_parse_args(pamh, argc, argv, &opts);
 	if (rc != PAM_SUCCESS) {
 		pam_oidc_audit(pamh, "error", "config_error", "account", NULL,
-			       NULL);
+			       NULL, NULL);
 		return rc;
 	}
 	if (pam_get_item(pamh, PAM_USER, &item) == PAM_SUCCESS && item)
@@ -311,7 +369,7 @@ PAM_OIDC_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 			return PAM_IGNORE;
 		}
 		pam_oidc_audit(pamh, "deny", "not_authenticated_by_oidc",
-			       "account", user, NULL);
+			       "account", user, NULL, NULL);
 		return PAM_PERM_DENIED;
 	}
 	login = data;
@@ -328,7 +386,7 @@ PAM_OIDC_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 	if (st == OIDC_OK && (opts.account_claims || opts.account_scopes))
 		st = account_policy(pamh, argc, argv, &opts, login);
 	pam_oidc_audit(pamh, st == OIDC_OK ? "allow" : "deny",
-		       oidc_status_name(st), "account", user, &login->audit);
+		       oidc_status_name(st), "account", user, &login->audit, NULL);
 	if (st == OIDC_OK)
 		return PAM_SUCCESS;
 	return oidc_status_class(st) == OIDC_CLASS_INTERNAL ? PAM_SERVICE_ERR :
@@ -344,6 +402,9 @@ PAM_OIDC_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags,
 	int rc;
 
 	(void)flags;
+	/* no login of ours to export: the auth phase refused it */
+	if (guard(pamh, "session") != PAM_SUCCESS)
+		return PAM_IGNORE;
 	rc = pam_oidc_parse_args(pamh, argc, argv, &opts);
 	if (rc != PAM_SUCCESS)
 		return rc;

@@ -111,18 +111,20 @@ int pam_oidc_user_matches(const char *mapped, const char *pam_user,
 int pam_oidc_status_to_pam(enum oidc_status st, int account_phase);
 
 /* audit.c */
+/* err: its detail is appended (detail="...") for class internal only. */
 void pam_oidc_audit(pam_handle_t *pamh, const char *result,
 		    const char *reason, const char *mode, const char *pam_user,
-		    const struct oidc_audit *a);
+		    const struct oidc_audit *a, const struct oidc_error *err);
 void pam_oidc_sanitize(char *dst, size_t dstlen, const char *src);
 
-/* device.c: RFC 8628 login through the conversation; fills audit. */
+/* device.c: RFC 8628 login through the conversation; fills audit and err. */
 enum oidc_status pam_oidc_device_login(pam_handle_t *pamh,
 				       const struct pam_oidc_opts *opts,
 				       struct pam_oidc_handle *h,
 				       const char *pam_user,
 				       struct oidc_result **res_out,
 				       char **token_out,
-				       struct oidc_audit *audit);
+				       struct oidc_audit *audit,
+				       struct oidc_error *err);
 
 #endif /* PAM_OIDC_H */

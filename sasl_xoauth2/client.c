@@ -16,6 +16,7 @@
 #define XO_TOKEN_MAX 65536
 
 struct xo_client_glob {
+	enum oidc_status guard;         /* the symbol guard's verdict */
 	int refs;
 	pthread_mutex_t lock;
 	struct xo_options opts;
@@ -237,6 +238,13 @@ static int step_start(struct xo_cconn *c, sasl_client_params_t *cp,
 	size_t toklen = 0;
 	int rc;
 
+	if (c->glob->guard != OIDC_OK) {
+		xo_guard(cp->utils);
+		cp->utils->seterror(cp->utils->conn, 0,
+				    "oidc-auth: refusing to run in this process (%s)",
+				    oidc_status_name(c->glob->guard));
+		return SASL_FAIL;
+	}
 	rc = get_authzid(cp, prompts, &authzid, &need_user);
 	if (rc == SASL_OK) {
 		/* a configured source wins over the password callback */
@@ -374,9 +382,10 @@ int xo_client_plug_init(const sasl_utils_t *utils, int maxversion, int *out_vers
 		free(g);
 		return SASL_FAIL;
 	}
+	g->guard = xo_guard(utils);
 	/* reading the environment changes nothing in the host */
 	rc = xo_options_read(utils, getenv(XO_CLIENT_CONF_ENV), &g->opts);
-	if (rc == SASL_OK)
+	if (rc == SASL_OK && g->guard == OIDC_OK)
 		rc = xo_token_source_new(utils, &g->opts, &g->source);
 	if (rc != SASL_OK) {
 		xo_options_clear(&g->opts);

@@ -136,6 +136,7 @@ static int read_plugin_options(const sasl_utils_t *utils, const char *conf,
 	if ((rc = opt_get(utils, conf, "oidc_sasl_noplaintext", &v)) != SASL_OK)
 		return rc;
 	if (v) {
+		opts->configured = true;
 		b = xo_parse_bool(v);
 		if (b < 0)
 			rc = set_error(opts, "oidc_sasl_noplaintext", "must be yes or no");
@@ -147,6 +148,7 @@ static int read_plugin_options(const sasl_utils_t *utils, const char *conf,
 		char *end = NULL;
 		long port = strtol(v, &end, 10);
 
+		opts->configured = true;
 		if (end == v || *end || port < 1 || port > 65535)
 			rc = set_error(opts, "oidc_sasl_port", "must be a port number");
 		else
@@ -193,6 +195,11 @@ int xo_options_read(const sasl_utils_t *utils, const char *conf_file,
 		opts->n_settings++;
 	}
 	free(conf);
+	/* the application asked for us (see xo_server_avail) */
+	if (opts->config_path || opts->openid_config || opts->openid_config_map ||
+	    opts->hosts || opts->token_file || opts->token_grant ||
+	    opts->refresh_token_file || opts->n_settings)
+		opts->configured = true;
 	return rc;
 }
 

@@ -3,8 +3,11 @@
  * plugin.c - the two exported entry points. plug_init never fails for a
  * missing or bad configuration: that would break saslauthd and
  * pluginviewer for every other mechanism. The configuration is built on
- * first use and, when it is refused, mech_avail hides the mechanisms and
- * the log says why.
+ * first use; an application that names no oidc_ option does not see the
+ * mechanisms, one whose configuration is refused sees them and gets a
+ * temporary failure for every login (server.c, xo_server_avail). The symbol
+ * guard runs first in each plug_init; when it refuses, the mechanisms stay
+ * offered and every exchange fails (SASL_FAIL, reason=symbol_interposed).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +21,23 @@ int sasl_server_plug_init(const sasl_utils_t *utils, int maxversion, int *out_ve
 			  sasl_server_plug_t **pluglist, int *plugcount);
 int sasl_client_plug_init(const sasl_utils_t *utils, int maxversion, int *out_version,
 			  sasl_client_plug_t **pluglist, int *plugcount);
+
+enum oidc_status xo_guard(const sasl_utils_t *utils)
+{
+	struct oidc_error err = { OIDC_OK, "" };
+	bool conn = utils && utils->conn && utils->log;
+	enum oidc_status st;
+	int report = 0;
+
+	/* Without a connection libsasl2 sends log lines to syslog, not to
+	 * the host's log callback: plug_init only learns the verdict, the
+	 * first exchange writes the line. */
+	st = oidc_guard_check(&oidc_guard_table, conn ? &report : NULL, &err);
+	if (st != OIDC_OK && report)
+		utils->log(utils->conn, SASL_LOG_ERR, "oidc-auth sasl: %s: %s",
+			   oidc_status_name(st), err.detail);
+	return st;
+}
 
 static void server_free(void *glob_context, const sasl_utils_t *utils)
 {
@@ -65,6 +85,9 @@ XO_EXPORT int sasl_server_plug_init(const sasl_utils_t *utils, int maxversion,
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return SASL_NOMEM;
+	/* First: a refused guard still registers the mechanisms, so that
+	 * every attempt fails with an audit line instead of vanishing. */
+	g->guard = xo_guard(utils);
 	if (pthread_mutex_init(&g->lock, NULL) != 0) {
 		free(g);
 		return SASL_FAIL;

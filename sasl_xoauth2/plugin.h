@@ -39,6 +39,7 @@ struct xo_options {
 	char *token_grant;            /* client: oidc_token_grant */
 	char *refresh_token_file;     /* client: oidc_refresh_token_file */
 	char *error;                  /* why the options are unusable, or NULL */
+	bool configured;              /* the host named at least one oidc_ option */
 };
 
 /*
@@ -78,5 +79,14 @@ bool xo_release(pthread_mutex_t *lock, int *refs);
 
 /* true for yes/true/on/1, false for no/false/off/0; -1 otherwise. */
 int xo_parse_bool(const char *v);
+
+/*
+ * The symbol guard (oidc.h oidc_guard_check): OIDC_OK, or
+ * OIDC_E_SYMBOL_INTERPOSED, and with a connection's utils one log line
+ * per process through utils->log naming the function. libsasl2 reaches
+ * the plugin through utils and the plug tables only, so logging that way
+ * stays safe.
+ */
+enum oidc_status xo_guard(const sasl_utils_t *utils);
 
 #endif /* OIDC_SASL_PLUGIN_H */

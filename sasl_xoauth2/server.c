@@ -31,24 +31,37 @@ struct xo_conn {
 	char challenge[OIDC_WIRE_CHALLENGE_MAX];
 };
 
-/* Lazy init under the lock: the config may name files readable only by the
- * user the host drops to, and slapd calls us from several threads. */
+/*
+ * Lazy init under the lock: the config may name files readable only by the
+ * user the host drops to, and slapd calls us from several threads. One log
+ * line per process (per plug_init) says what is wrong.
+ */
 static struct oidc_ctx *glob_ctx(struct xo_server_glob *g, const sasl_utils_t *utils)
 {
 	struct oidc_ctx *ctx;
 
 	pthread_mutex_lock(&g->lock);
-	if (!g->tried) {
+	/* a refused guard: nothing that reaches a library may run */
+	if (!g->tried && g->guard == OIDC_OK && !g->opts.configured) {
+		g->tried = true;
+		g->refused = OIDC_E_CONFIG;
+		utils->log(utils->conn, SASL_LOG_NOTE,
+			   "oidc-auth sasl: OAUTHBEARER and XOAUTH2 not offered: no oidc_config "
+			   "or other oidc_ option in this application's SASL configuration");
+	} else if (!g->tried && g->guard == OIDC_OK) {
 		char *why = NULL;
 		enum oidc_status st;
 
 		g->tried = true;
 		st = xo_context_build(&g->opts, &g->ctx, &g->scope, &g->openid_default,
 				      &why);
-		if (st != OIDC_OK)
+		if (st != OIDC_OK) {
+			g->refused = st;
 			utils->log(utils->conn, SASL_LOG_ERR,
-				   "oidc-auth sasl: OAUTHBEARER and XOAUTH2 disabled: %s",
+				   "oidc-auth sasl: OAUTHBEARER and XOAUTH2 answer every login "
+				   "with a temporary failure until this is fixed: %s",
 				   why ? why : oidc_status_text(st));
+		}
 		free(why);
 	}
 	ctx = g->ctx;
@@ -56,11 +69,29 @@ static struct oidc_ctx *glob_ctx(struct xo_server_glob *g, const sasl_utils_t *u
 	return ctx;
 }
 
+/*
+ * Which failure is safe depends on the host, so there is one rule for all:
+ * an application whose SASL configuration names no oidc_ option does not
+ * use us (the package may be installed for another one), and does not see
+ * the mechanisms. An application that does name them keeps seeing them even
+ * when the configuration is refused: Exim refuses its whole configuration
+ * (and stops, local submission included) when a cyrus_sasl authenticator's
+ * mechanism is missing, Postfix's smtpd with no mechanism left exits at
+ * every connection, Cyrus would silently stop offering them. Each login
+ * then fails with a temporary error (step_refused).
+ */
 int xo_server_avail(void *glob_context, sasl_server_params_t *sparams,
 		    void **conn_context)
 {
+	struct xo_server_glob *g = glob_context;
+
 	(void)conn_context;
-	return glob_ctx(glob_context, sparams->utils) ? SASL_OK : SASL_NOMECH;
+	/* refused by the guard: offered, so each attempt says why it fails */
+	if (g->guard != OIDC_OK)
+		return SASL_OK;
+	if (glob_ctx(g, sparams->utils) || g->opts.configured)
+		return SASL_OK;
+	return SASL_NOMECH;
 }
 
 static int server_new(void *glob_context, sasl_server_params_t *sparams,
@@ -105,15 +136,22 @@ static const char *mech_name(const struct xo_conn *c)
 	return c->mech == OIDC_WIRE_OAUTHBEARER ? "OAUTHBEARER" : "XOAUTH2";
 }
 
-/* One audit line per decision; every field sanitised and truncated. */
+/*
+ * One audit line per decision; every field sanitised and truncated. err:
+ * its detail is appended for class internal only (configuration, cache_dir),
+ * never for a refused token, whose detail may quote unverified claims.
+ */
 static void audit_log(const struct xo_conn *c, sasl_server_params_t *sparams,
 		      const char *result, const char *reason, const char *authzid,
-		      const struct oidc_audit *a)
+		      const struct oidc_audit *a, const struct oidc_error *err)
 {
-	char user[XO_LOG_FIELD_MAX], az[XO_LOG_FIELD_MAX];
+	char user[XO_LOG_FIELD_MAX], az[XO_LOG_FIELD_MAX], detail[OIDC_DETAIL_MAX];
+	bool show = err && err->detail[0] &&
+		    oidc_status_class(err->status) == OIDC_CLASS_INTERNAL;
 
 	xo_log_field(a->user, user, sizeof(user));
 	xo_log_field(authzid, az, sizeof(az));
+	xo_log_field(show ? err->detail : "", detail, sizeof(detail));
 	int level = SASL_LOG_NOTE;
 
 	/* hosts show failures by default (Postfix: "SASL authentication
@@ -124,9 +162,10 @@ static void audit_log(const struct xo_conn *c, sasl_server_params_t *sparams,
 		level = SASL_LOG_ERR;
 	sparams->utils->log(sparams->utils->conn, level,
 			    "oidc-auth sasl: mech=%s result=%s reason=%s user=\"%s\" "
-			    "authzid=\"%s\" iss=\"%s\" kid=\"%s\" token=sha256:%s",
+			    "authzid=\"%s\" iss=\"%s\" kid=\"%s\" token=sha256:%s%s%s%s",
 			    mech_name(c), result, reason, user, az, a->iss, a->kid,
-			    a->token_sha256[0] ? a->token_sha256 : "-");
+			    a->token_sha256[0] ? a->token_sha256 : "-",
+			    show ? " detail=\"" : "", detail, show ? "\"" : "");
 }
 
 /* oidc_openid_configuration_map: "domain=URL ..." chosen by the domain of
@@ -235,6 +274,34 @@ static int accept_user(struct xo_conn *c, sasl_server_params_t *sparams,
 	return SASL_OK;
 }
 
+/*
+ * The configuration was refused: nothing can be validated, and the client's
+ * token may well be good. A temporary failure (SASL_TRYAGAIN: Postfix 454,
+ * Cyrus NO; Exim's cyrus_sasl and sendmail make every failure 535) keeps
+ * clients from discarding their token or counting a wrong password, and
+ * relaying clients queue the mail instead of bouncing it. The audit line
+ * says which status refused it; the line of glob_ctx says what to fix.
+ * Nothing of it goes to the client.
+ */
+static int step_refused(struct xo_conn *c, sasl_server_params_t *sparams,
+			const char *in, unsigned inlen)
+{
+	struct oidc_audit audit = { 0 };
+	struct oidc_wire_msg msg;
+	const char *authzid = "";
+
+	if (oidc_wire_parse(c->mech, in, inlen, &msg) == OIDC_OK) {
+		authzid = msg.authzid;
+		if (msg.token_len)
+			oidc_token_fingerprint(msg.token, msg.token_len, audit.token_sha256);
+	}
+	audit_log(c, sparams, "tempfail", oidc_status_name(c->glob->refused), authzid,
+		  &audit, NULL);
+	sparams->utils->seterror(sparams->utils->conn, SASL_NOLOG,
+				 "the server's oidc-auth configuration is refused");
+	return SASL_TRYAGAIN;
+}
+
 static int step_first(struct xo_conn *c, sasl_server_params_t *sparams,
 		      const char *in, unsigned inlen, const char **out,
 		      unsigned *outlen, sasl_out_params_t *oparams)
@@ -248,25 +315,38 @@ static int step_first(struct xo_conn *c, sasl_server_params_t *sparams,
 	bool own;
 	int rc;
 
+	if (c->glob->guard != OIDC_OK) {
+		/* before anything that reaches a library (the fingerprint is
+		 * SHA-256 through libcrypto); the first time, the line that
+		 * names the function */
+		xo_guard(sparams->utils);
+		audit_log(c, sparams, "error", oidc_status_name(c->glob->guard), "", &audit, NULL);
+		sparams->utils->seterror(sparams->utils->conn, 0,
+					 "oidc-auth: refusing to run in this process (%s)",
+					 oidc_status_name(c->glob->guard));
+		return SASL_FAIL;
+	}
 	ctx = glob_ctx(c->glob, sparams->utils);
-	if (!ctx)
+	if (!ctx && !c->glob->opts.configured)
 		return SASL_NOMECH;
+	if (!ctx)
+		return step_refused(c, sparams, in, inlen);
 	oidc_token_fingerprint(in, inlen, c->first_fp);
 	c->first_len = inlen;
 	if (oidc_wire_parse(c->mech, in, inlen, &msg) != OIDC_OK) {
-		audit_log(c, sparams, "deny", "bad_request", "", &audit);
+		audit_log(c, sparams, "deny", "bad_request", "", &audit, NULL);
 		return send_error(c, sparams, OIDC_WIRE_INVALID_REQUEST, SASL_BADPROT, "",
 				  out, outlen);
 	}
 	if (!host_allowed(c->glob, msg.host) ||
 	    (c->glob->opts.port >= 0 && msg.port >= 0 && msg.port != c->glob->opts.port)) {
-		audit_log(c, sparams, "deny", "wrong_host", msg.authzid, &audit);
+		audit_log(c, sparams, "deny", "wrong_host", msg.authzid, &audit, NULL);
 		return send_error(c, sparams, OIDC_WIRE_INVALID_REQUEST, SASL_BADPROT,
 				  msg.authzid, out, outlen);
 	}
 	if (msg.probe) {
 		/* RFC 7628 4.3: discovery, nothing to validate */
-		audit_log(c, sparams, "deny", "discovery", msg.authzid, &audit);
+		audit_log(c, sparams, "deny", "discovery", msg.authzid, &audit, NULL);
 		return send_error(c, sparams, OIDC_WIRE_INVALID_TOKEN, SASL_BADAUTH,
 				  msg.authzid, out, outlen);
 	}
@@ -284,30 +364,31 @@ static int step_first(struct xo_conn *c, sasl_server_params_t *sparams,
 		audit_log(c, sparams, rc == SASL_OK ? "allow" : "deny",
 			  rc != SASL_OK ? "canon_user"
 			  : own ? "ok" : "ok_authzid_to_proxy_policy",
-			  msg.authzid, &audit);
+			  msg.authzid, &audit, NULL);
 		oidc_result_free(&res);
 		return rc;
 	case OIDC_CLASS_DENY:
-		audit_log(c, sparams, "deny", oidc_status_name(st), msg.authzid, &audit);
+		audit_log(c, sparams, "deny", oidc_status_name(st), msg.authzid, &audit, NULL);
 		return send_error(c, sparams, OIDC_WIRE_INVALID_TOKEN, SASL_BADAUTH,
 				  msg.authzid, out, outlen);
 	case OIDC_CLASS_FORBIDDEN:
-		audit_log(c, sparams, "deny", oidc_status_name(st), msg.authzid, &audit);
+		audit_log(c, sparams, "deny", oidc_status_name(st), msg.authzid, &audit, NULL);
 		return send_error(c, sparams, OIDC_WIRE_INSUFFICIENT_SCOPE, SASL_BADAUTH,
 				  msg.authzid, out, outlen);
 	case OIDC_CLASS_BADREQ:
-		audit_log(c, sparams, "deny", oidc_status_name(st), msg.authzid, &audit);
+		audit_log(c, sparams, "deny", oidc_status_name(st), msg.authzid, &audit, NULL);
 		return send_error(c, sparams, OIDC_WIRE_INVALID_REQUEST, SASL_BADPROT,
 				  msg.authzid, out, outlen);
 	case OIDC_CLASS_UNAVAILABLE:
 		/* a temporary failure: Postfix answers 454, the client retries */
 		audit_log(c, sparams, "tempfail", oidc_status_name(st), msg.authzid,
-			  &audit);
+			  &audit, NULL);
 		sparams->utils->seterror(sparams->utils->conn, 0,
 					 "identity provider unavailable");
 		return SASL_TRYAGAIN;
 	default:
-		audit_log(c, sparams, "error", oidc_status_name(st), msg.authzid, &audit);
+		audit_log(c, sparams, "error", oidc_status_name(st), msg.authzid, &audit,
+			  &err);
 		return SASL_FAIL;
 	}
 }

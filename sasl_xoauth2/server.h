@@ -10,8 +10,10 @@
 struct xo_server_glob {
 	pthread_mutex_t lock;
 	int refs;
+	enum oidc_status guard;   /* the symbol guard's verdict at plug_init */
 	bool tried;               /* lazy context build attempted */
-	struct oidc_ctx *ctx;     /* NULL: mechanisms hidden */
+	struct oidc_ctx *ctx;     /* NULL: not configured, or refused */
+	enum oidc_status refused; /* why the build failed (OIDC_OK: not tried) */
 	char *scope;              /* required scopes, for the challenge */
 	char *openid_default;     /* derived from the single issuer */
 	struct xo_options opts;

@@ -5,6 +5,8 @@
 # for C, tests/lib/testlib.sh and tests/lib/testlib.py for scripts). A program
 # that exits non-zero without a "not ok" line, or prints no check at all,
 # counts as one failure: nothing passes by saying nothing.
+#
+# RUN_ONLY="name ..." runs only the tests of those names (make check-tsan).
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -16,8 +18,28 @@ rm -rf "$LOGS"; mkdir -p "$LOGS"
 
 passed=0; failed=0; failures=()
 
+# Tests never write the host's default paths (they bind or overlay private copies in their
+# own mount namespace). One that leaves such a path behind fails here, by name, and an empty
+# leftover is removed so that later tests and .ci/packages-smoke.sh (which refuses to run when
+# /etc/oidc-auth exists) are not affected.
+HOST_PATHS=(/etc/oidc-auth /var/cache/oidc-auth /var/lib/oidc-auth)
+host_before=()
+for h in "${HOST_PATHS[@]}"; do [ -e "$h" ] && host_before+=("$h"); done
+host_left() {   # print the default paths that exist now but did not before the suite
+	local h b seen
+	for h in "${HOST_PATHS[@]}"; do
+		[ -e "$h" ] || continue
+		seen=
+		for b in "${host_before[@]}"; do [ "$b" = "$h" ] && seen=1; done
+		[ -n "$seen" ] || echo "$h"
+	done
+}
+
 run_one() {   # name, command...
 	local name=$1; shift
+	if [ -n "${RUN_ONLY:-}" ] && [[ " $RUN_ONLY " != *" $name "* ]]; then
+		return 0
+	fi
 	local log="$LOGS/$name.log" rc p f
 	local t0=$SECONDS
 	"$@" >"$log" 2>&1 </dev/null
@@ -30,6 +52,10 @@ run_one() {   # name, command...
 	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
 		echo "not ok - $name ran no check" >>"$log"; f=1
 	fi
+	for h in $(host_left); do
+		echo "not ok - $name left $h on the host" >>"$log"; f=$((f + 1))
+		rmdir "$h" 2>/dev/null
+	done
 	passed=$((passed + p)); failed=$((failed + f))
 	printf '%-40s %5d passed %4d failed  %3ds\n' "$name" "$p" "$f" $((SECONDS - t0))
 	if [ "$f" -ne 0 ]; then

@@ -37,6 +37,12 @@ int cli_print_valid(const struct oidc_result *res,
 /* Print the effective configuration; returns 0. */
 int cli_print_config(const struct oidc_config *cfg, const char *path,
 		     bool json);
+/* Read a config file (or a one-issuer config from issuer_url) and apply
+ * "KEY=VALUE" overrides; not finished (cli_load_config finishes too). */
+enum oidc_status cli_parse_config(const char *path, const char *issuer_url,
+				  char **sets, size_t n_sets,
+				  struct oidc_config **cfg_out,
+				  struct oidc_error *err);
 /* Load a config file (or a one-issuer config from issuer_url), apply
  * "KEY=VALUE" overrides, finish. */
 enum oidc_status cli_load_config(const char *path, const char *issuer_url,
@@ -45,6 +51,7 @@ enum oidc_status cli_load_config(const char *path, const char *issuer_url,
 				 struct oidc_error *err);
 /* Wall clock in seconds. */
 int64_t cli_now(void);
+int cli_cmd_check_config(int argc, char **argv);
 int cli_cmd_discover(int argc, char **argv);
 int cli_cmd_cache(int argc, char **argv);
 int cli_cmd_login(int argc, char **argv);

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "internal.h"
 #include "cli.h"
 
 /* Claims worth showing; never the whole claim set in text mode. */
@@ -124,22 +125,47 @@ static void print_config_entry(void *arg, const char *section,
 	cli_line(stdout, "%s = %s", key, value);
 }
 
+/* What the configuration lets issuers do with user names: comment lines
+ * (the text output still parses back), or a "notes" array. */
+static void print_note(void *arg, const char *section, const char *note,
+		       const char *text)
+{
+	json_t *notes = arg;
+
+	if (notes) {
+		json_t *o = json_pack("{s:s, s:s, s:s}", "section",
+				      section ? section : "default", "note", note,
+				      "text", text);
+		if (o)
+			json_array_append_new(notes, o);
+		return;
+	}
+	cli_line(stdout, "# note: %s%s%s%s: %s", section ? "[issuer " : "",
+		 section ? section : "", section ? "] " : "", note, text);
+}
+
 int cli_print_config(const struct oidc_config *cfg, const char *path,
 		     bool json)
 {
 	struct config_printer p = { json, "", false, NULL };
+	json_t *notes = NULL;
 
-	if (json)
+	if (json) {
 		p.root = json_object();
-	else
+		notes = json_array();
+	} else {
 		cli_line(stdout, "# effective configuration of %s", path);
+	}
+	oidc_config_notes(cfg, print_note, notes);
 	oidc_config_visit(cfg, print_config_entry, &p);
 	if (json) {
-		json_t *o = json_pack("{s:s, s:s, s:O}", "result", "ok",
-				      "file", path, "sections", p.root);
+		json_t *o = json_pack("{s:s, s:s, s:O, s:O}", "result", "ok",
+				      "file", path, "sections", p.root,
+				      "notes", notes);
 		cli_json(stdout, o);
 		json_decref(o);
 		json_decref(p.root);
+		json_decref(notes);
 	}
 	return 0;
 }

@@ -4,7 +4,7 @@
  *
  *   oidc-auth validate --config FILE [--user NAME] [--json] [TOKEN | -]
  *   oidc-auth jws-verify --jwks FILE [--alg LIST] [--json] [TOKEN | -]
- *   oidc-auth check-config FILE [--json]
+ *   oidc-auth check-config FILE [--as-user USER] [--json]   (cmd_check.c)
  *
  * Exit status: 0 valid, 1 rejected, 2 usage or configuration error,
  * 3 temporarily unable (identity provider unreachable). Never prints a
@@ -67,17 +67,6 @@ static const char usage_jws[] =
 	"  -k, --jwks FILE       JSON Web Key Set file\n"
 	"  -a, --alg LIST        allowed algorithms (default: all asymmetric)\n"
 	"      --max-size N      largest token accepted (default 16384)\n"
-	"  -j, --json            print one JSON object\n"
-	"  -h, --help            this text\n";
-
-static const char usage_check[] =
-	"usage: oidc-auth check-config FILE [OPTIONS]\n"
-	"\n"
-	"Parse and check FILE, load the keys and files it names, and print the\n"
-	"effective configuration (secrets are never printed). Exit 0 when the\n"
-	"configuration is usable, 2 with the file, line and key to fix otherwise.\n"
-	"\n"
-	"  -s, --set KEY=VALUE   override a configuration key (repeatable)\n"
 	"  -j, --json            print one JSON object\n"
 	"  -h, --help            this text\n";
 
@@ -233,13 +222,13 @@ static enum oidc_status apply_set(struct oidc_config *cfg, const char *kv,
 }
 
 /*
- * Load FILE (or, with issuer_url, a one-issuer configuration made from the
- * URL alone, for "discover"), apply the --set overrides, finish.
+ * Read FILE (or, with issuer_url, a one-issuer configuration made from the
+ * URL alone, for "discover") and apply the --set overrides; not finished.
  */
-enum oidc_status cli_load_config(const char *path, const char *issuer_url,
-				 char **sets, size_t n_sets,
-				 struct oidc_config **cfg_out,
-				 struct oidc_error *err)
+enum oidc_status cli_parse_config(const char *path, const char *issuer_url,
+				  char **sets, size_t n_sets,
+				  struct oidc_config **cfg_out,
+				  struct oidc_error *err)
 {
 	struct oidc_config *cfg = NULL;
 	enum oidc_status st;
@@ -255,14 +244,29 @@ enum oidc_status cli_load_config(const char *path, const char *issuer_url,
 	}
 	for (size_t i = 0; st == OIDC_OK && i < n_sets; i++)
 		st = apply_set(cfg, sets[i], err);
-	if (st == OIDC_OK)
-		st = oidc_config_finish(cfg, err);
 	if (st != OIDC_OK) {
 		oidc_config_free(&cfg);
 		return st;
 	}
 	*cfg_out = cfg;
 	return OIDC_OK;
+}
+
+/* cli_parse_config, then finish: the configuration as a service loads it. */
+enum oidc_status cli_load_config(const char *path, const char *issuer_url,
+				 char **sets, size_t n_sets,
+				 struct oidc_config **cfg_out,
+				 struct oidc_error *err)
+{
+	enum oidc_status st;
+
+	st = cli_parse_config(path, issuer_url, sets, n_sets, cfg_out, err);
+	if (st != OIDC_OK)
+		return st;
+	st = oidc_config_finish(*cfg_out, err);
+	if (st != OIDC_OK)
+		oidc_config_free(cfg_out);
+	return st;
 }
 
 int64_t cli_now(void)
@@ -460,53 +464,6 @@ out:
 	return rc;
 }
 
-static int cmd_check_config(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "set", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct oidc_error err = { OIDC_OK, "" };
-	struct oidc_config *cfg = NULL;
-	char **sets = calloc((size_t)argc, sizeof(*sets));
-	size_t n_sets = 0;
-	bool json = false;
-	int c, rc = EXIT_USAGE;
-
-	if (!sets)
-		return EXIT_USAGE;
-	while ((c = getopt_long(argc, argv, "s:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 's': sets[n_sets++] = optarg; break;
-		case 'j': json = true; break;
-		case 'h':
-			fputs(usage_check, stdout);
-			rc = EXIT_VALID;
-			goto out;
-		default:
-			rc = usage_error(usage_check, "bad option '%s'",
-					 argv[optind - 1]);
-			goto out;
-		}
-	}
-	if (argc - optind != 1) {
-		rc = usage_error(usage_check, "%s", "give one configuration file");
-		goto out;
-	}
-	if (cli_load_config(argv[optind], NULL, sets, n_sets, &cfg, &err) !=
-	    OIDC_OK) {
-		rc = cli_print_failure(&err, NULL, json);
-		goto out;
-	}
-	rc = cli_print_config(cfg, argv[optind], json);
-out:
-	oidc_config_free(&cfg);
-	free(sets);
-	return rc;
-}
-
 int main(int argc, char **argv)
 {
 	opterr = 0; /* our own message, prefixed "oidc-auth: " */
@@ -523,7 +480,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "jws-verify"))
 		return cmd_jws_verify(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check-config"))
-		return cmd_check_config(argc - 1, argv + 1);
+		return cli_cmd_check_config(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "discover"))
 		return cli_cmd_discover(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "cache"))

@@ -1159,6 +1159,21 @@ OK("D6 map_file maps a listed name",
 R("D6 map_file refuses an unlisted name",
   tok(payload=claims(email="bob@example.com", email_verified=True)), "bad_username",
   sets=EM + ["username_map=map_file:%s" % mapf])
+# issue 11: a provider naming root (or root@ its own domain, stripped) gets
+# system_user; keep_domain keeps the provider's domain in the local name.
+R("D6 sub root is a system account", tok(payload=claims(sub="root")), "system_user")
+R("D6 sub ROOT is a system account", tok(payload=claims(sub="ROOT")), "system_user")
+R("D6 email root@example.com with strip_domain is a system account",
+  tok(payload=claims(email="root@example.com", email_verified=True)), "system_user",
+  sets=EM + ["username_map=strip_domain:example.com"])
+OK("D6 allow_system_users lets root through when listed", tok(payload=claims(sub="root")),
+   user="root", sets=["allow_system_users=root"])
+OK("D6 email keep_domain keeps the domain",
+   tok(payload=claims(email="Root@Example.com", email_verified=True)),
+   user="root@example.com", sets=EM + ["username_map=lowercase, keep_domain:example.com"])
+R("D6 email keep_domain refuses a name without the domain",
+  tok(payload=claims(email="root", email_verified=True)), "bad_username",
+  sets=EM + ["username_map=keep_domain:example.com"])
 
 # D7 scopes: exact tokens of scope (space-separated) and scp (string or
 # array), never substrings.
@@ -1217,9 +1232,11 @@ audience = {AUD}
 [issuer v2]
 issuer = https://login.microsoftonline.com/{uuid.uuid4()}/v2.0
 jwks_file = {main_jwks}
+username_namespace = one
 [issuer other]
 issuer = {ISS}
 jwks_file = {main_jwks}
+username_namespace = one
 """)
 
 
@@ -1275,12 +1292,14 @@ def entra_iss(tid):
 entra_jwks = t.write("entra.jwks", jwks(
     jwk(entra_common, kid="common", issuer=TEMPLATE),
     jwk(entra_ta, kid="ta-only", issuer=entra_iss(TA))))
+# the tenants share user names on purpose: E2 is about issuer checks
 ENTRA = conf("entra.conf", f"""
 audience = {AUD}
 [issuer entra]
 issuer = {TEMPLATE}
 allowed_tenants = {TA}, {TB}
 jwks_file = {entra_jwks}
+username_namespace = checklist
 """)
 
 
@@ -1317,6 +1336,10 @@ check_config("E2 template without allowed_tenants refused",
              conf("entra-noallow.conf", f"issuer = {TEMPLATE}\naudience = {AUD}\n"
                   f"jwks_file = {entra_jwks}"), 2)
 check_config("E2 template issuer accepted with allowed_tenants", ENTRA, 0)
+check_config("E2 two tenants with one username_map refused (each could take the other's names)",
+             conf("entra-names.conf", f"audience = {AUD}\n[issuer entra]\nissuer = {TEMPLATE}\n"
+                  f"allowed_tenants = {TA}, {TB}\njwks_file = {entra_jwks}\n"
+                  f"username_map = strip_domain:example.com"), 2)
 
 # E3 several issuers: the token's iss only selects a section; only that
 # section's keys verify. Google's bare "accounts.google.com" is not the
@@ -1328,17 +1351,21 @@ b_jwks = t.write("b.jwks", jwks(jwk(rsa_b, kid="b1")))
 g_jwks = t.write("g.jwks", jwks(jwk(google_ec, kid="g1")))
 ISS_A, ISS_B, ISS_G = "https://a.example.com", "https://b.example.com", \
     "https://accounts.google.com"
+# names shared on purpose: E3 is about which section's keys verify
 TWO = conf("two.conf", f"""
 audience = {AUD}
 [issuer idpA]
 issuer = {ISS_A}
 jwks_file = {a_jwks}
+username_namespace = checklist
 [issuer idpB]
 issuer = {ISS_B}
 jwks_file = {b_jwks}
+username_namespace = checklist
 [issuer google]
 issuer = {ISS_G}
 jwks_file = {g_jwks}
+username_namespace = checklist
 """)
 OK("E3 issuer A token with A's key", tok("RS256", "a1", key=rsa1, payload=claims(iss=ISS_A)),
    cfg=TWO, issuer="idpA")
@@ -1400,6 +1427,15 @@ for name, alias, iss in [
 check_config("E3 bare accounts.google.com refused as issuer",
              conf("google-bare.conf", f"issuer = accounts.google.com\naudience = {AUD}\n"
                   f"jwks_file = {g_jwks}"), 2)
+check_config("E3 two sections that can produce the same names refused",
+             conf("samenames.conf", f"audience = {AUD}\n[issuer x]\nissuer = {ISS_A}\n"
+                  f"jwks_file = {a_jwks}\n[issuer y]\nissuer = {ISS_B}\n"
+                  f"jwks_file = {b_jwks}"), 2)
+check_config("E3 two sections kept apart by keep_domain accepted",
+             conf("apart.conf", f"audience = {AUD}\n[issuer x]\nissuer = {ISS_A}\n"
+                  f"jwks_file = {a_jwks}\nusername_map = strip_domain:a.example\n"
+                  f"[issuer y]\nissuer = {ISS_B}\njwks_file = {b_jwks}\n"
+                  f"username_map = keep_domain:b.example"), 0)
 check_config("E3 two sections with the same issuer refused",
              conf("same.conf", f"audience = {AUD}\n[issuer x]\nissuer = {ISS_A}\n"
                   f"jwks_file = {a_jwks}\n[issuer y]\nissuer = {ISS_A}\n"

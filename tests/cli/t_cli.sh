@@ -43,11 +43,14 @@ cat >"$TWOCFG" <<EOF
 audience = $AUD
 jwks_file = $T_TMP/jwks.json
 
+# the two stand for one set of users: they share names on purpose
 [issuer idpA]
 issuer = https://a.example.com
+username_namespace = users
 
 [issuer idpB]
 issuer = https://b.example.com
+username_namespace = users
 EOF
 BADCFG="$T_TMP/bad.conf"         # unknown key on line 3
 printf 'issuer = %s\naudience = %s\nfrobnicate = 1\njwks_file = %s\n' \
@@ -269,6 +272,14 @@ check "check-config: block for idpA" grep -Eq '^\[(issuer )?idpA\]$' "$OUT"
 check "check-config: block for idpB" grep -Eq '^\[(issuer )?idpB\]$' "$OUT"
 check "check-config: defaults copied into each section" \
 	test "$(grep -cFx "audience = $AUD" "$OUT")" = 2
+check "check-config: notes say what each section does with names" \
+	grep -Eq '^# note: \[issuer idpA\] user_names: ' "$OUT"
+check "check-config: notes say the sections share names" \
+	grep -Eq '^# note: \[issuer idpB\] shared_names: .*\[issuer idpA\]' "$OUT"
+run_cli check-config --json "$TWOCFG"
+check "check-config: --json lists the notes" \
+	test "$(json_field notes | "$PY" -c 'import json,sys; print(sorted({(n["section"], n["note"]) for n in json.load(sys.stdin)}))')" = \
+	"[('idpA', 'shared_names'), ('idpA', 'user_names'), ('idpB', 'shared_names'), ('idpB', 'user_names')]"
 
 run_cli check-config --json "$CFG"
 expect_json "check-config: --json before FILE" result ok

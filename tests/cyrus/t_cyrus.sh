@@ -83,13 +83,16 @@ username_map    = lowercase, strip_domain:example.com
 required_scopes = mail.read
 cache_dir       = $T_TMP/cache
 
+# the PyJWT issuer stands for the same users: the two share names on purpose
 [issuer staff]
 issuer  = $IDP_ISSUER
 ca_file = $IDP_CA
+username_namespace = staff
 
 [issuer local]
 issuer    = https://jwt.example.test
 jwks_file = $K/jwks.json
+username_namespace = staff
 EOF
 chmod 644 "$T_TMP/oidc-auth.conf"
 # the same file, readable only by root: what a "chmod 600" does to Cyrus
@@ -175,10 +178,15 @@ login "imaps: both offered; XOAUTH2 logs in as alice" "$OFFERED and $ALICE" \
 login "sasl_oidc_sasl_noplaintext: yes (service imapnp): offered in cleartext despite allowplaintext: no" \
 	"$OFFERED" 1144 OAUTHBEARER "$K/alice.tok" --tls none
 log_mark
-login "config readable only by root (service imapro): mechanisms hidden" "$NOT_OFFERED" \
+# a configuration the plugin refuses keeps the mechanisms offered and answers each login with
+# a temporary failure (docs/sasl_xoauth2.md, "When the configuration is refused")
+login "config readable only by root (service imapro): still offered, NO with a temporary failure" \
+	"$OFFERED and not d[\"ok\"] and d[\"text\"] == \"transient failure (e.g., weak key)\" and d[\"challenge\"] is None" \
 	1145 OAUTHBEARER "$K/alice.tok" --tls starttls
 expect_log "... and the log says why" \
-	'imapro\[[0-9]+\]: SASL oidc-auth sasl: OAUTHBEARER and XOAUTH2 disabled: .*root-only.conf: cannot open: Permission denied'
+	'imapro\[[0-9]+\]: SASL oidc-auth sasl: OAUTHBEARER and XOAUTH2 answer every login with a temporary failure until this is fixed: configuration refused: .*root-only.conf: cannot open: Permission denied \(config_error\)'
+expect_log "... and one audit line for the attempt: result=tempfail reason=config_error" \
+	'imapro\[[0-9]+\]: SASL oidc-auth sasl: mech=OAUTHBEARER result=tempfail reason=config_error '
 
 # ---- curl: initial response on the AUTHENTICATE line (SASL-IR) ---------------------
 curl_imap() {   # URL MECH USER SECRET-FILE [curl args...]; MECH PLAIN: the file is a password

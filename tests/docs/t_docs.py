@@ -21,6 +21,8 @@ Facts are read from the sources, never from a list kept here:
   - audit line examples in docs/ have the fields, in the order, of the
     format strings in pam_oidc/audit.c and sasl_xoauth2/server.c, and every
     result=WORD the docs mention is one an adapter logs.
+  - no allowed_tenants example lists the Entra tenant of every personal
+    Microsoft account (9188040d-...): copying it lets anyone in.
 Control checks feed the same functions a table with one extra undocumented
 item and require them to report it, so the suite can fail.
 
@@ -217,6 +219,20 @@ def audit_doc_problems(texts, fmts, results):
     return bad
 
 
+# Entra ID's "tenant" of every personal Microsoft account (outlook.com, live.com...).
+PERSONAL_MSA_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"
+
+
+def personal_tenant_examples(texts):
+    """allowed_tenants settings in the documents that list the personal-account tenant."""
+    bad = []
+    for rel, text in texts:
+        for line in text.splitlines():
+            if re.search(r"allowed_tenants\s*[=:].*" + re.escape(PERSONAL_MSA_TENANT), line):
+                bad.append("%s: %.100s" % (rel, line.strip()))
+    return bad
+
+
 # ---- what the documents say -----------------------------------------------
 
 def roff_plain(text):
@@ -398,6 +414,42 @@ def check_examples():
                        block)
 
 
+def check_recipe_steps():
+    """Recipes with <!-- recipe: ... --> steps (tests/lib/recipe_steps.py) are well formed and
+    applied by a test that names the document."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+    import recipe_steps as recipe
+    tests = []
+    for dirpath, _dirs, files in os.walk(os.path.join(ROOT, "tests")):
+        for fn in files:
+            if fn.startswith("t_") and fn.endswith((".sh", ".py")):
+                tests.append(read(os.path.relpath(os.path.join(dirpath, fn), ROOT)))
+    d = os.path.join(ROOT, "docs", "recipes")
+    docs = [os.path.join("docs", "recipes", f) for f in sorted(os.listdir(d)) if f.endswith(".md")]
+    with_steps = [rel for rel in docs if "<!-- recipe:" in read(rel)]
+    for rel in with_steps:
+        name = "%s: recipe steps are well formed and a test applies them" % rel
+        try:
+            n = len(recipe.steps(os.path.join(ROOT, rel)))
+        except ValueError as e:
+            not_ok(name, str(e))
+            continue
+        applies = re.compile(r"(recipe\.py apply|mta_apply \S+) %s\b" % re.escape(rel))
+        if not any(applies.search(t) for t in tests):
+            not_ok(name, "no tests/*/t_* runs 'recipe_steps.py apply %s' (or mta_apply)" % rel)
+        else:
+            ok("%s (%d steps)" % (name, n))
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".md") as f:
+        f.write("<!-- recipe: file /etc/x -->\ntext, not a block\n")
+        f.flush()
+        try:
+            recipe.steps(f.name)
+            not_ok("control: a recipe marker without its block is refused")
+        except ValueError:
+            ok("control: a recipe marker without its block is refused")
+
+
 def main():
     conf_src = read("common/config_opts.c")
     status_src = read("common/status.c")
@@ -477,7 +529,23 @@ def main():
         not_ok("control: wrong audit examples (fields, prefix) and an unknown result word are reported",
                audit_doc_problems(fake, fmts, results))
 
+    bad = personal_tenant_examples(doc_texts())
+    if bad:
+        not_ok("no allowed_tenants example lists the tenant of every personal Microsoft account",
+               *bad)
+    else:
+        ok("no allowed_tenants example lists the tenant of every personal Microsoft account")
+    fake = [("fake.md", "allowed_tenants = 3f0c6a52-8d1e-4b7a-9c25-6e1d0f4b7a93, %s\n"
+                        % PERSONAL_MSA_TENANT),
+            ("fake.5", ".B allowed_tenants = %s" % PERSONAL_MSA_TENANT)]
+    if len(personal_tenant_examples(fake)) == 2:
+        ok("control: an allowed_tenants example with the personal-account tenant is reported")
+    else:
+        not_ok("control: an allowed_tenants example with the personal-account tenant is reported")
+
     check_examples()
+
+    check_recipe_steps()
 
     bad = md_links()
     if bad:

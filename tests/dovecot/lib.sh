@@ -16,11 +16,13 @@ pam_private_etc() {
 	mkdir -p "$1" && mount --bind "$1" /etc/pam.d
 }
 
-# dovecot_start DIR PORT PASSDB_BLOCK: start Dovecot with IMAP on
+# dovecot_start DIR PORT PASSDB_BLOCK [EXTRA]: start Dovecot with IMAP on
 # 127.0.0.1:PORT, high-performance login processes (service_count = 0),
-# no auth cache, no failure delay; the passdb { } block as given.
+# no auth cache, no failure delay; the passdb { } block as given. EXTRA is
+# appended last: its settings override the ones above (TLS, mechanisms, an
+# imaps listener: Dovecot merges blocks of the same name).
 dovecot_start() {
-	local dir=$1 port=$2 passdb=$3 i
+	local dir=$1 port=$2 passdb=$3 extra=${4:-} i
 	[ -n "$dir" ] && [ -n "$port" ] || return 1
 	mkdir -p "$dir/run" "$dir/state" "$dir/home" || return 1
 	chmod 755 "$dir" "$dir/home"
@@ -59,6 +61,7 @@ dovecot_start() {
 	    mode = 0
 	  }
 	}
+	$extra
 	DOVECOT_CONF
 	DOVECOT_DIR=$dir
 	dovecot -c "$dir/dovecot.conf" || return 1

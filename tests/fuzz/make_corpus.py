@@ -461,6 +461,11 @@ def config_seeds():
     s["loopback_http"] = "issuer = http://127.0.0.1:8080/realms/t\njwks_file = /tmp/j\n"
     s["line_4095"] = "audience = " + "b" * (4095 - len("audience = ")) + "\n"
     s["keys_after_section"] = "[issuer a]\nleeway = 5\n[issuer b]\nleeway = 6\n"
+    s["user_names"] = ("username_map = keep_domain:, keep_domain:a.b, keep_domain:@x, lowercase\n"
+                       "allow_system_users = root, svc-*, , a\n"
+                       "min_user_uid = 0\nmin_user_uid = 2147483648\n"
+                       "[issuer a]\nusername_namespace = staff, other\n"
+                       "[issuer b]\nusername_namespace = st/aff\nmin_user_uid = 1000\n")
     return s
 
 

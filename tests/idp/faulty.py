@@ -8,6 +8,8 @@ jwks_uri under https://127.0.0.1:PORT/<mode>/ gets that behaviour for every requ
                    .../good/jwks) and jwks: the --jwks file, read on every request (swap keys by
                    rewriting it atomically), no Cache-Control header
   cache-N/         like good, JWKS with "Cache-Control: public, max-age=N"
+  slow-MS/         like good (discovery and JWKS), each answer sent MS milliseconds late: a
+                   provider slow enough that processes starting together overlap
   nostore/         like good, JWKS with "Cache-Control: no-store"
   wrong-issuer/    discovery whose "issuer" is https://HOST:PORT/someone-else (RFC 8414 3.3)
   http-jwks/       discovery whose jwks_uri is http:// (the --http-port listener if given)
@@ -197,6 +199,15 @@ class Handler(BaseHTTPRequestHandler):
 
     def serve(self, mode, rest, query):
         well_known = rest == ".well-known/openid-configuration"
+        if mode.startswith("slow-"):
+            ms = mode[len("slow-"):]
+            if not ms.isdigit():
+                return self.send_body(404, b"bad slow mode\n", "text/plain")
+            if STOP.wait(int(ms) / 1000.0):
+                return None
+            if well_known:
+                return self.send_json(200, self.discovery(mode))
+            return self.serve("good", rest, query)
         if mode == "good" or mode == "nostore" or mode.startswith("cache-"):
             if well_known:
                 return self.send_json(200, self.discovery(mode))

@@ -12,6 +12,9 @@
 //           "interval" of device authorization responses; set, faster polls get slow_down)
 //   --client-secret (IDP_CLIENT_SECRET, oidc-auth-test-secret)
 //   --cc-username (IDP_CC_USERNAME, svc-mail: preferred_username of client_credentials tokens)
+//   --id-token-claims (IDP_ID_TOKEN_CLAIMS, scopes: ID tokens carry the claims of the requested
+//           scopes; sub-only: only sub, amr and auth_time when an access token is issued too,
+//           as OIDC Core 5.4 allows and some providers do: the claims are at userinfo)
 // Prints one line "READY <issuer>" on stdout when listening; everything else goes to the log.
 import * as fs from 'node:fs';
 import * as https from 'node:https';
@@ -32,7 +35,7 @@ const { default: Provider, errors } = await import('oidc-provider');
 
 function readSettings(argv) {
 	const names = ['port', 'host', 'issuer', 'tls-cert', 'tls-key', 'jwks', 'log', 'token-ttl',
-		'device-ttl', 'device-interval', 'client-secret', 'cc-username'];
+		'device-ttl', 'device-interval', 'client-secret', 'cc-username', 'id-token-claims'];
 	const got = {};
 	for (let i = 0; i < argv.length; i++) {
 		const m = /^--([a-z-]+)(?:=(.*))?$/s.exec(argv[i]);
@@ -64,7 +67,10 @@ function readSettings(argv) {
 		deviceInterval: int('device-interval'),
 		clientSecret: pick('client-secret', 'oidc-auth-test-secret'),
 		ccUsername: pick('cc-username', 'svc-mail'),
+		idTokenClaims: pick('id-token-claims', 'scopes'),
 	};
+	if (!['scopes', 'sub-only'].includes(s.idTokenClaims))
+		die('--id-token-claims must be scopes or sub-only');
 	for (const need of ['port', 'tls-cert', 'tls-key', 'jwks'])
 		if (s[need.replace('tls-', '')] === undefined)
 			die(`--${need} (or IDP_${need.toUpperCase().replace('-', '_')}) is required`);
@@ -218,8 +224,9 @@ const configuration = {
 		sid: null,
 		iss: null,
 	},
-	// ID tokens carry the scope's claims even when an access token is issued for userinfo.
-	conformIdTokenClaims: false,
+	// ID tokens carry the scope's claims even when an access token is issued for userinfo,
+	// unless --id-token-claims sub-only.
+	conformIdTokenClaims: settings.idTokenClaims === 'sub-only',
 	extraTokenClaims,
 	loadExistingGrant,
 	async findAccount(ctx, sub) {

@@ -61,3 +61,35 @@ export IT_ISSUER=$IDP_ISSUER IT_CA=$IDP_CA IT_CLIENT_ID=$IDP_CLIENT_ID
 export IT_SECRET=$IDP_CLIENT_SECRET IT_STUB=https://127.0.0.1:8444
 export IT_OPAQUE IT_OPAQUE_REVOKE IT_USER_TOKEN
 "$BIN"
+rc=$?
+
+# The CLI with token_types = jwt, opaque: a JWT the OpenSSH client cut at 1023 bytes (one
+# dot left, so it is offered to introspection) comes back inactive and is reported as
+# token_truncated (issue 12); an unknown opaque token stays token_inactive.
+CLI=$ROOT/${BUILD_DIR:-build}/oidc-auth
+printf '%s' "$IDP_CLIENT_SECRET" >"$WORK/secret" && chmod 600 "$WORK/secret"
+mkdir -m 700 "$WORK/cache"
+printf '%s\n' "issuer = $IDP_ISSUER" "audience = api://mail" "ca_file = $IDP_CA" \
+	"cache_dir = $WORK/cache" "token_types = jwt, opaque" "client_id = $IDP_CLIENT_ID" \
+	"client_secret_file = $WORK/secret" "username_claim = preferred_username" >"$WORK/opaque.conf"
+GROUPS_100=$(seq -f 'opaque-group-%03g' 1 100 | paste -sd, -)
+LONG=$(idp_token_cc api://mail "" alice "$GROUPS_100") || fail "long JWT"
+reason() {   # TOKEN: the JSON reason of oidc-auth validate
+	printf '%s' "$1" | "$CLI" validate --config "$WORK/opaque.conf" --json - |
+		sed -n 's/.*"reason":"\([a-z_]*\)".*/\1/p'
+}
+cut=${LONG:0:1023}
+if [ "${cut//[^.]/}" = . ] && [ "$(reason "$cut")" = token_truncated ]; then
+	echo "ok - opaque tokens on: a JWT cut at 1023 bytes is introspected, then token_truncated"
+else
+	echo "not ok - opaque tokens on: a JWT cut at 1023 bytes is introspected, then token_truncated"
+	echo "# reason: $(reason "$cut")"; rc=1
+fi
+junk=$(head -c 60 /dev/urandom | basenc --base64url -w0 | tr -d '=')
+if [ "$(reason "$junk")" = token_inactive ]; then
+	echo "ok - opaque tokens on: an unknown opaque token stays token_inactive"
+else
+	echo "not ok - opaque tokens on: an unknown opaque token stays token_inactive"
+	echo "# reason: $(reason "$junk")"; rc=1
+fi
+exit $rc

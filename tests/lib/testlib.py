@@ -27,6 +27,26 @@ import tempfile
 import time
 
 
+NS_MARK = "OIDC_PY_IN_NS"
+
+
+def in_namespaces(name):
+    """Run the calling script again in private network, PID and mount
+    namespaces (once: the environment names the script that is inside),
+    so its daemons die with it and its mounts stay private. name is for the
+    failure line when unshare cannot run."""
+    me = os.path.abspath(sys.argv[0])
+    if os.environ.get(NS_MARK) == me:
+        return
+    os.environ[NS_MARK] = me
+    try:
+        os.execvp("unshare", ["unshare", "-n", "-p", "-f", "--mount-proc",
+                              sys.executable] + sys.argv)
+    except OSError as e:
+        print("not ok - %s: unshare failed: %s" % (name, e))
+        sys.exit(1)
+
+
 class Result:
     """One run of the CLI: exit code, stdout, stderr, parsed JSON or None."""
 
@@ -137,6 +157,26 @@ class Suite:
             f.write(data)
         os.chmod(p, mode)
         return p
+
+    def private_passwd(self, lines, keep_host=True):
+        """A private /etc/passwd for this run: the host's entries (keep_host)
+        and lines ("name:x:uid:gid::home:shell"), bind-mounted over
+        /etc/passwd inside the namespaces of in_namespaces() only; the host's
+        file is never written. Records one check and returns its result."""
+        name = "a private /etc/passwd in this mount namespace"
+        if os.environ.get(NS_MARK) != os.path.abspath(sys.argv[0]):
+            return self.ok(name, False, "not inside in_namespaces(): refusing to mount")
+        text = ""
+        if keep_host:
+            with open("/etc/passwd") as f:
+                text = f.read()
+        text += "".join(line + "\n" for line in lines)
+        path = self.write("passwd", text)
+        mnt = subprocess.run(["mount", "--bind", path, "/etc/passwd"], stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, universal_newlines=True)
+        with open("/etc/passwd") as f:
+            seen = f.read()
+        return self.ok(name, mnt.returncode == 0 and seen == text, mnt.stdout)
 
     # ---- running the CLI ----
 

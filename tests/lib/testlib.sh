@@ -148,6 +148,20 @@ expect_reason() {
 	fi
 }
 
+# expect_py NAME EXPR: ok when the Python expression EXPR holds for d, the one
+# JSON object the last run printed on stdout ($OUT); c is d["challenge"] or {}
+# (the login clients of tests/postfix and tests/cyrus print one).
+expect_py() {
+	if "$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+c = (d.get("challenge") or {}) if isinstance(d, dict) else {}
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$OUT" "$2" 2>/dev/null; then
+		ok "$1"
+	else
+		not_ok "$1" "not true: $2" "$(t_last_run)"
+	fi
+}
+
 # Output must not contain a string (token, signature, secret): checks
 # stdout and stderr of the last run.
 expect_absent() {  # NAME STRING
@@ -160,6 +174,21 @@ expect_absent() {  # NAME STRING
 
 b64url() {        # stdin -> base64url without padding
 	basenc --base64url -w0 | tr -d '='
+}
+
+# t_wait_grep [-F] FILE PATTERN [SECONDS]: true once grep -qE (-qF with -F) PATTERN FILE
+# matches, polling for up to SECONDS (default 5). Daemons write their logs after they answer
+# the client (Postfix's postlogd, syslog): a check that greps right after the answer must wait.
+t_wait_grep() {
+	local mode=-qE f pat n
+	if [ "$1" = -F ]; then mode=-qF; shift; fi
+	f=$1 pat=$2 n=$(( ${3:-5} * 10 ))
+	while [ "$n" -gt 0 ]; do
+		grep "$mode" -- "$pat" "$f" 2>/dev/null && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	grep "$mode" -- "$pat" "$f" 2>/dev/null
 }
 
 t_done() {

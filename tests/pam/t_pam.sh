@@ -15,6 +15,7 @@ cd "$ROOT" || exit 1
 . tests/pam/lib.sh
 pam_enter_ns pam "${BASH_SOURCE[0]}" "$@"
 . tests/idp/lib.sh
+. tests/dovecot/lib.sh   # pam_private_etc
 t_init pam "$@"
 trap 'idp_cleanup; t_cleanup' EXIT
 
@@ -107,11 +108,61 @@ pam_run small alice "$BIG" auth
 expect_out "8 KB token: refused over max_token_size=4096" "auth=PAM_AUTH_ERR"
 expect_log "8 KB token: reason token_too_large" 'reason=token_too_large'
 
+# pamtester, the recipes' test command, reads at most 4095 bytes of a secret: the 8 KB
+# token arrives cut there and is refused as token_truncated (issue 12)
+if pam_private_etc "$T_TMP/etc-pam.d" 2>"$T_TMP/etc-pam.err"; then
+	echo "auth required $PAM_SO_HOST $BASE" >"$T_TMP/etc-pam.d/oidc-pamtester"
+	log_mark
+	printf '%s\n' "$BIG" | pamtester oidc-pamtester alice authenticate >"$OUT" 2>&1
+	expect_log "pamtester with an 8 KB token: cut at 4095, reason token_truncated" \
+		'result=deny reason=token_truncated mode=token user="alice"'
+	log_mark
+	if printf '%s\n' "$(mint alice)" | pamtester oidc-pamtester alice authenticate \
+		>"$OUT" 2>&1; then
+		ok "pamtester with a short token: logged in"
+	else
+		not_ok "pamtester with a short token: logged in" "$(cat "$OUT")" "$(log_new)"
+	fi
+else
+	not_ok "pamtester: a private /etc/pam.d" "$(cat "$T_TMP/etc-pam.err")"
+fi
+
 service lower "auth required $PAM_SO $BASE user_case=lower"
 pam_run lower alice "$(mint Alice)" auth
 expect_out "user_case=lower: Alice's token logs in alice" "auth=PAM_SUCCESS"
 pam_run tok alice "$(mint Alice)" auth
 expect_out "user_case=exact (default): Alice's token refused for alice" "auth=PAM_AUTH_ERR"
+
+# ---- system accounts (issue 11): root, uids below min_user_uid ------------------
+# A private /etc/passwd in this mount namespace only (the host's is never touched):
+# svc-old and svc-nagios are system accounts (uid < 1000), carol a user.
+cp /etc/passwd "$T_TMP/passwd" &&
+	printf '%s\n' "svc-old:x:500:500::/nonexistent:/usr/sbin/nologin" \
+		"svc-nagios:x:501:501::/nonexistent:/usr/sbin/nologin" \
+		"carol:x:2002:2002::/nonexistent:/bin/sh" >>"$T_TMP/passwd" &&
+	chmod 644 "$T_TMP/passwd" && mount --bind "$T_TMP/passwd" /etc/passwd &&
+	[ "$(getent passwd svc-old | cut -d: -f3)" = 500 ] ||
+	not_ok "system accounts: private /etc/passwd in the mount namespace"
+pam_run tok root "$(mint root)" auth
+expect_out "system accounts: a token for root refused" "auth=PAM_AUTH_ERR"
+expect_log "system accounts: root: audit reason system_user" \
+	'pam_oidc\(tok:auth\): result=deny reason=system_user mode=token user="root" mapped="root"'
+pam_run tok svc-old "$(mint svc-old)" auth
+expect_out "system accounts: a token for uid 500 refused" "auth=PAM_AUTH_ERR"
+expect_log "system accounts: uid 500: audit reason system_user" \
+	'result=deny reason=system_user mode=token user="svc-old" mapped="svc-old"'
+pam_run tok carol "$(mint carol)" auth
+expect_out "system accounts: uid 2002 is a user" "auth=PAM_SUCCESS"
+service sysok "auth required $PAM_SO $BASE allow_system_users=svc-nagios"
+pam_run sysok svc-nagios "$(mint svc-nagios)" auth
+expect_out "system accounts: allow_system_users=svc-nagios lets it log in" "auth=PAM_SUCCESS"
+pam_run sysok svc-old "$(mint svc-old)" auth
+expect_out "system accounts: allow_system_users opens only what it lists" "auth=PAM_AUTH_ERR"
+pam_run lower svc-old "$(mint SVC-OLD)" auth
+expect_out "system accounts: user_case=lower, SVC-OLD's token refused for svc-old" \
+	"auth=PAM_AUTH_ERR"
+expect_log "system accounts: user_case=lower: audit reason system_user" \
+	'result=deny reason=system_user mode=token user="svc-old" mapped="SVC-OLD"'
 
 # ---- per-user policy: passwords fall through only for listed users ----------
 PW="auth [success=done ignore=ignore default=die] $PAM_SO $BASE password_users=svc-backup password_groups=daemon"
@@ -144,6 +195,15 @@ expect_log "password_users=*: audit reason password_fallthrough" \
 	'result=ignore reason=password_fallthrough mode=token user="alice"'
 pam_run pw-all alice "$(mint alice exp=-3600)" auth
 expect_out "password_users=*: tokens are still validated (expired: refused)" "auth=PAM_AUTH_ERR"
+# a JWT cut by OpenSSH (1023 bytes, one dot left) is no password: refused, not passed on
+CUT=$(mint alice pad=1500)
+pam_run pw-all alice "${CUT:0:1023}" auth
+expect_out "password_users=*: a JWT cut at 1023 bytes does not fall through" "auth=PAM_AUTH_ERR"
+expect_log "password_users=*: a JWT cut at 1023 bytes: audit reason token_truncated" \
+	'result=deny reason=token_truncated mode=token user="alice" .* token=sha256:[0-9a-f]{16}'
+pam_run pw-all alice "${CUT:0:1022}" auth
+expect_out "password_users=*: 1022 bytes of it (no known limit) fall through as before" \
+	"auth=PAM_SUCCESS"
 service prompt "auth required $PAM_SO $BASE [prompt=Password or token: ]"
 : >"$T_TMP/prompts"
 PAM_DRIVER_LOG=$T_TMP/prompts pam_run prompt alice "$(mint alice)" auth

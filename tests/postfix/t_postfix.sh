@@ -100,6 +100,13 @@ pf_service 2525 smtpd
 pf_service 2526 smtpd-xo
 pf_service 2527 smtpd-net content_filter=discard:   # also the relay target below
 pf_service 2528 smtpd-cold
+# a configuration the plugin refuses: a typo in a key of its oidc-auth.conf
+printf '%s\n' "issuer = https://jwt.example.test" "audience = smtp" "jwks_file = $K/jwks.json" \
+	"leway = 30" >"$T_TMP/typo.conf"
+printf '%s\n' "mech_list: OAUTHBEARER XOAUTH2" "oidc_config: $T_TMP/typo.conf" \
+	>"$P/etc/sasl/smtpd-bad.conf"
+chmod 644 "$P/etc/sasl/smtpd-bad.conf" "$T_TMP/typo.conf"
+pf_service 2530 smtpd-bad
 # the recipe's submission setting for clients that put long tokens on the AUTH line
 jwt_conf "mech_list: OAUTHBEARER XOAUTH2" "oidc_sasl_port: 2529" >"$P/etc/sasl/smtpd-long.conf"
 chmod 644 "$P/etc/sasl/smtpd-long.conf"
@@ -161,14 +168,7 @@ smtp() {   # NAME PORT MECH TOKFILE AUTHZID MODE PYEXPR
 	T_LAST=(smtp_auth.py "$2" "$3" "$4" "$5" "$6")
 	"$PY" tests/postfix/smtp_auth.py "$2" "$3" "$4" "$5" "$6" >"$OUT" 2>"$ERR"
 	RC=$?
-	if "$PY" -c 'import json, sys
-d = json.load(open(sys.argv[1]))
-c = d["challenge"] or {}
-sys.exit(0 if eval(sys.argv[2]) else 1)' "$OUT" "$7" 2>/dev/null; then
-		ok "$name"
-	else
-		not_ok "$name" "not true: $7" "$(t_last_run)"
-	fi
+	expect_py "$name" "$7"
 }
 smtp "smtplib OAUTHBEARER: 235" 2525 OAUTHBEARER "$T_TMP/alice.tok" alice ack \
 	'd["code"] == 235 and d["challenge"] is None'
@@ -201,6 +201,28 @@ smtp "token on the AUTH line ($(wc -c <"$T_TMP/mid.tok") bytes), line_length_lim
 	2529 OAUTHBEARER "$T_TMP/mid.tok" alice inline 'd["code"] == 235'
 smtp "8 KB token on the AUTH line (XOAUTH2), line_length_limit=16384: 235" \
 	2529 XOAUTH2 "$T_TMP/big.tok" alice inline 'd["code"] == 235'
+# ---- a refused configuration: still offered, every login a temporary failure -------------
+# (hidden mechanisms here left smtpd with none: "fatal: no SASL authentication mechanisms",
+# every connection to this port dropped)
+ehlo_auth() {   # PORT: the AUTH keywords of the EHLO answer, space separated
+	"$PY" -c 'import smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=20)
+s.ehlo("client.example.test")
+print(s.esmtp_features.get("auth", "none").strip())
+s.quit()' "$1" 2>&1 | tail -n 1
+}
+AUTHS=$(ehlo_auth 2530)
+check "refused configuration (typo 'leway' in its oidc-auth.conf): EHLO still offers OAUTHBEARER and XOAUTH2 ($AUTHS)" \
+	test "$AUTHS" = "OAUTHBEARER XOAUTH2"
+smtp "refused configuration: OAUTHBEARER login gets 454 (temporary), no challenge" 2530 \
+	OAUTHBEARER "$T_TMP/alice.tok" alice ack 'd["code"] == 454 and d["challenge"] is None'
+smtp "refused configuration: XOAUTH2 login gets 454" 2530 XOAUTH2 "$T_TMP/alice.tok" alice ack \
+	'd["code"] == 454'
+check "refused configuration: the maillog names the key, at error level" \
+	grep -q 'warning: SASL authentication problem: oidc-auth sasl: OAUTHBEARER and XOAUTH2 answer every login with a temporary failure until this is fixed: configuration refused: .*leway' "$P/maillog"
+check "refused configuration: one audit line per attempt, result=tempfail reason=config_error" \
+	test "$(grep -c 'oidc-auth sasl: mech=[A-Z0-9]* result=tempfail reason=config_error user="" authzid="alice"' "$P/maillog")" = 2
+
 # ---- relaying with a token (set up above) --------------------------------------------
 relay_sent() {   # N: wait (20 s) until N messages to relay.test were sent
 	local i

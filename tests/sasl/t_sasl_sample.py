@@ -4,7 +4,8 @@ Cyrus SASL's own sasl-sample-server and sasl-sample-client (sasl2-bin).
 
 Tokens are JWTs made here by PyJWT with keys from python3-cryptography; the
 plugin reads the public key from a jwks_file given as oidc_jwks_file in the
-sample server's sample.conf. Runs in private network and PID namespaces.
+sample server's sample.conf. Runs in private network, PID and mount namespaces
+(a private /etc/passwd for the system-account checks).
 """
 import json
 import os
@@ -12,22 +13,15 @@ import subprocess
 import sys
 import time
 
-if os.environ.get("OIDC_SASL_IN_NS") != "1":
-    os.environ["OIDC_SASL_IN_NS"] = "1"
-    try:
-        os.execvp("unshare", ["unshare", "-n", "-p", "-f", "--mount-proc",
-                              sys.executable] + sys.argv)
-    except OSError as e:
-        print("not ok - sasl sample: unshare failed: %s" % e)
-        sys.exit(1)
-
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testlib import Suite, in_namespaces  # noqa: E402
+
+in_namespaces("sasl sample")
 import jwt  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 
 import saslrun  # noqa: E402
-from testlib import Suite  # noqa: E402
 
 subprocess.run(["ip", "link", "set", "lo", "up"], check=False)
 t = Suite("sasl_sample")
@@ -167,6 +161,26 @@ t.ok("xoauth2 user=bob with alice's token: refused", not ex.success, diag(ex))
 ex = run("OAUTHBEARER", ob(token(sub="bob"), authzid="alice"))
 t.ok("other user's token for a=alice: refused", not ex.success, diag(ex))
 
+# ---- system accounts (issue 11) -------------------------------------------------------
+# A private /etc/passwd, bind-mounted in this test's mount namespace only: svc-old and
+# svc-nagios are system accounts (uid < 1000).
+t.private_passwd(["svc-old:x:500:500::/nonexistent:/usr/sbin/nologin",
+                  "svc-nagios:x:501:501::/nonexistent:/usr/sbin/nologin"])
+for who in ("root", "svc-old"):
+    ex = run("OAUTHBEARER", ob(token(sub=who), authzid=who), b"\x01")
+    t.ok("system accounts: a token for %s: invalid_token, then failure" % who,
+         (challenge(ex) or {}).get("status") == "invalid_token" and not ex.success, diag(ex))
+    t.ok("system accounts: %s: audit reason=system_user" % who,
+         any("result=deny reason=system_user user=\"%s\"" % who in l for l in ex.audit()),
+         diag(ex))
+SYSOK = conf("sysok", "oidc_allow_system_users: svc-nagios\n")
+ex = run("OAUTHBEARER", ob(token(sub="svc-nagios"), authzid="svc-nagios"), confdir=SYSOK)
+t.ok("system accounts: oidc_allow_system_users: svc-nagios lets it log in",
+     ex.success and ex.user == "svc-nagios", diag(ex))
+ex = run("XOAUTH2", xo(token(sub="svc-old"), user="svc-old"), b"", confdir=SYSOK)
+t.ok("system accounts: the list opens only what it names (xoauth2, svc-old refused)",
+     not ex.success and any("reason=system_user" in l for l in ex.audit()), diag(ex))
+
 # ---- malformed and probes ---------------------------------------------------------
 ex = run("OAUTHBEARER", b"p=tls-unique,a=alice,\x01auth=Bearer " + good.encode() +
          b"\x01\x01", b"\x01")
@@ -193,8 +207,28 @@ t.ok("discovery probe: openid-configuration chosen by the user's domain",
 # ---- configuration ----------------------------------------------------------------
 badconf = conf("badconf", "oidc_leeway: soon\n")
 ex = run("OAUTHBEARER", ob(good), confdir=badconf)
-t.ok("bad configuration: mechanisms hidden, reason logged",
-     not ex.success and "disabled" in ex.out and "leeway" in ex.out, diag(ex))
+t.ok("bad configuration: mechanism still offered, the login gets a temporary failure "
+     "(SASL_TRYAGAIN), no challenge",
+     not ex.success and "transient failure" in ex.out and not ex.challenges, diag(ex))
+t.ok("bad configuration: one line names the problem, one audit line per attempt "
+     "(result=tempfail reason=config_error)",
+     sum("temporary failure until this is fixed" in l and "leeway" in l
+         for l in ex.lines) == 1 and
+     any("result=tempfail reason=config_error" in l and 'authzid="alice"' in l
+         for l in ex.audit()), diag(ex))
+ex = run("XOAUTH2", xo(good), confdir=badconf)
+t.ok("bad configuration: XOAUTH2 too: temporary failure",
+     not ex.success and "transient failure" in ex.out and
+     any("mech=XOAUTH2 result=tempfail reason=config_error" in l for l in ex.audit()),
+     diag(ex))
+unconf = t.path("unconf")
+os.makedirs(unconf, exist_ok=True)
+t.write("unconf/sample.conf", "mech_list: OAUTHBEARER XOAUTH2 PLAIN\n")
+ex = run("OAUTHBEARER", ob(good), confdir=unconf)
+t.ok("no oidc_ option at all: the application does not use the plugin, mechanisms not "
+     "offered", not ex.success and "no mechanism available" in ex.out and
+     "not offered: no oidc_config" in ex.out and
+     not any("result=" in l for l in ex.audit()), diag(ex))
 pv = subprocess.run(["saslpluginviewer", "-s", "-p", PLUG], stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT, universal_newlines=True,
                     env=saslrun.host_env(dict(os.environ, SASL_CONF_PATH=badconf)))

@@ -64,13 +64,15 @@ shapes_mint() {
 	"$PY" tests/shapes/fixtures.py mint "$SH_STATE" "$SH_PROVIDER" "$@"
 }
 
-# shapes_conf OUT N [FROM=TO...]: the guide's Nth ini block with the test's CA and
-# cache directory appended (prov_doc_conf); not ok and exit when it cannot be taken.
+# shapes_conf OUT N [FROM=TO...]: the guide's Nth ini block (prov_doc_conf) after the
+# test's CA and cache directory (first, so that they are defaults for every [issuer]
+# section); not ok and exit when it cannot be taken.
 shapes_conf() {
 	local out=$1 n=$2
 	shift 2
-	if prov_doc_conf "$out" "$SH_GUIDE" "$n" "$@" + "ca_file = $SH_CA" \
-		"cache_dir = $T_TMP/cache"; then
+	if prov_doc_conf "$out.block" "$SH_GUIDE" "$n" "$@" &&
+		{ printf 'ca_file = %s\ncache_dir = %s\n' "$SH_CA" "$T_TMP/cache" &&
+			cat "$out.block"; } >"$out"; then
 		run_cli check-config "$out"
 		expect_exit "$SH_PROVIDER: ini block $n of $SH_GUIDE passes check-config" 0
 	else

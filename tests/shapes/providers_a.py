@@ -13,9 +13,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from forge import b64u, jwk, self_signed_cert  # noqa: E402
 
 # ---- identifiers shared with the guides (docs/idp/*.md) -------------------
-ENTRA_TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
-ENTRA_TENANT_B = "9188040d-6c67-4c5b-b112-36a304b66dad"
-ENTRA_OTHER_TENANT = "5b2f3c1e-0d4a-4b8e-9c7d-6a5e4f3b2c1d"
+ENTRA_TENANT = "3f0c6a52-8d1e-4b7a-9c25-6e1d0f4b7a93"
+# every tenant the guide names, and one it does not (served alike: the keys are common)
+ENTRA_TENANTS = [ENTRA_TENANT, "b7e4c2d1-5a69-4f83-8e0b-2c9d7a1f6e45",
+                 "72f988bf-86f1-41af-91ab-2d7cd011db47", "9188040d-6c67-4c5b-b112-36a304b66dad",
+                 "5b2f3c1e-0d4a-4b8e-9c7d-6a5e4f3b2c1d"]
 ENTRA_API_CLIENT = "7d1c8a2e-3c5b-4a8e-9f5e-2b7f3f1e0c11"
 ENTRA_LOGIN_CLIENT = "3e8f1b2c-9a4d-4c6e-8b7a-1f2e3d4c5b6a"
 GRAPH_APP = "00000003-0000-0000-c000-000000000000"
@@ -63,7 +65,6 @@ def x5(key, cn):
 # ---------------------------------------------------------------------------
 def entra_docs(keys):
     h = "https://login.microsoftonline.com"
-    tid = ENTRA_TENANT
 
     def meta(issuer, jwks_uri, base):
         return {"token_endpoint": base + "/oauth2/v2.0/token",
@@ -104,22 +105,26 @@ def entra_docs(keys):
 
     cc = {"Cache-Control": "max-age=86400, private"}
     tmpl = h + "/{tenantid}/v2.0"
-    return {
-        ("login.microsoftonline.com", "/%s/v2.0/.well-known/openid-configuration" % tid):
-            meta(h + "/%s/v2.0" % tid, h + "/%s/discovery/v2.0/keys" % tid,
-                 h + "/" + tid),
-        ("login.microsoftonline.com", "/%s/discovery/v2.0/keys" % tid):
-            (key_set(h + "/%s/v2.0" % tid), cc),
-        # v1.0 metadata: issuer is the sts.windows.net form
-        ("login.microsoftonline.com", "/%s/.well-known/openid-configuration" % tid):
-            dict(meta("https://sts.windows.net/%s/" % tid, h + "/%s/discovery/keys" % tid,
-                      h + "/" + tid)),
-        ("login.microsoftonline.com", "/%s/discovery/keys" % tid): (key_set(None), cc),
+    out = {
         ("login.microsoftonline.com", "/organizations/v2.0/.well-known/openid-configuration"):
             meta(tmpl, h + "/organizations/discovery/v2.0/keys", h + "/organizations"),
         ("login.microsoftonline.com", "/organizations/discovery/v2.0/keys"):
             (key_set(tmpl), cc),
     }
+    for tid in ENTRA_TENANTS:
+        out.update({
+            ("login.microsoftonline.com", "/%s/v2.0/.well-known/openid-configuration" % tid):
+                meta(h + "/%s/v2.0" % tid, h + "/%s/discovery/v2.0/keys" % tid,
+                     h + "/" + tid),
+            ("login.microsoftonline.com", "/%s/discovery/v2.0/keys" % tid):
+                (key_set(h + "/%s/v2.0" % tid), cc),
+            # v1.0 metadata: issuer is the sts.windows.net form
+            ("login.microsoftonline.com", "/%s/.well-known/openid-configuration" % tid):
+                meta("https://sts.windows.net/%s/" % tid, h + "/%s/discovery/keys" % tid,
+                     h + "/" + tid),
+            ("login.microsoftonline.com", "/%s/discovery/keys" % tid): (key_set(None), cc),
+        })
+    return out
 
 
 def entra_token(kind, t):

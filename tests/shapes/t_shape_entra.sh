@@ -2,7 +2,7 @@
 # tests/shapes/t_shape_entra.sh - Microsoft Entra ID as it serves itself (tenant and
 # "organizations" metadata on login.microsoftonline.com, keys with x5t, x5c and issuer
 # members) and as it signs: v2.0 and v1.0 access tokens, and Microsoft Graph tokens (nonce
-# in the header, signed over its hash). The configurations are the ini blocks of
+# in the header, signed over its hash). The configurations are ini blocks 2, 3 and 5 of
 # docs/idp/entra-id.md; then the look-alikes: v1 for a v2 section, another tenant, another
 # API, no scope, expired, forged, and Graph tokens, which must say graph_audience.
 set -u
@@ -11,12 +11,12 @@ cd "$ROOT" || exit 1
 . tests/shapes/lib.sh
 shapes_begin entra "${BASH_SOURCE[0]}" "$@"
 
-TA=72f988bf-86f1-41af-91ab-2d7cd011db47 TB=9188040d-6c67-4c5b-b112-36a304b66dad
+TA=3f0c6a52-8d1e-4b7a-9c25-6e1d0f4b7a93 TB=b7e4c2d1-5a69-4f83-8e0b-2c9d7a1f6e45
 TX=5b2f3c1e-0d4a-4b8e-9c7d-6a5e4f3b2c1d
 V2=https://login.microsoftonline.com
-# ---- single tenant, v2.0 (the guide's first block) -----------------------------------
+# ---- single tenant, v2.0 (the guide's second block; the first is the login client's) --
 ONE=$T_TMP/single.conf
-shapes_conf "$ONE" 1
+shapes_conf "$ONE" 2
 AT=$(shapes_mint v2)
 shape_accepts "v2.0 access token of the tenant, through discovery and JWKS" "$ONE" alice "$AT"
 shape_fetched "/$TA/discovery/v2.0/keys" &&
@@ -60,32 +60,36 @@ else
 	not_ok "entra: the Graph refusal's audit lines carry no iss, jti or mapped user from it" "$GL"
 fi
 
-# ---- multi-tenant (second block) ------------------------------------------------------
+# ---- v1 and v2 sections of one tenant (third block) ------------------------------------
+V1V2=$T_TMP/v1v2.conf
+shapes_conf "$V1V2" 3
+shape_ok "v1 and v2 sections: a v2.0 token" "$V1V2" alice "$AT"
+shape_ok "v1 and v2 sections: a v1.0 token (sts.windows.net issuer, upn)" "$V1V2" alice \
+	"$(shapes_mint v1)"
+shape_fetched "/$TA/discovery/keys" &&
+	ok "entra: v1 keys fetched through the tenant's v1 metadata (discovery_url)" ||
+	not_ok "entra: v1 keys fetched through the tenant's v1 metadata (discovery_url)"
+shape_refused "v1 and v2 sections: a v1.0 token for another API" "$V1V2" \
+	"$(shapes_mint v1 '{"claims": {"aud": "api://billing"}}')" wrong_audience
+shape_refused "v1 and v2 sections: a Graph token (v1 iss, matches entra-v1)" "$V1V2" "$GT" \
+	graph_audience
+
+# ---- multi-tenant template (fifth block) -----------------------------------------------
 MULTI=$T_TMP/multi.conf
-MAP=$T_TMP/entra-users.map
-printf 'alice@example.com alice\ncarol@customer.example carol\n' >"$MAP"
-shapes_conf "$MULTI" 2 "/etc/oidc-auth/entra-users.map=$MAP"
-shape_ok "multi-tenant: a user of allowed tenant A" "$MULTI" alice "$AT"
-shape_ok "multi-tenant: a user of allowed tenant B" "$MULTI" carol \
-	"$(shapes_mint v2 "{\"claims\": {\"iss\": \"$V2/$TB/v2.0\", \"tid\": \"$TB\", \"preferred_username\": \"carol@customer.example\"}}")"
+shapes_conf "$MULTI" 5
+BT=$(shapes_mint v2 "{\"claims\": {\"iss\": \"$V2/$TB/v2.0\", \"tid\": \"$TB\", \"preferred_username\": \"Alice@contoso.example\"}}")
+shape_ok "multi-tenant: a user of the allowed tenant" "$MULTI" alice "$BT"
 shape_fetched "/organizations/discovery/v2.0/keys" &&
 	ok "entra: multi-tenant keys from organizations/discovery/v2.0/keys" ||
 	not_ok "entra: multi-tenant keys from organizations/discovery/v2.0/keys"
 shape_refused "multi-tenant: a tenant not in allowed_tenants" "$MULTI" \
-	"$(shapes_mint v2 "{\"claims\": {\"iss\": \"$V2/$TX/v2.0\", \"tid\": \"$TX\"}}")" \
+	"$(shapes_mint v2 "{\"claims\": {\"iss\": \"$V2/$TX/v2.0\", \"tid\": \"$TX\", \"preferred_username\": \"alice@contoso.example\"}}")" \
 	tenant_not_allowed
-shape_refused "multi-tenant: iss of tenant A with tid of tenant B" "$MULTI" \
-	"$(shapes_mint v2 "{\"claims\": {\"tid\": \"$TB\"}}")" tenant_not_allowed
-shape_refused "multi-tenant: a user missing from the map file" "$MULTI" \
-	"$(shapes_mint v2 '{"claims": {"preferred_username": "dave@example.com"}}')" bad_username
+shape_refused "multi-tenant: iss of the allowed tenant with another tid" "$MULTI" \
+	"$(shapes_mint v2 "{\"claims\": {\"iss\": \"$V2/$TB/v2.0\", \"tid\": \"$TA\", \"preferred_username\": \"alice@contoso.example\"}}")" \
+	tenant_not_allowed
+shape_refused "multi-tenant: a user of another domain" "$MULTI" \
+	"$(shapes_mint v2 "{\"claims\": {\"iss\": \"$V2/$TB/v2.0\", \"tid\": \"$TB\"}}")" bad_username
 shape_refused "multi-tenant: a Graph token" "$MULTI" "$GT" graph_audience
-
-# ---- v1.0 tokens (third block) ---------------------------------------------------------
-V1=$T_TMP/v1.conf
-shapes_conf "$V1" 3
-shape_ok "v1.0 access token (sts.windows.net issuer, App ID URI audience)" "$V1" alice \
-	"$(shapes_mint v1)"
-shape_refused "v1.0 section: a v2.0 token" "$V1" "$AT" wrong_issuer
-shape_refused "v1.0 section: a Graph token" "$V1" "$GT" graph_audience
 expect_absent "entra: no token in the CLI's output" "${AT##*.}"
 t_done

@@ -7,10 +7,14 @@ shows, takes the user code from it, then ACTION:
   approve  run $APPROVE_CMD CODE (the "browser" approving at the provider)
   refuse   run $REFUSE_CMD CODE
   none     nobody approves (the module must give up)
-and presses Enter. Prints "code=..." and "login=ok" when the remote command
-ran, else "login=fail"; "oidc_env=" with $OIDC_PREFERRED_USERNAME in the
-session (pam_oidc session_env); "prompt_s=" and "total_s=" timings. Run with
-/usr/bin/python3; exit 0 unless it could not run ssh at all.
+and presses Enter. Or, with ACTION token, types $SSH_TOKEN at the token
+prompt ("OIDC token: ") as a user pasting a token would.
+Prints "code=..." and "login=ok" when the remote command ran, else
+"login=fail"; "oidc_env=" with $OIDC_PREFERRED_USERNAME in the session
+(pam_oidc session_env); "prompt_s=" and "total_s=" timings. With
+$SSH_SCREEN set, everything the terminal showed up to and including the
+prompt is written to that file (the recipe's sample screen is compared with
+it). Run with /usr/bin/python3; exit 0 unless it could not run ssh at all.
 """
 import os
 import pty
@@ -54,13 +58,21 @@ def main():
     pid, fd = pty.fork()
     if pid == 0:
         os.execvp(cmd[0], cmd)
-    buf, found = read_until(fd, r"Press Enter once you have signed in: ", "", 30)
+    prompt = r"OIDC token: " if action == "token" else r"Press Enter once you have signed in: "
+    buf, found = read_until(fd, prompt, "", 30)
     t_prompt = time.monotonic() - t0
+    if os.environ.get("SSH_SCREEN"):
+        with open(os.environ["SSH_SCREEN"], "w", encoding="utf-8") as f:
+            f.write(buf)
     m = re.search(r"enter the code: ([A-Z0-9-]+)", buf)
     code = m.group(1) if m else ""
     print("code=%s" % code)
     print("prompt_s=%.2f" % t_prompt)
-    if found and code:
+    if found and action == "token":
+        # the terminal is in canonical mode: one line, Enter ends it
+        os.write(fd, os.environ["SSH_TOKEN"].encode() + b"\r")
+        buf, _ = read_until(fd, MARK + r"\r?\n|Permission denied|closed", buf, 60)
+    elif found and code:
         helper = {"approve": "APPROVE_CMD", "refuse": "REFUSE_CMD"}.get(action)
         if helper:
             rc = subprocess.call(os.environ[helper].split() + [code])

@@ -104,7 +104,7 @@ ssh_login() {   # ACTION
 	RC=$?
 }
 
-ssh_login approve
+SSH_SCREEN=$T_TMP/screen ssh_login approve
 expect_out "ssh device login: approved at the provider -> logged in" "login=ok"
 expect_out "ssh device login: the browser approved the code" "approve_rc=0"
 expect_out "ssh device login: session_env on the auth line reaches the shell" "oidc_env=alice"
@@ -120,6 +120,95 @@ ssh_login refuse
 expect_out "ssh device login refused at the provider: no login" "login=fail"
 expect_log "ssh device login refused: audit reason access_denied" 'result=deny reason=access_denied mode=device user="alice"'
 
+if "$PY" tests/sshd/screen.py "$T_TMP/screen" docs/recipes/sshd.md ssh-screen \
+	>"$T_TMP/screen.diff"; then
+	ok "sshd recipe: the sample screen is what the ssh client shows"
+else
+	not_ok "sshd recipe: the sample screen is what the ssh client shows" \
+		"$(cat "$T_TMP/screen.diff")"
+fi
+
+# ---- ID tokens with only sub (docs/recipes/sshd.md): the recipe's ID-token setup ---------
+idtok_conf() {   # LINES...: the recipe's ssh.conf for the test provider, then LINES
+	{
+		echo "issuer = $IDP_ISSUER"
+		echo "ca_file = $IDP_CA"
+		echo "cache_dir = $T_TMP/cache"
+		echo "client_id = oidc-auth-device"
+		echo "audience = oidc-auth-device"
+		echo "request_scopes = openid profile"
+		echo "accept_id_tokens = yes"
+		echo "device_timeout = 10"
+		printf '%s\n' "$@"
+	} >"$T_TMP/idtok.conf" && chmod 644 "$T_TMP/idtok.conf"
+}
+idp_stop
+IDP_ID_TOKEN_CLAIMS=sub-only idp_start "$T_TMP/idp" 8443 >/dev/null ||
+	not_ok "sshd: restart the provider with sub-only ID tokens"
+sed -i "s|config=[^ ]*|config=$T_TMP/idtok.conf|" "$T_TMP/pam.d/$SVC"
+idtok_conf "username_claim = preferred_username"
+ssh_login approve
+expect_out "ID token with only sub, username_claim = preferred_username: no login" "login=fail"
+expect_log "ID token with only sub: audit reason no_username" \
+	'result=deny reason=no_username mode=device user="alice"'
+# the recipe's lines, its map file's path replaced by the test's
+if SUBONLY=$("$PY" tests/lib/docblocks.py docs/recipes/sshd.md ssh-sub-only 2>&1); then
+	mapfile -t SUBLINES < <(grep -v '^#' <<<"$SUBONLY" |
+		sed "s|/etc/oidc-auth/ssh-users.map|$T_TMP/ssh-users.map|")
+	echo "alice alice" >"$T_TMP/ssh-users.map" && chmod 644 "$T_TMP/ssh-users.map"
+	idtok_conf "${SUBLINES[@]}"
+	ssh_login approve
+	expect_out "ID token with only sub, the recipe's username_claim = sub and map file: logged in" \
+		"login=ok"
+	expect_log "ID token with only sub, mapped: audit allow" \
+		'result=allow reason=ok mode=device user="alice" mapped="alice"'
+	echo "someone-else alice" >"$T_TMP/ssh-users.map"
+	ssh_login approve
+	expect_out "ID token whose sub is not in the map file: no login" "login=fail"
+	expect_log "sub not in the map file: audit reason bad_username" \
+		'result=deny reason=bad_username mode=device user="alice"'
+else
+	not_ok "sshd recipe: the advice for ID tokens with only sub (block ssh-sub-only)" "$SUBONLY"
+fi
+idp_stop
+idp_start "$T_TMP/idp" 8443 >/dev/null || not_ok "sshd: restart the provider"
+
+# ---- a token typed at the prompt: the OpenSSH client cuts it at 1023 bytes ---------------
+cat >"$T_TMP/pam.d/$SVC" <<EOF
+auth required $PAM_SO_HOST config=$T_TMP/oidc.conf mode=token
+account required $PAM_SO_HOST config=$T_TMP/oidc.conf
+session required pam_permit.so
+EOF
+groups_of() { seq -f 'ssh-group-%03g' 1 "$1" | paste -sd, -; }
+SHORT=$(idp_token_cc api://mail "" alice) || not_ok "sshd: a short token from the provider"
+MID=$(idp_token_cc api://mail "" alice "$(groups_of 20)") || not_ok "sshd: a 1.2 KB token"
+LONG=$(idp_token_cc api://mail "" alice "$(groups_of 80)") || not_ok "sshd: a 2 KB token"
+MID_SIG=${MID%.*}
+LONG_PAYLOAD=${LONG%.*}
+if [ "${#SHORT}" -lt 1023 ] && [ "${#MID_SIG}" -lt 1023 ] && [ "${#MID}" -gt 1023 ] &&
+	[ "${#LONG_PAYLOAD}" -gt 1023 ]; then
+	ok "tokens of ${#SHORT}, ${#MID} (signature from byte ${#MID_SIG}) and ${#LONG} bytes"
+else
+	not_ok "tokens around OpenSSH's 1023 bytes" \
+		"short ${#SHORT}, mid ${#MID} (signature from ${#MID_SIG}), long ${#LONG}"
+fi
+SSH_TOKEN=$SHORT ssh_login token
+expect_out "ssh token prompt, ${#SHORT} bytes (under 1023): logged in" "login=ok"
+expect_log "ssh token prompt: audit allow" 'result=allow reason=ok mode=token user="alice"'
+SSH_TOKEN=$LONG ssh_login token
+expect_out "ssh token prompt, ${#LONG} bytes: refused" "login=fail"
+expect_log "ssh token cut by OpenSSH in the payload: audit reason token_truncated" \
+	'result=deny reason=token_truncated mode=token user="alice"'
+SSH_TOKEN=$MID ssh_login token
+expect_out "ssh token prompt, ${#MID} bytes: refused" "login=fail"
+expect_log "ssh token cut by OpenSSH in the signature: audit reason token_truncated" \
+	'result=deny reason=token_truncated mode=token user="alice"'
+SSH_TOKEN=not-a-token-but-a-password ssh_login token
+expect_log "a password at the ssh token prompt: still password_not_allowed" \
+	'result=deny reason=password_not_allowed mode=token user="alice"'
+
+# ---- last, as it waits device_timeout: a device login nobody approves ---------------------
+sed -i "s|mode=token|mode=device|" "$T_TMP/pam.d/$SVC"
 T0=$SECONDS
 ssh_login none
 expect_out "ssh device login never approved: no login" "login=fail"

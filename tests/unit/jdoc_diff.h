@@ -5,8 +5,8 @@
  *
  * Both parse the same bytes: jdoc on a writable copy, jansson with
  * JSON_REJECT_DUPLICATES (objects only: any other root counts as refused,
- * as oidc_json_parse_object does). They must give the same verdict and,
- * when both accept, equal values (jdoc converted with oidc_jdoc_to_jansson,
+ * as tj_parse_object does). They must give the same verdict and,
+ * when both accept, equal values (jdoc converted with tj_from_jdoc,
  * compared member by member). Intended differences, and nothing else:
  *
  *  - depth: jdoc refuses nesting deeper than OIDC_JSON_DEPTH_MAX (16, the
@@ -22,6 +22,12 @@
  *
  * \u0000, duplicates, lone surrogates, invalid UTF-8, int64 overflow and
  * real overflow are refused by both, so they are no difference.
+ *
+ * Every document both accept also goes through the writer (jwrite.c): its
+ * text for the parsed values must be byte for byte what json_dumps
+ * writes for the same values (JSON_COMPACT, and JSON_COMPACT |
+ * JSON_SORT_KEYS for sorted members), and parsing that text again
+ * (oidc_jdoc_parse_copy) and writing it once more must give the same text.
  */
 #ifndef OIDC_JDOC_DIFF_H
 #define OIDC_JDOC_DIFF_H
@@ -34,6 +40,7 @@
 #include <jansson.h>
 
 #include "internal.h"
+#include "jansson_util.h"
 
 #define JDIFF_REAL_ULPS 4
 
@@ -47,6 +54,7 @@ enum jdiff_result {
 struct jdiff_stats {
 	unsigned long total, accepted, refused, known_depth, known_nul, mismatches;
 	unsigned long reals, reals_inexact;   /* reals compared, not equal */
+	unsigned long written;                /* documents the writer wrote */
 };
 
 /* Nesting of a jansson value, the value itself counting as one. */
@@ -190,12 +198,54 @@ static int jdiff_lost_nul(const void *data, size_t len, const json_t *jv,
 		if (((const char *)data)[i])
 			buf[n++] = ((const char *)data)[i];
 	if (oidc_jdoc_parse(&doc, buf, n, NULL) == OIDC_OK) {
-		mine = oidc_jdoc_to_jansson(&doc, oidc_jdoc_root(&doc));
+		mine = tj_from_jdoc(&doc, oidc_jdoc_root(&doc));
 		ok = mine && jdiff_equal(mine, jv, st, why, sizeof(why));
 	}
 	json_decref(mine);
 	oidc_jdoc_clear(&doc);
 	free(buf);
+	return ok;
+}
+
+/* The writer's text for doc: sorted or in document order (malloc'd). */
+static char *jdiff_write(const struct oidc_jdoc *doc, bool sort_keys)
+{
+	struct oidc_jwriter w;
+
+	oidc_jw_init(&w, 0, false);
+	oidc_jw_node(&w, doc, oidc_jdoc_root(doc), sort_keys);
+	return oidc_jw_finish(&w, NULL);
+}
+
+/* The writer against json_dumps on the same values, and its own text
+ * read back; 1 when all agree. */
+static int jdiff_writer(const struct oidc_jdoc *doc, const json_t *mine,
+			char *why, size_t why_cap)
+{
+	struct oidc_jdoc_owned again = { { NULL, 0, 0 }, NULL, 0 };
+	int ok = 1;
+
+	for (int sorted = 0; sorted < 2 && ok; sorted++) {
+		char *text = jdiff_write(doc, sorted);
+		char *want = json_dumps(mine, JSON_COMPACT | (sorted ? JSON_SORT_KEYS : 0));
+		char *text2 = NULL;
+
+		if (!text || !want || strcmp(text, want) != 0) {
+			snprintf(why, why_cap, "writer%s differs from json_dumps: %.40s | %.40s",
+				 sorted ? " (sorted)" : "", text ? text : "(failed)",
+				 want ? want : "(failed)");
+			ok = 0;
+		} else if (oidc_jdoc_parse_copy(&again, text, strlen(text), NULL) != OIDC_OK ||
+			   !(text2 = jdiff_write(&again.doc, sorted)) ||
+			   strcmp(text, text2) != 0) {
+			snprintf(why, why_cap, "writer text does not read back the same");
+			ok = 0;
+		}
+		free(text);
+		free(text2);
+		free(want);
+	}
+	oidc_jdoc_owned_clear(&again);
 	return ok;
 }
 
@@ -237,12 +287,16 @@ static enum jdiff_result jdiff_check(const void *data, size_t len,
 			res = JDIFF_MISMATCH;
 		}
 	} else if (s == OIDC_OK) {
-		mine = oidc_jdoc_to_jansson(&doc, oidc_jdoc_root(&doc));
+		mine = tj_from_jdoc(&doc, oidc_jdoc_root(&doc));
 		if (!mine) {
-			snprintf(why, why_cap, "oidc_jdoc_to_jansson failed");
+			snprintf(why, why_cap, "tj_from_jdoc failed");
 			res = JDIFF_MISMATCH;
 		} else if (!jdiff_equal(mine, jv, st, why, why_cap)) {
 			res = JDIFF_MISMATCH;
+		} else if (!jdiff_writer(&doc, mine, why, why_cap)) {
+			res = JDIFF_MISMATCH;
+		} else {
+			st->written++;
 		}
 	}
 	if (res == JDIFF_SAME && s == OIDC_OK)

@@ -164,7 +164,7 @@ static void test_dir_check(void)
 	const char *d;
 
 	snprintf(path, sizeof(path), "%s/created", base);
-	CHECK_STATUS(oidc_cache_dir_check(path, false, &err), OIDC_E_CONFIG,
+	CHECK_STATUS(oidc_cache_dir_check(path, false, &err), OIDC_E_CACHE_DIR,
 		     "missing dir, create false");
 	mode_t old = umask(0777);
 	CHECK_STATUS(oidc_cache_dir_check(path, true, &err), OIDC_OK,
@@ -176,11 +176,11 @@ static void test_dir_check(void)
 	CHECK_STATUS(oidc_cache_dir_check(path, true, &err), OIDC_OK,
 		     "existing dir accepted");
 	snprintf(path, sizeof(path), "%s/no-parent/cache", base);
-	CHECK_STATUS(oidc_cache_dir_check(path, true, &err), OIDC_E_CONFIG,
+	CHECK_STATUS(oidc_cache_dir_check(path, true, &err), OIDC_E_CACHE_DIR,
 		     "missing parent refused");
-	CHECK_STATUS(oidc_cache_dir_check("", true, &err), OIDC_E_CONFIG,
+	CHECK_STATUS(oidc_cache_dir_check("", true, &err), OIDC_E_CACHE_DIR,
 		     "empty path refused");
-	CHECK_STATUS(oidc_cache_dir_check(NULL, true, &err), OIDC_E_CONFIG,
+	CHECK_STATUS(oidc_cache_dir_check(NULL, true, &err), OIDC_E_CACHE_DIR,
 		     "NULL path refused");
 
 	d = fresh_dir("modes");
@@ -188,37 +188,134 @@ static void test_dir_check(void)
 	CHECK_STATUS(oidc_cache_dir_check(d, false, &err), OIDC_OK,
 		     "0750 accepted");
 	chmod(d, 0770);
-	CHECK_STATUS(oidc_cache_dir_check(d, false, &err), OIDC_E_CONFIG,
+	CHECK_STATUS(oidc_cache_dir_check(d, false, &err), OIDC_E_CACHE_DIR,
 		     "group-writable dir refused");
 	chmod(d, 0703);
-	CHECK_STATUS(oidc_cache_dir_check(d, false, &err), OIDC_E_CONFIG,
+	CHECK_STATUS(oidc_cache_dir_check(d, false, &err), OIDC_E_CACHE_DIR,
 		     "other-writable dir refused");
 	chmod(d, 01777);
-	CHECK_STATUS(oidc_cache_dir_check(d, false, &err), OIDC_E_CONFIG,
+	CHECK_STATUS(oidc_cache_dir_check(d, false, &err), OIDC_E_CACHE_DIR,
 		     "sticky world-writable dir refused");
 	chmod(d, 0700);
 
 	d = fresh_dir("target");
 	snprintf(link, sizeof(link), "%s/link", base);
 	CHECK(symlink(d, link) == 0, "symlink made");
-	CHECK_STATUS(oidc_cache_dir_check(link, false, &err), OIDC_E_CONFIG,
+	CHECK_STATUS(oidc_cache_dir_check(link, false, &err), OIDC_E_CACHE_DIR,
 		     "symlinked dir refused");
-	CHECK_STATUS(oidc_cache_dir_check(link, true, &err), OIDC_E_CONFIG,
+	CHECK_STATUS(oidc_cache_dir_check(link, true, &err), OIDC_E_CACHE_DIR,
 		     "symlinked dir refused with create");
 
 	write_file(base, "plainfile", "x", 0600);
 	snprintf(path, sizeof(path), "%s/plainfile", base);
-	CHECK_STATUS(oidc_cache_dir_check(path, true, &err), OIDC_E_CONFIG,
+	CHECK_STATUS(oidc_cache_dir_check(path, true, &err), OIDC_E_CACHE_DIR,
 		     "regular file refused");
 
 	if (geteuid() == 0) {
 		d = fresh_dir("nobody");
 		CHECK(chown(d, NOBODY_UID, NOBODY_UID) == 0, "chown to nobody");
-		CHECK_STATUS(oidc_cache_dir_check(d, false, &err), OIDC_E_CONFIG,
+		CHECK_STATUS(oidc_cache_dir_check(d, false, &err), OIDC_E_CACHE_DIR,
 			     "dir owned by another uid refused");
 	} else {
 		printf("# not root: ownership checks skipped\n");
 	}
+}
+
+/*
+ * As uid nobody in a child: the status and detail of checking (mode 0) or
+ * reading (mode 1) dir, through a pipe. false when the child failed.
+ */
+static bool as_nobody(const char *dir, int mode, enum oidc_status *st_out,
+		      char *detail, size_t cap)
+{
+	struct oidc_error err = { 0 };
+	int fds[2], status = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(fds) != 0)
+		return false;
+	pid = fork();
+	if (pid == 0) {
+		unsigned char *data = NULL;
+		size_t len = 0;
+
+		close(fds[0]);
+		if (setgid(NOBODY_UID) != 0 || setuid(NOBODY_UID) != 0)
+			_exit(1);
+		if (mode == 0)
+			(void)oidc_cache_dir_check(dir, true, &err);
+		else
+			(void)oidc_cache_read(dir, "x", 10, &data, &len, &err);
+		free(data);
+		if (write(fds[1], &err, sizeof(err)) != (ssize_t)sizeof(err))
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	n = pid > 0 ? read(fds[0], &err, sizeof(err)) : -1;
+	close(fds[0]);
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	if (n != (ssize_t)sizeof(err) || !WIFEXITED(status) || WEXITSTATUS(status))
+		return false;
+	*st_out = err.status;
+	snprintf(detail, cap, "%s", err.detail);
+	return true;
+}
+
+/* What a service user sees: the detail names the directory that stops it. */
+static void test_denied_details(void)
+{
+	struct oidc_error err = { 0 };
+	enum oidc_status st = OIDC_OK;
+	char svc[600], cache[600], rootonly[600], detail[OIDC_DETAIL_MAX], want[700];
+	const char *d;
+
+	if (geteuid() != 0) {
+		printf("# not root: permission details skipped\n");
+		return;
+	}
+	/* base is root 0700 (mkdtemp): the old package's /var/cache/oidc-auth */
+	snprintf(svc, sizeof(svc), "%s/svc", base);
+	snprintf(cache, sizeof(cache), "%s/svc/cache", base);
+	snprintf(rootonly, sizeof(rootonly), "%s/svc/rootonly", base);
+	CHECK(mkdir(svc, 0755) == 0 && mkdir(cache, 0700) == 0 &&
+		      chown(cache, NOBODY_UID, NOBODY_UID) == 0 &&
+		      mkdir(rootonly, 0700) == 0,
+	      "denied: directories made");
+	CHECK(as_nobody(cache, 0, &st, detail, sizeof(detail)), "denied: child ran");
+	snprintf(want, sizeof(want), "uid %d cannot search %s (owner uid 0, mode 0700)",
+		 NOBODY_UID, base);
+	CHECK(st == OIDC_E_CACHE_DIR && strstr(detail, want) && strstr(detail, cache),
+	      "root 0700 parent: cache_dir_unusable names the parent, owner, mode");
+	printf("# detail: %s\n", detail);
+	chmod(base, 0755);
+	CHECK(as_nobody(cache, 0, &st, detail, sizeof(detail)) && st == OIDC_OK,
+	      "searchable parent: the service user's own dir is accepted");
+	CHECK(as_nobody(rootonly, 1, &st, detail, sizeof(detail)),
+	      "denied read: child ran");
+	snprintf(want, sizeof(want), "permission denied for uid %d (owner uid 0, mode 0700)",
+		 NOBODY_UID);
+	CHECK(st == OIDC_E_CACHE_DIR && strstr(detail, want) && strstr(detail, rootonly),
+	      "unreadable dir: cache_dir_unusable with owner and mode");
+	printf("# detail: %s\n", detail);
+	chmod(base, 0700);
+
+	/* A root service and a service user's directory. */
+	d = fresh_dir("svc-owned");
+	CHECK(chown(d, NOBODY_UID, NOBODY_UID) == 0, "chown to nobody");
+	CHECK_STATUS(oidc_cache_dir_check(d, false, &err), OIDC_E_CACHE_DIR,
+		     "root process, dir of a service user: refused");
+	snprintf(want, sizeof(want), "owned by uid %d, neither root nor this process (uid 0)",
+		 NOBODY_UID);
+	CHECK(strstr(err.detail, want) != NULL, "... and the detail says whose it is");
+	chmod(d, 0700);
+	CHECK(chown(d, 0, 0) == 0 && chmod(d, 0770) == 0, "group-writable dir");
+	CHECK_STATUS(oidc_cache_dir_check(d, false, &err), OIDC_E_CACHE_DIR,
+		     "group-writable: refused");
+	CHECK(strstr(err.detail, "mode 0770") != NULL, "... and the detail gives the mode");
+	chmod(d, 0700);
 }
 
 static void test_round_trip(void)
@@ -333,23 +430,23 @@ static void test_untrusted(void)
 	CHECK_STATUS(oidc_cache_write(g, "x", "1", 1, &err), OIDC_OK,
 		     "write before chmod");
 	chmod(g, 0770);
-	CHECK_STATUS(oidc_cache_write(g, "x", "2", 1, &err), OIDC_E_CONFIG,
+	CHECK_STATUS(oidc_cache_write(g, "x", "2", 1, &err), OIDC_E_CACHE_DIR,
 		     "write into group-writable dir refused");
-	CHECK_STATUS(rd(g, "x", 10, &data, &len), OIDC_E_CONFIG,
+	CHECK_STATUS(rd(g, "x", 10, &data, &len), OIDC_E_CACHE_DIR,
 		     "read from group-writable dir refused");
 	CHECK(data == NULL, "no data from a refused dir");
 	chmod(g, 0700);
 	snprintf(path, sizeof(path), "%s/glink", base);
 	CHECK(symlink(g, path) == 0, "dir symlink made");
-	CHECK_STATUS(oidc_cache_write(path, "x", "3", 1, &err), OIDC_E_CONFIG,
+	CHECK_STATUS(oidc_cache_write(path, "x", "3", 1, &err), OIDC_E_CACHE_DIR,
 		     "write through symlinked dir refused");
-	CHECK_STATUS(rd(path, "x", 10, &data, &len), OIDC_E_CONFIG,
+	CHECK_STATUS(rd(path, "x", 10, &data, &len), OIDC_E_CACHE_DIR,
 		     "read through symlinked dir refused");
 	CHECK(read_is(g, "x", "1"), "refused writes changed nothing");
 
 	snprintf(path, sizeof(path), "%s/missing", base);
 	CHECK(read_absent(path, "x"), "read from a missing dir: absent");
-	CHECK_STATUS(oidc_cache_write(path, "x", "1", 1, &err), OIDC_E_CONFIG,
+	CHECK_STATUS(oidc_cache_write(path, "x", "1", 1, &err), OIDC_E_CACHE_DIR,
 		     "write into a missing dir refused");
 }
 
@@ -389,7 +486,7 @@ static void test_clear(void)
 	CHECK_STATUS(oidc_cache_clear(path, &err), OIDC_OK,
 		     "clear of a missing dir");
 	chmod(d, 0777);
-	CHECK_STATUS(oidc_cache_clear(d, &err), OIDC_E_CONFIG,
+	CHECK_STATUS(oidc_cache_clear(d, &err), OIDC_E_CACHE_DIR,
 		     "clear of a world-writable dir refused");
 	chmod(d, 0700);
 }
@@ -568,6 +665,7 @@ int main(void)
 	}
 	test_name();
 	test_dir_check();
+	test_denied_details();
 	test_round_trip();
 	test_untrusted();
 	test_clear();

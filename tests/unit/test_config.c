@@ -181,6 +181,10 @@ static void test_defaults(void)
 	CHECK(cfg->top.username_claim.n == 1 &&
 		      strcmp(cfg->top.username_claim.v[0], "sub") == 0,
 	      "username_claim default sub");
+	CHECK(cfg->top.min_user_uid == 1000 && cfg->top.allow_system_users.n == 0 &&
+		      cfg->top.username_namespace.n == 0,
+	      "min_user_uid default 1000 (Debian's UID_MIN), no system user allowed, "
+	      "no shared namespace");
 	CHECK(cfg->top.set_bits == 0, "defaults are not marked as set");
 	CHECK(!cfg->finished && cfg->n_sections == 0, "fresh config not finished");
 	CHECK(oidc_config_issuers(cfg, &list) == 1 && list[0] == &cfg->top,
@@ -372,6 +376,16 @@ static const struct value_case value_cases[] = {
 	{ "username_map", "strip_domain:", OIDC_E_CONFIG },
 	{ "username_map", "strip_domain:@example.com", OIDC_E_CONFIG },
 	{ "username_map", "map_file:users.map", OIDC_E_CONFIG },
+	{ "username_map", "lowercase, keep_domain:partner.example", OIDC_OK },
+	{ "username_map", "keep_domain:", OIDC_E_CONFIG },
+	{ "username_map", "keep_domain:@partner.example", OIDC_E_CONFIG },
+	{ "min_user_uid", "1000", OIDC_OK },
+	{ "min_user_uid", "1", OIDC_OK },
+	{ "min_user_uid", "0", OIDC_E_CONFIG },
+	{ "min_user_uid", "2147483647", OIDC_OK },
+	{ "min_user_uid", "2147483648", OIDC_E_CONFIG },
+	{ "allow_system_users", "svc-backup, nagios", OIDC_OK },
+	{ "username_namespace", "staff", OIDC_OK },
 	{ "required_scopes", "mail.read", OIDC_OK },
 	{ "required_scopes", "a\"b", OIDC_E_CONFIG },
 	{ "required_claims", "groups=admins", OIDC_OK },
@@ -492,12 +506,15 @@ static void test_sections(void)
 		       "leeway = 10\n"
 		       "jwks_file = @JWKS@\n"
 		       "required_scopes = imap\n"
+		       /* names shared on purpose: this is about inheritance */
 		       "[issuer corp]\n"
 		       "issuer = https://corp.example.com\n"
+		       "username_namespace = all\n"
 		       "[ issuer  partner ]\n"
 		       "issuer = https://partner.example.com\n"
 		       "leeway = 20\n"
-		       "audience = api://partner\n",
+		       "audience = api://partner\n"
+		       "username_namespace = all\n",
 		       &err);
 	CHECK_STATUS(st, OIDC_OK, "two sections parse");
 	if (st != OIDC_OK || cfg->n_sections != 2) {
@@ -540,6 +557,8 @@ static void test_sections(void)
 	CHECK(cfg->n_sections == 3 && cfg->sections[2]->leeway == 30 &&
 		      cfg->sections[2]->required_scopes.n == 1,
 	      "a section created by set copies the top level");
+	CHECK_STATUS(oidc_config_set(cfg, "third", "username_namespace", "all", NULL),
+		     OIDC_OK, "set username_namespace in a section");
 	st = oidc_config_finish(cfg, &err);
 	CHECK_STATUS(st, OIDC_OK, "sections finish");
 	if (st != OIDC_OK)
@@ -577,7 +596,9 @@ static void test_sections(void)
 		     OIDC_E_CONFIG, "two sections with the same issuer");
 	CHECK_STATUS(finish_status("audience = x\njwks_file = @JWKS@\n"
 				   "[issuer a]\nissuer = https://same.example\n"
-				   "[issuer b]\nissuer = https://same.example/\n", NULL),
+				   "username_map = keep_domain:a.example\n"
+				   "[issuer b]\nissuer = https://same.example/\n"
+				   "username_map = keep_domain:b.example\n", NULL),
 		     OIDC_OK, "issuers differing by a trailing slash are distinct");
 	CHECK_STATUS(finish_status("audience = x\njwks_file = @JWKS@\n"
 				   "[issuer multi]\n"
@@ -588,7 +609,9 @@ static void test_sections(void)
 		     OIDC_E_CONFIG, "a plain issuer the template also matches");
 	CHECK_STATUS(finish_status("audience = x\njwks_file = @JWKS@\n"
 				   "[issuer one]\nissuer = https://login.example.com/t1/v2.0\n"
-				   "[issuer two]\nissuer = https://login.example.com/t2/v2.0\n",
+				   "username_map = keep_domain:t1.example\n"
+				   "[issuer two]\nissuer = https://login.example.com/t2/v2.0\n"
+				   "username_map = keep_domain:t2.example\n",
 				   NULL),
 		     OIDC_OK, "distinct plain issuers");
 }
@@ -603,7 +626,9 @@ static void test_templates(void)
 	st = load_text(&cfg,
 		       "issuer = https://login.microsoftonline.com/{tenantid}/v2.0\n"
 		       "audience = api://mail\njwks_file = @JWKS@\n"
-		       "allowed_tenants = 9188040d-6c67-4c5b-b112-36a304b66dad, contoso\n",
+		       "allowed_tenants = 9188040d-6c67-4c5b-b112-36a304b66dad, contoso\n"
+		       /* the two tenants may have the same names: said so */
+		       "username_namespace = both-tenants\n",
 		       &err);
 	CHECK_STATUS(st, OIDC_OK, "template issuer parses");
 	if (st == OIDC_OK)

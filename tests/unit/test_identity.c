@@ -2,7 +2,8 @@
 /*
  * test_identity.c - oidc_identity_map (checklist D6): claim choice, the
  * nOAuth email_verified rule, username hygiene (length, control
- * characters, UTF-8) and the username_map rules in order.
+ * characters, UTF-8) and the username_map rules in order (lowercase,
+ * strip_domain, keep_domain, map_file).
  *
  * Claim sets are JSON text literals parsed in place with oidc_jdoc_parse
  * from a writable copy; bytes the parser never lets through (invalid UTF-8,
@@ -127,6 +128,29 @@ static const struct identity_case cases[] = {
 	{ "verified email stripped", "email", "lowercase,strip_domain:example.com",
 	  "{\"email\":\"Alice@example.com\",\"email_verified\":true}", OIDC_OK, "alice" },
 
+	/* keep_domain: the domain stays, so the name says whose it is */
+	{ "keep domain", "sub", "keep_domain:partner.example",
+	  "{\"sub\":\"bob@partner.example\"}", OIDC_OK, "bob@partner.example" },
+	{ "keep domain other case kept as is", "sub", "keep_domain:partner.example",
+	  "{\"sub\":\"Bob@PARTNER.example\"}", OIDC_OK, "Bob@PARTNER.example" },
+	{ "keep domain then lowercase", "sub", "keep_domain:partner.example,lowercase",
+	  "{\"sub\":\"Bob@PARTNER.example\"}", OIDC_OK, "bob@partner.example" },
+	{ "keep domain without @ refused", "sub", "keep_domain:partner.example",
+	  "{\"sub\":\"root\"}", OIDC_E_BAD_USERNAME, NULL },
+	{ "keep domain other domain refused", "sub", "keep_domain:partner.example",
+	  "{\"sub\":\"bob@corp.example\"}", OIDC_E_BAD_USERNAME, NULL },
+	{ "keep domain subdomain refused", "sub", "keep_domain:partner.example",
+	  "{\"sub\":\"bob@x.partner.example\"}", OIDC_E_BAD_USERNAME, NULL },
+	{ "keep domain suffix attack refused", "sub", "keep_domain:partner.example",
+	  "{\"sub\":\"bob@partner.example.evil\"}", OIDC_E_BAD_USERNAME, NULL },
+	{ "keep domain two @ refused", "sub", "keep_domain:partner.example",
+	  "{\"sub\":\"root@corp.example@partner.example\"}", OIDC_E_BAD_USERNAME, NULL },
+	{ "keep domain empty user part refused", "sub", "keep_domain:partner.example",
+	  "{\"sub\":\"@partner.example\"}", OIDC_E_BAD_USERNAME, NULL },
+	{ "verified email kept with its domain", "email", "lowercase,keep_domain:partner.example",
+	  "{\"email\":\"Root@Partner.example\",\"email_verified\":true}", OIDC_OK,
+	  "root@partner.example" },
+
 	/* map_file */
 	{ "map file hit", "sub", MAP_FILE, "{\"sub\":\"alice\"}", OIDC_OK, "asmith" },
 	{ "map file hit 2", "sub", MAP_FILE, "{\"sub\":\"bob\"}", OIDC_OK, "robert" },
@@ -211,6 +235,9 @@ static void add_rules(struct oidc_issuer_cfg *ic, const char *spec)
 		} else if (strncmp(item, "strip_domain:", 13) == 0) {
 			r->op = OIDC_MAP_STRIP_DOMAIN;
 			r->arg = xstrndup(item + 13, n - 13);
+		} else if (strncmp(item, "keep_domain:", 12) == 0) {
+			r->op = OIDC_MAP_KEEP_DOMAIN;
+			r->arg = xstrndup(item + 12, n - 12);
 		} else if (strncmp(item, "map_file:", 9) == 0) {
 			r->op = OIDC_MAP_FILE;
 			r->arg = xstrndup("/etc/oidc/users.map", 19);
@@ -494,6 +521,10 @@ static void test_bad_arguments(void)
 	CHECK_STATUS(oidc_identity_map(&ic, claims, &user, NULL), OIDC_E_CONFIG,
 		     "strip_domain without domain");
 	cfg_clear(&ic);
+	cfg_init(&ic, "sub", "keep_domain:");
+	CHECK_STATUS(oidc_identity_map(&ic, claims, &user, NULL), OIDC_E_CONFIG,
+		     "keep_domain without domain");
+	cfg_clear(&ic);
 	claims_free(claims);
 }
 
@@ -508,6 +539,9 @@ static void test_map_name(void)
 		{ "strip_domain:example.com", "alice@EXAMPLE.com", "alice" },
 		{ "strip_domain:example.com", "alice", "alice" },
 		{ "strip_domain:example.com", "alice@other.example", NULL },
+		{ "keep_domain:example.com", "alice@EXAMPLE.com", "alice@EXAMPLE.com" },
+		{ "lowercase,keep_domain:example.com", "Alice@Example.COM", "alice@example.com" },
+		{ "keep_domain:example.com", "alice", NULL },
 		{ "lowercase,strip_domain:example.com", "Alice@Example.COM", "alice" },
 		{ "", "Alice@example.com", "Alice@example.com" },
 		{ "lowercase,map_file:alice.smith=alice", "Alice.Smith", "alice" },

@@ -416,7 +416,7 @@ static void test_reals(void)
 	}
 }
 
-/* NumericDate, the same table as oidc_json_numericdate's test. */
+/* NumericDate: the table the jansson-based reader of old was tested with. */
 static void test_numericdate(void)
 {
 	static const struct {
@@ -742,14 +742,14 @@ static void test_hand_built(void)
 		      oidc_jobj_str(&doc, oidc_jdoc_root(&doc), "sub") &&
 		      !oidc_jobj_get(&doc, oidc_jdoc_root(&doc), "aud"),
 	      "hand-built document: members found");
-	j = oidc_jdoc_to_jansson(&doc, oidc_jdoc_root(&doc));
+	j = tj_from_jdoc(&doc, oidc_jdoc_root(&doc));
 	CHECK(j && json_integer_value(json_object_get(j, "exp")) == 5 &&
 		      strcmp(json_string_value(json_object_get(j, "sub")), "x") == 0 &&
 		      json_object_size(j) == 2,
-	      "oidc_jdoc_to_jansson of a hand-built document");
+	      "tj_from_jdoc of a hand-built document");
 	json_decref(j);
-	CHECK(oidc_jdoc_to_jansson(&doc, NULL) == NULL && oidc_jdoc_to_jansson(NULL, nodes) == NULL,
-	      "oidc_jdoc_to_jansson refuses NULL");
+	CHECK(tj_from_jdoc(&doc, NULL) == NULL && tj_from_jdoc(NULL, nodes) == NULL,
+	      "tj_from_jdoc refuses NULL");
 }
 
 /* The error detail says where, never more than printable ASCII. */

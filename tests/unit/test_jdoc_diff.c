@@ -290,6 +290,9 @@ static void run(const char *what, size_t (*make)(unsigned char *), unsigned long
 	       st.reals_inexact, JDIFF_REAL_ULPS);
 	CHECK(st.mismatches == 0, "%s: jdoc and jansson agree on %lu inputs", what,
 	      st.total);
+	CHECK(st.written == st.accepted,
+	      "%s: the writer wrote all %lu accepted documents as json_dumps does",
+	      what, st.accepted);
 	CHECK(st.accepted >= n / 10 && st.refused >= n / 10,
 	      "%s: both verdicts are frequent (%lu accepted, %lu refused)", what,
 	      st.accepted, st.refused);

@@ -16,6 +16,7 @@
 #include <openssl/obj_mac.h>
 
 #include "internal.h"
+#include "jansson_util.h"
 #include "testutil.h"
 
 static json_t *gen;
@@ -68,7 +69,7 @@ static enum oidc_status import(json_t *jwk, struct oidc_key **key_out)
 {
 	struct oidc_error err;
 	struct oidc_key *key = NULL;
-	enum oidc_status st = oidc_jwk_import(jwk, &key, &err);
+	enum oidc_status st = tj_jwk_import(jwk, &key, &err);
 
 	if (key_out)
 		*key_out = key;

@@ -13,6 +13,7 @@
 #include <openssl/err.h>
 
 #include "internal.h"
+#include "jansson_util.h"
 #include "testutil.h"
 
 static json_t *gen, *tokens;
@@ -362,7 +363,7 @@ static void test_parse_fields(void)
 	      "signing input is the received header.payload");
 	CHECK(jws.sig_len == 256 && jws.payload && jws.payload[jws.payload_len] == '\0',
 	      "256-byte signature, NUL-terminated payload");
-	CHECK_STATUS(oidc_json_parse_object(jws.payload, jws.payload_len, &claims, &err),
+	CHECK_STATUS(tj_parse_object(jws.payload, jws.payload_len, &claims, &err),
 		     OIDC_OK, "payload is the JSON claim set");
 	CHECK(claims && json_equal(claims, json_object_get(gen, "payload")),
 	      "payload equals what the generator signed");

@@ -26,7 +26,9 @@
 
 #include "discovery.h"
 #include "keysource.h"
+#include "jansson_util.h"
 #include "testutil.h"
+#include "faulty_fixture.h"
 
 #define T0 1700000000LL
 #define TTL_MIN 60
@@ -34,154 +36,12 @@
 #define STALE 600
 #define INTERVAL 60
 
-static char workdir[] = "/tmp/oidc-test-ks-XXXXXX";
-static bool workdir_made;
-static char served[300], pki_ca[300], other_ca[300];
-static struct {
-	pid_t pid;
-	int port, http_port;
-} srv[2] = { { -1, 0, 0 }, { -1, 0, 0 } };
+static char other_ca[300];
 /* Key set A and B: kids of the RSA and EC key made by python. */
 static char kid_a[2][64], kid_b[2][64];
 static int cache_seq;
 
 /* ---- fixtures ----------------------------------------------------------- */
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void stop_server(int i)
-{
-	if (srv[i].pid > 0) {
-		kill(srv[i].pid, SIGTERM);
-		waitpid(srv[i].pid, NULL, 0);
-		srv[i].pid = -1;
-	}
-}
-
-static void cleanup(void)
-{
-	stop_server(0);
-	stop_server(1);
-	if (workdir_made) {
-		nftw(workdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-		workdir_made = false;
-	}
-}
-
-static const char *root_dir(void)
-{
-	const char *r = getenv("ROOT");
-
-	return r ? r : ".";
-}
-
-static bool run_lib(const char *fn, const char *dir)
-{
-	char lib[512];
-	pid_t pid;
-	int status;
-
-	snprintf(lib, sizeof(lib), "%s/tests/idp/lib.sh", root_dir());
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-		dup2(null, STDOUT_FILENO);
-		execl("/bin/bash", "bash", "-c", ". \"$1\" && \"$2\" \"$3\"", "sh",
-		      lib, fn, dir, (char *)NULL);
-		_exit(127);
-	}
-	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-	       WEXITSTATUS(status) == 0;
-}
-
-static int free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t alen = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = 0;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&a, &alen) == 0)
-		port = ntohs(a.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
-/* faulty.py on free loopback ports (HTTPS + plain HTTP); waits for READY. */
-static bool start_server(int i)
-{
-	char script[512], cert[300], key[300], log[300], p1[16], p2[16];
-	char line[64] = "";
-	size_t len = 0;
-	int pfd[2];
-	pid_t parent = getpid();
-
-	srv[i].port = free_port();
-	srv[i].http_port = free_port();
-	snprintf(script, sizeof(script), "%s/tests/idp/faulty.py", root_dir());
-	snprintf(cert, sizeof(cert), "%s/pki/server.pem", workdir);
-	snprintf(key, sizeof(key), "%s/pki/server.key", workdir);
-	snprintf(log, sizeof(log), "%s/faulty-%d.log", workdir, i);
-	snprintf(p1, sizeof(p1), "%d", srv[i].port);
-	snprintf(p2, sizeof(p2), "%d", srv[i].http_port);
-	if (pipe2(pfd, O_CLOEXEC) != 0)
-		return false;
-	fflush(stdout);
-	srv[i].pid = fork();
-	if (srv[i].pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() != parent)
-			_exit(1);
-		dup2(pfd[1], STDOUT_FILENO);
-		execl("/usr/bin/python3", "python3", script, "--port", p1,
-		      "--http-port", p2, "--cert", cert, "--key", key, "--jwks",
-		      served, "--log", log, (char *)NULL);
-		_exit(127);
-	}
-	close(pfd[1]);
-	while (len < sizeof(line) - 1 && !memchr(line, '\n', len)) {
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
-		if (poll(&p, 1, 20000) <= 0)
-			break;
-		ssize_t n = read(pfd[0], line + len, sizeof(line) - 1 - len);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		line[len] = '\0';
-	}
-	close(pfd[0]);
-	return srv[i].pid > 0 && strncmp(line, "READY", 5) == 0;
-}
-
-static bool copy_file(const char *from, const char *to)
-{
-	char tmp[320];
-	size_t len = 0;
-	char *buf = test_read_file(from, &len);
-	FILE *f;
-	bool ok;
-
-	if (!buf)
-		return false;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", to);
-	f = fopen(tmp, "wb");
-	ok = f && fwrite(buf, 1, len, f) == len;
-	if (f)
-		ok = fclose(f) == 0 && ok;
-	free(buf);
-	/* Atomic: the server re-reads the file per request. */
-	return ok && rename(tmp, to) == 0;
-}
 
 static void serve_keys(const char *set, const char *file)
 {
@@ -213,15 +73,11 @@ static bool setup(void)
 {
 	char dir[300];
 
-	if (!mkdtemp(workdir))
+	if (!fixture_begin())
 		return false;
-	workdir_made = true;
-	atexit(cleanup);
-	snprintf(served, sizeof(served), "%s/served.json", workdir);
-	snprintf(pki_ca, sizeof(pki_ca), "%s/pki/ca.pem", workdir);
 	snprintf(other_ca, sizeof(other_ca), "%s/other/ca.pem", workdir);
 	static const char *const steps[][2] = {
-		{ "idp_make_ca", "pki" }, { "idp_make_ca", "other" },
+		{ "idp_make_ca", "other" },
 		{ "idp_make_keys", "a" }, { "idp_make_keys", "b" },
 	};
 	for (size_t i = 0; i < sizeof(steps) / sizeof(*steps); i++) {
@@ -236,68 +92,6 @@ static bool setup(void)
 }
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static int64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static const char *url(int s, const char *path)
-{
-	static char buf[8][400];
-	static int i;
-
-	i = (i + 1) % 8;
-	snprintf(buf[i], sizeof(buf[i]), "https://127.0.0.1:%d%s", srv[s].port,
-		 path);
-	return buf[i];
-}
-
-/* The faulty server's own request counters (not our fetch counter). */
-static long count(int s, const char *path)
-{
-	struct oidc_http_opts o = { .ca_file = pki_ca };
-	struct oidc_http_response r = { 0 };
-	char u[300];
-	long n = -1;
-
-	snprintf(u, sizeof(u), "/__count?path=%s", path);
-	if (oidc_http_get(&o, url(s, u), NULL, &r, NULL) == OIDC_OK &&
-	    r.status == 200 && r.body)
-		n = strtol((const char *)r.body, NULL, 10);
-	oidc_http_response_clear(&r);
-	return n;
-}
-
-static void server_reset(int s)
-{
-	struct oidc_http_opts o = { .ca_file = pki_ca };
-	struct oidc_http_response r = { 0 };
-
-	if (oidc_http_get(&o, url(s, "/__reset"), NULL, &r, NULL) != OIDC_OK ||
-	    r.status != 200)
-		CHECK(0, "faulty server reset");
-	oidc_http_response_clear(&r);
-}
-
-static long disc_count(int s, const char *mode)
-{
-	char p[128];
-
-	snprintf(p, sizeof(p), "/%s/.well-known/openid-configuration", mode);
-	return count(s, p);
-}
-
-static long jwks_count(int s, const char *mode)
-{
-	char p[128];
-
-	snprintf(p, sizeof(p), "/%s/jwks", mode);
-	return count(s, p);
-}
 
 /* A network issuer on server s, path /mode, with a new cache dir. */
 static void issuer_init(struct oidc_issuer_cfg *ic, int s, const char *mode)
@@ -447,16 +241,16 @@ static void test_envelope(void)
 		     OIDC_OK, "entry written");
 	CHECK_STATUS(oidc_ks_entry_read(&ic, "jwks", "https://a/j", T0, &e, NULL),
 		     OIDC_OK, "entry read");
-	CHECK(e.doc && e.body_len == 11 && memcmp(e.body, "{\"keys\":[]}", 11) == 0 &&
+	CHECK(e.present && e.body_len == 11 && memcmp(e.body, "{\"keys\":[]}", 11) == 0 &&
 		      e.fetched_at == T0,
 	      "entry body and time round-trip");
 	CHECK(e.expires_at == T0 + TTL_MAX, "stored lifetime re-clamped to ttl_max");
 	oidc_ks_entry_clear(&e);
 	oidc_ks_entry_read(&ic, "jwks", "https://other/j", T0, &e, NULL);
-	CHECK(!e.doc, "entry for another url ignored");
+	CHECK(!e.present, "entry for another url ignored");
 	oidc_ks_entry_clear(&e);
 	oidc_ks_entry_read(&ic, "jwks", "https://a/j", T0 - 1000, &e, NULL);
-	CHECK(!e.doc, "entry from the future ignored");
+	CHECK(!e.present, "entry from the future ignored");
 	oidc_ks_entry_clear(&e);
 	/* Same file name, other issuer inside: a planted or colliding entry. */
 	struct oidc_issuer_cfg other = ic;
@@ -469,7 +263,7 @@ static void test_envelope(void)
 	snprintf(path, sizeof(path), "%s/%s", ic.cache_dir, name);
 	CHECK(rename(from, path) == 0, "entry of another issuer moved in place");
 	oidc_ks_entry_read(&ic, "jwks", "https://a/j", T0, &e, NULL);
-	CHECK(!e.doc, "entry naming another issuer ignored");
+	CHECK(!e.present, "entry naming another issuer ignored");
 	oidc_ks_entry_clear(&e);
 	FILE *f = fopen(path, "w");
 	if (f) {
@@ -477,8 +271,37 @@ static void test_envelope(void)
 		fclose(f);
 	}
 	oidc_ks_entry_read(&ic, "jwks", "https://a/j", T0, &e, NULL);
-	CHECK(!e.doc, "truncated entry ignored");
+	CHECK(!e.present, "truncated entry ignored");
 	oidc_ks_entry_clear(&e);
+
+	/* Entries written before the core dropped jansson (json_dumps of the
+	 * same envelope) are read, and the writer's are the same bytes. */
+	const char body[] = "{\"keys\":[{\"kid\":\"\u00e9/\\\"\"}]}\n\t";
+	json_t *old = json_pack("{s:i,s:s,s:s,s:I,s:I,s:s#}", "v", 1, "issuer", ic.issuer,
+				"url", "https://a/j", "fetched_at", (json_int_t)T0,
+				"expires_at", (json_int_t)(T0 + 60), "body", body,
+				(int)(sizeof(body) - 1));
+	char *old_text = old ? json_dumps(old, JSON_COMPACT) : NULL;
+	size_t len = 0;
+	unsigned char *mine = NULL;
+
+	CHECK(old_text && oidc_cache_write(ic.cache_dir, name, old_text, strlen(old_text),
+					   NULL) == OIDC_OK,
+	      "entry written the old way (jansson)");
+	oidc_ks_entry_read(&ic, "jwks", "https://a/j", T0, &e, NULL);
+	CHECK(e.present && e.body_len == sizeof(body) - 1 &&
+		      memcmp(e.body, body, e.body_len) == 0,
+	      "entry written by jansson read back");
+	oidc_ks_entry_clear(&e);
+	oidc_ks_entry_write(&ic, "jwks", "https://a/j", T0, T0 + 60, body, sizeof(body) - 1,
+			    NULL);
+	CHECK(oidc_cache_read(ic.cache_dir, name, 1 << 20, &mine, &len, NULL) == OIDC_OK &&
+		      old_text && mine && len == strlen(old_text) &&
+		      memcmp(mine, old_text, len) == 0,
+	      "the writer's entry is byte for byte jansson's");
+	free(mine);
+	free(old_text);
+	json_decref(old);
 }
 
 /* ---- tests: against the server ------------------------------------------ */
@@ -784,10 +607,15 @@ static void test_refused(void)
 		CHECK(!entry_exists(&ic, "jwks") &&
 			      entry_exists(&ic, "discovery") == cases[i].disc_ok,
 		      "%s: nothing refused was cached", m);
+		unsigned f = a.fetches;
 		CHECK_STATUS(get_st(&a, T0 + 1, NULL), cases[i].want,
 			     "%s: refused again", m);
+		CHECK(a.fetches == f,
+		      "%s: the failure is remembered briefly (not asked again at once)", m);
+		CHECK_STATUS(get_st(&a, T0 + OIDC_FLIGHT_FAIL_HOLD, NULL), cases[i].want,
+			     "%s: refused after the hold", m);
 		CHECK(a.fetches == (cases[i].disc_ok ? 3u : 2u),
-		      "%s: the failure was not cached (asked again)", m);
+		      "%s: ... only briefly (asked again after the hold)", m);
 		oidc_keysource_clear(&a);
 	}
 
@@ -840,7 +668,7 @@ static void test_refused_refresh(void)
 	CHECK(has && a.generation == gen && jwks_count(0, "good") == 2,
 	      "refused refresh: last good set kept");
 	oidc_ks_entry_read(&ic, "jwks", url(0, "/good/jwks"), T0 + TTL_MIN, &e, NULL);
-	CHECK(e.doc && e.fetched_at == T0, "refused refresh: disk entry untouched");
+	CHECK(e.present && e.fetched_at == T0, "refused refresh: disk entry untouched");
 	oidc_ks_entry_clear(&e);
 	serve_keys("a", "jwks.pub.json");
 	oidc_keysource_init(&b, &ic);
@@ -863,10 +691,10 @@ static void test_cache_dir_refused(void)
 	mkdir(ic.cache_dir, 0700);
 	chmod(ic.cache_dir, 0770);
 	oidc_keysource_init(&a, &ic);
-	CHECK_STATUS(get_st(&a, T0, NULL), OIDC_E_CONFIG,
+	CHECK_STATUS(get_st(&a, T0, NULL), OIDC_E_CACHE_DIR,
 		     "group-writable cache dir refused");
 	chmod(ic.cache_dir, 0702);
-	CHECK_STATUS(get_st(&a, T0, NULL), OIDC_E_CONFIG,
+	CHECK_STATUS(get_st(&a, T0, NULL), OIDC_E_CACHE_DIR,
 		     "world-writable cache dir refused");
 	CHECK(a.fetches == 0 && disc_count(0, "good") == 0,
 	      "bad cache dir: no request made");
@@ -877,7 +705,7 @@ static void test_cache_dir_refused(void)
 		CHECK(0, "symlink made");
 	ic.cache_dir = link;
 	oidc_keysource_init(&a, &ic);
-	CHECK_STATUS(get_st(&a, T0, NULL), OIDC_E_CONFIG, "symlinked cache dir refused");
+	CHECK_STATUS(get_st(&a, T0, NULL), OIDC_E_CACHE_DIR, "symlinked cache dir refused");
 	oidc_keysource_clear(&a);
 	/* Memory only: no cache_dir configured. */
 	ic.cache_dir = NULL;
@@ -995,7 +823,7 @@ static void test_processes(void)
 				if (oidc_cache_read(ic.cache_dir, name, 1 << 22, &d,
 						    &len, NULL) != OIDC_OK)
 					_exit(4);
-				if (d && oidc_json_parse_object(d, len, &j, NULL) != OIDC_OK)
+				if (d && tj_parse_object(d, len, &j, NULL) != OIDC_OK)
 					_exit(5);
 				json_decref(j);
 				free(d);
@@ -1081,6 +909,67 @@ static void test_threads(void)
 	oidc_keysource_clear(&src);
 }
 
+struct meta_arg {
+	struct oidc_keysource *src;
+	const struct oidc_provider_meta *m;
+	enum oidc_status st;
+	int64_t us;
+};
+
+static void *meta_main(void *p)
+{
+	struct meta_arg *a = p;
+	int64_t t = now_us();
+
+	a->st = oidc_keysource_meta(a->src, T0, NULL, &a->m, NULL);
+	a->us = now_us() - t;
+	return NULL;
+}
+
+/* 8 threads want the metadata at once (introspection, userinfo, device
+ * flow): one discovery request, whether it trickles or answers late. */
+static void test_meta_threads(void)
+{
+	static const struct {
+		const char *mode;
+		enum oidc_status want;
+	} cases[] = {
+		{ "drip", OIDC_E_IDP_UNREACHABLE },
+		{ "slow-300", OIDC_OK },
+	};
+	struct oidc_issuer_cfg ic;
+	struct oidc_keysource src;
+	struct meta_arg a[8];
+	pthread_t th[8];
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(*cases); c++) {
+		const char *m = cases[c].mode;
+		int64_t max = 0;
+		int same = 0;
+
+		server_reset(0);
+		issuer_init(&ic, 0, m);
+		ic.http_timeout = 1;
+		oidc_keysource_init(&src, &ic);
+		for (int i = 0; i < 8; i++) {
+			a[i] = (struct meta_arg){ .src = &src };
+			pthread_create(&th[i], NULL, meta_main, &a[i]);
+		}
+		for (int i = 0; i < 8; i++) {
+			pthread_join(th[i], NULL);
+			max = a[i].us > max ? a[i].us : max;
+			same += a[i].st == cases[c].want && (a[i].st != OIDC_OK || a[i].m == a[0].m);
+		}
+		CHECK(same == 8, "meta, 8 threads, %s: all %s", m,
+		      oidc_status_name(cases[c].want));
+		CHECK(disc_count(0, m) == 1, "meta, 8 threads, %s: one discovery request (%ld)",
+		      m, disc_count(0, m));
+		CHECK(max < 1500000, "meta, 8 threads, %s: longest wait %lld ms (http_timeout 1 s)",
+		      m, (long long)(max / 1000));
+		oidc_keysource_clear(&src);
+	}
+}
+
 int main(void)
 {
 	bool up;
@@ -1101,6 +990,7 @@ int main(void)
 		test_meta_and_config();
 		test_processes();
 		test_threads();
+		test_meta_threads();
 		printf("# timing: cold fetch (discovery + JWKS) %.2f ms, "
 		       "warm disk get in a fresh source %.1f us, "
 		       "rate-limited unknown kid %.1f us\n",

@@ -22,6 +22,7 @@
 #include "discovery.h"
 #include "keysource.h"
 #include "tokencache.h"
+#include "cfgtext.h"
 #include "testutil.h"
 
 #define T0 1700000000LL
@@ -59,39 +60,13 @@ static const char gen_py[] =
 	"print(tok('b', 9000, 'alice'))\n"
 	"for i in range(4): print(tok('a', 9000, 'user%d' % i))\n";
 
-static void chomp(char *s)
-{
-	s[strcspn(s, "\n")] = '\0';
-}
-
 static int make_material(void)
 {
-	char path[300], cmd[400];
 	char *lines[] = { jwks_a, jwks_b, tok_short, tok_long, tok_b,
 			  tok_t[0], tok_t[1], tok_t[2], tok_t[3] };
-	FILE *f;
-	int ok = 1;
 
-	snprintf(path, sizeof(path), "%s/gen.py", dir);
-	f = fopen(path, "w");
-	if (!f || fputs(gen_py, f) < 0) {
-		if (f)
-			fclose(f);
-		return 0;
-	}
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "/usr/bin/python3 %s", path);
-	f = popen(cmd, "r");
-	if (!f)
-		return 0;
-	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
-		if (!fgets(lines[i], LINE_MAX_LEN, f)) {
-			ok = 0;
-			break;
-		}
-		chomp(lines[i]);
-	}
-	return pclose(f) == 0 && ok;
+	return test_python_lines(dir, gen_py, NULL, lines,
+				 sizeof(lines) / sizeof(lines[0]), LINE_MAX_LEN);
 }
 
 static int64_t test_clock(void *arg)

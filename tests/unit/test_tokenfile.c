@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "oidc.h"
 #include "testutil.h"
 
@@ -174,6 +176,30 @@ int main(void)
 		no_rt.access_token = NULL;
 		CHECK(!oidc_tokens_json(&no_rt, "x") && !oidc_tokens_json(NULL, "x"),
 		      "json: no access token: NULL");
+		/* files written before the core dropped jansson: the same bytes */
+		json_t *old = json_pack("{s:s,s:s,s:s,s:s,s:I}", "access_token", at1,
+					"refresh_token", rt1, "id_token", idt, "scope",
+					"openid \"mail\"\t\u00e9", "expires_at",
+					(json_int_t)1700000000);
+		char *old_text = old ? json_dumps(old, JSON_COMPACT) : NULL;
+		char quoted[] = "openid \"mail\"\t\u00e9";
+
+		t.scope = quoted;
+		j = oidc_tokens_json(&t, NULL);
+		CHECK(j && old_text && !strcmp(j, old_text),
+		      "json: the token file is byte for byte what jansson wrote (%s)",
+		      j ? j : "NULL");
+		r = old_text ? oidc_tokens_json_refresh(old_text, strlen(old_text)) : NULL;
+		CHECK(r && !strcmp(r, "rt1"), "json: a file jansson wrote is read");
+		free(r);
+		free(j);
+		free(old_text);
+		json_decref(old);
+		t.scope = scope;
+		char bad_utf8[] = "\xff";
+		t.scope = bad_utf8;
+		CHECK(!oidc_tokens_json(&t, NULL), "json: a member that is not UTF-8: NULL");
+		t.scope = scope;
 	}
 	{
 		static const char *bad[] = {

@@ -58,6 +58,9 @@ run_cli validate --config "$VCONF" --json --set username_claim=email \
 expect_json "validate: username_map applies to userinfo answers (email -> alice)" user alice
 run_cli validate --config "$VCONF" --user bob --json -- "$OPAQUE"
 expect_reason "validate: another user's token: user_mismatch" 1 user_mismatch
+run_cli validate --config "$VCONF" --json --set "userinfo_endpoint=$STUB/userinfo-root" \
+	--set username_claim=sub -- "$OPAQUE"
+expect_reason "validate: an opaque token the provider says is root's: system_user" 1 system_user
 run_cli validate --config "$VCONF" --json "not-a-token-the-provider-issued"
 expect_reason "validate: a token the provider does not know: token_inactive" 1 token_inactive
 run_cli validate --config "$VCONF" --json --set "userinfo_endpoint=$STUB/500" -- "$OPAQUE"

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "jansson_util.h"
 #include "testutil.h"
 #include "vectors.h"
 
@@ -87,15 +88,15 @@ static struct oidc_keyset *keyset_for(const json_t *jwk)
 {
 	static const char *const priv[] = { "d", "p", "q", "dp", "dq", "qi" };
 	struct oidc_keyset *ks = NULL;
-	const char *kty = oidc_json_str(jwk, "kty");
+	const char *kty = tj_str(jwk, "kty");
 
 	if (kty && strcmp(kty, "oct") == 0) {
 		size_t len = 0;
-		unsigned char *k = unb64url(oidc_json_str(jwk, "k"), &len);
+		unsigned char *k = unb64url(tj_str(jwk, "k"), &len);
 		struct oidc_key *key = NULL;
 
 		if (oidc_keyset_new(&ks) != OIDC_OK ||
-		    oidc_key_from_secret(k, len, oidc_json_str(jwk, "kid"), &key, NULL) !=
+		    oidc_key_from_secret(k, len, tj_str(jwk, "kid"), &key, NULL) !=
 			    OIDC_OK ||
 		    oidc_keyset_add(ks, key, NULL) != OIDC_OK)
 			oidc_keyset_free(&ks);
@@ -145,16 +146,16 @@ static void rfc7515(void)
 		return;
 	CHECK(oidc_keyset_new(&all) == OIDC_OK, "key set for A.5");
 	json_array_foreach(json_object_get(doc, "tests"), i, t) {
-		const char *id = oidc_json_str(t, "id");
-		const char *tok = oidc_json_str(t, "compact");
-		const char *expect = oidc_json_str(t, "expect");
+		const char *id = tj_str(t, "id");
+		const char *tok = tj_str(t, "compact");
+		const char *expect = tj_str(t, "expect");
 		const json_t *jwk = json_object_get(t, "jwk");
 		struct oidc_keyset *ks = jwk ? keyset_for(jwk) : NULL;
 
 		if (expect && strcmp(expect, "valid-signature") == 0) {
 			CHECK(ks != NULL, "RFC 7515 %s key loads", id);
 			CHECK_STATUS(verify(ks, tok), OIDC_OK, "RFC 7515 %s %s verifies", id,
-				     oidc_json_str(t, "alg"));
+				     tj_str(t, "alg"));
 			/* Gather every key for the unsecured example. */
 			if (ks && ks->count == 1) {
 				struct oidc_key *k = ks->keys[0];
@@ -185,9 +186,9 @@ static void cookbook_compact(const char *rel, const char *name)
 	if (!doc)
 		return;
 	ks = keyset_for(json_object_get(json_object_get(doc, "input"), "key"));
-	tok = oidc_json_str(json_object_get(doc, "output"), "compact");
+	tok = tj_str(json_object_get(doc, "output"), "compact");
 	sig = json_object_get(doc, "signing");
-	si = oidc_json_str(sig, "sig-input");
+	si = tj_str(sig, "sig-input");
 	CHECK(ks != NULL, "%s public key loads", name);
 	CHECK(tok && si && strncmp(tok, si, strlen(si)) == 0 && tok[strlen(si)] == '.',
 	      "%s signing input is the compact prefix", name);
@@ -212,8 +213,8 @@ static void cookbook_detached(void)
 	if (!doc)
 		return;
 	ks = keyset_for(json_object_get(json_object_get(doc, "input"), "key"));
-	tok = oidc_json_str(json_object_get(doc, "output"), "compact");
-	payload = oidc_json_str(json_object_get(doc, "input"), "payload");
+	tok = tj_str(json_object_get(doc, "output"), "compact");
+	payload = tj_str(json_object_get(doc, "input"), "payload");
 	dot1 = tok ? strchr(tok, '.') : NULL;
 	dot2 = tok ? strrchr(tok, '.') : NULL;
 	if (!CHECK(ks && dot1 && dot2 == dot1 + 1 && payload,
@@ -251,7 +252,7 @@ static void cookbook_json_only(const char *rel, const char *name)
 	if (!doc)
 		return;
 	json = json_object_get(json_object_get(doc, "output"), "json");
-	payload = oidc_json_str(json, "payload");
+	payload = tj_str(json, "payload");
 	keys = json_object_get(json_object_get(doc, "input"), "key");
 	if (!json_is_array(keys))
 		keys = json_pack("[O]", keys);
@@ -260,9 +261,9 @@ static void cookbook_json_only(const char *rel, const char *name)
 	text = json_dumps(json, JSON_COMPACT);
 	json_array_foreach(json_object_get(json, "signatures"), i, s) {
 		struct oidc_keyset *ks = keyset_for(json_array_get(keys, i));
-		const char *prot = oidc_json_str(s, "protected");
+		const char *prot = tj_str(s, "protected");
 		char *tok = compact(prot ? prot : "", payload ? payload : "",
-				    oidc_json_str(s, "signature"));
+				    tj_str(s, "signature"));
 
 		CHECK_STATUS(verify(ks, text), OIDC_E_MALFORMED,
 			     "%s JSON serialization refused (signature %zu's key)", name, i);
@@ -290,7 +291,7 @@ static void cookbook_shared_kid(void)
 		return;
 	keys = json_array();
 	json_array_foreach(json_object_get(json_object_get(doc, "input"), "key"), i, k) {
-		const char *kty = oidc_json_str(k, "kty");
+		const char *kty = tj_str(k, "kty");
 		if (kty && strcmp(kty, "oct") != 0) {
 			json_t *pub = json_pack("{s:O,s:O,s:O}", "kty", json_object_get(k, "kty"),
 						"kid", json_object_get(k, "kid"), "use",
@@ -325,8 +326,8 @@ static void rfc7797(void)
 	if (!compat || !json_only)
 		goto out;
 	ks = keyset_for(json_object_get(json_object_get(compat, "input"), "key"));
-	tok = oidc_json_str(json_object_get(compat, "output"), "compact");
-	payload = oidc_json_str(json_object_get(compat, "input"), "payload");
+	tok = tj_str(json_object_get(compat, "output"), "compact");
+	payload = tj_str(json_object_get(compat, "input"), "payload");
 	CHECK_STATUS(verify(ks, tok), OIDC_E_MALFORMED,
 		     "RFC 7797 compact form with an unencoded payload refused");
 	dot1 = tok ? strchr(tok, '.') : NULL;
@@ -344,9 +345,9 @@ static void rfc7797(void)
 	oidc_keyset_free(&ks);
 	/* The cookbook's 4.2 header is {"alg":"HS256","b64":false}: no crit. */
 	ks = keyset_for(json_object_get(json_object_get(json_only, "input"), "key"));
-	prot = oidc_json_str(json_object_get(json_only, "signing"), "protected_b64u");
-	sig = oidc_json_str(json_object_get(json_only, "signing"), "sig");
-	payload = oidc_json_str(json_object_get(json_only, "input"), "payload");
+	prot = tj_str(json_object_get(json_only, "signing"), "protected_b64u");
+	sig = tj_str(json_object_get(json_only, "signing"), "sig");
+	payload = tj_str(json_object_get(json_only, "input"), "payload");
 	if (CHECK(prot && sig && payload, "RFC 7797 4.2 example has header, payload, signature")) {
 		t2 = compact(prot, payload, sig);
 		CHECK_STATUS(verify(ks, t2), OIDC_E_MALFORMED,

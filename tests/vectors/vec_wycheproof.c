@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "jansson_util.h"
 #include "testutil.h"
 #include "vectors.h"
 
@@ -180,7 +181,7 @@ static struct override *find_override(const char *file, int tc_id)
 
 static enum verdict label(const json_t *test)
 {
-	const char *r = oidc_json_str(test, "result");
+	const char *r = tj_str(test, "result");
 
 	if (r && strcmp(r, "valid") == 0)
 		return ACCEPT;
@@ -210,7 +211,7 @@ static void judge(const char *file, const json_t *test, enum verdict expected,
 	file_disagree++;
 	if (printed++ < 25)
 		printf("not ok - %s tcId %d (%s): expected %s, got %s (%s)\n", file, tc_id,
-		       oidc_json_str(test, "comment") ? oidc_json_str(test, "comment") : "",
+		       tj_str(test, "comment") ? tj_str(test, "comment") : "",
 		       verdict_name[expected], verdict_name[ours], oidc_status_name(st));
 }
 
@@ -270,7 +271,7 @@ static json_t *ec_jwk_from_hex(const json_t *pk)
 		{ "secp384r1", "P-384", 48 },
 		{ "secp521r1", "P-521", 66 },
 	};
-	const char *curve = oidc_json_str(pk, "curve");
+	const char *curve = tj_str(pk, "curve");
 	unsigned char *x = NULL, *y = NULL, bx[66], by[66];
 	size_t xl = 0, yl = 0, size = 0;
 	const char *crv = NULL;
@@ -281,8 +282,8 @@ static json_t *ec_jwk_from_hex(const json_t *pk)
 			crv = curves[i].crv;
 			size = curves[i].size;
 		}
-	if (crv && hex_bytes(oidc_json_str(pk, "wx"), &x, &xl) == 0 &&
-	    hex_bytes(oidc_json_str(pk, "wy"), &y, &yl) == 0) {
+	if (crv && hex_bytes(tj_str(pk, "wx"), &x, &xl) == 0 &&
+	    hex_bytes(tj_str(pk, "wy"), &y, &yl) == 0) {
 		size_t xs = 0, ys = 0;
 
 		while (xl - xs > size && x[xs] == 0)
@@ -324,10 +325,10 @@ static json_t *group_jwk(const json_t *g)
 		jwk = json_object_get(g, "keyJwk");
 	if (jwk)
 		return json_deep_copy(jwk);
-	if (oidc_json_str(pk, "wx"))
+	if (tj_str(pk, "wx"))
 		return ec_jwk_from_hex(pk);
-	if (hex_bytes(oidc_json_str(pk, "modulus"), &n, &nl) != 0 ||
-	    hex_bytes(oidc_json_str(pk, "publicExponent"), &e, &el) != 0) {
+	if (hex_bytes(tj_str(pk, "modulus"), &n, &nl) != 0 ||
+	    hex_bytes(tj_str(pk, "publicExponent"), &e, &el) != 0) {
 		free(n);
 		free(e);
 		return NULL;
@@ -359,8 +360,8 @@ static enum verdict check_one(const struct oidc_key *key, const enum oidc_alg *a
 	struct oidc_error err;
 
 	*st_out = OIDC_E_BAD_KEY;
-	if (hex_bytes(oidc_json_str(test, "msg"), &msg, &msg_len) != 0 ||
-	    hex_bytes(oidc_json_str(test, sig_member), &sig, &sig_len) != 0) {
+	if (hex_bytes(tj_str(test, "msg"), &msg, &msg_len) != 0 ||
+	    hex_bytes(tj_str(test, sig_member), &sig, &sig_len) != 0) {
 		printf("# bad hex in tcId %lld\n",
 		       (long long)json_integer_value(json_object_get(test, "tcId")));
 		*st_out = OIDC_E_INTERNAL;
@@ -401,7 +402,7 @@ static void run_primitive_file(const struct prim_file *pf)
 		return;
 	}
 	json_array_foreach(json_object_get(doc, "testGroups"), gi, g) {
-		const char *type = oidc_json_str(g, "type");
+		const char *type = tj_str(g, "type");
 		bool mac = type && strcmp(type, "MacTest") == 0;
 		enum oidc_alg algs[3] = { pf->alg };
 		size_t n_algs = 1;
@@ -410,13 +411,13 @@ static void run_primitive_file(const struct prim_file *pf)
 		json_t *jwk = NULL;
 
 		if (type && strcmp(type, "RsassaPssVerify") == 0) {
-			int bits = sha_bits(oidc_json_str(g, "sha"));
-			const char *mgf_sha = oidc_json_str(g, "mgfSha");
+			int bits = sha_bits(tj_str(g, "sha"));
+			const char *mgf_sha = tj_str(g, "mgfSha");
 			json_int_t slen = json_integer_value(json_object_get(g, "sLen"));
 
 			/* RFC 7518 3.5: MGF1 with the same hash, salt = hash. */
 			jws_params = bits && mgf_sha &&
-				     strcmp(mgf_sha, oidc_json_str(g, "sha")) == 0 &&
+				     strcmp(mgf_sha, tj_str(g, "sha")) == 0 &&
 				     slen == bits / 8;
 			if (jws_params) {
 				algs[0] = bits == 256 ? OIDC_ALG_PS256 :
@@ -430,7 +431,7 @@ static void run_primitive_file(const struct prim_file *pf)
 		}
 		if (!mac) {
 			jwk = group_jwk(g);
-			if (!jwk || oidc_jwk_import(jwk, &key, NULL) != OIDC_OK)
+			if (!jwk || tj_jwk_import(jwk, &key, NULL) != OIDC_OK)
 				key = NULL;
 		}
 		json_array_foreach(json_object_get(g, "tests"), ti, t) {
@@ -450,7 +451,7 @@ static void run_primitive_file(const struct prim_file *pf)
 				    json_integer_value(json_object_get(g, "keySize")) <
 					    (json_int_t)ai->hash_len * 8)
 					expected = REJECT;
-				hex_bytes(oidc_json_str(t, "key"), &k, &kl);
+				hex_bytes(tj_str(t, "key"), &k, &kl);
 				st = oidc_key_from_secret(k, kl, NULL, &hk, NULL);
 				free(k);
 				ours = hk ? check_one(hk, algs, 1, t, "tag", &st) : REJECT;
@@ -498,7 +499,7 @@ static struct oidc_keyset *group_keyset(const json_t *g, uint32_t *mask)
 	list = json_object_get(mat, "keys") ? json_incref(json_object_get(mat, "keys")) :
 					      json_pack("[O]", mat);
 	json_array_foreach(list, i, k) {
-		const char *kty = oidc_json_str(k, "kty");
+		const char *kty = tj_str(k, "kty");
 		if (!kty || strcmp(kty, "oct") != 0)
 			all_oct = false;
 	}
@@ -508,7 +509,7 @@ static struct oidc_keyset *group_keyset(const json_t *g, uint32_t *mask)
 
 		*mask = 0;
 		json_array_foreach(list, i, k) {
-			const char *alg = oidc_json_str(k, "alg");
+			const char *alg = tj_str(k, "alg");
 			uint32_t m = hs_mask;
 			unsigned char *secret;
 			size_t len = 0;
@@ -522,8 +523,8 @@ static struct oidc_keyset *group_keyset(const json_t *g, uint32_t *mask)
 				break;
 			}
 			*mask |= m;
-			secret = unb64(oidc_json_str(k, "k"), &len);
-			ok = oidc_key_from_secret(secret, len, oidc_json_str(k, "kid"), &key,
+			secret = unb64(tj_str(k, "k"), &len);
+			ok = oidc_key_from_secret(secret, len, tj_str(k, "kid"), &key,
 						  NULL) == OIDC_OK &&
 			     oidc_keyset_add(ks, key, NULL) == OIDC_OK;
 			free(secret);
@@ -568,8 +569,8 @@ static void run_jose_file(const char *file)
 						      JSON_COMPACT | JSON_ENCODE_ANY);
 			char *jwe_text = json_dumps(json_object_get(t, "jwe"),
 						    JSON_COMPACT | JSON_ENCODE_ANY);
-			const char *token = oidc_json_str(t, "jws");
-			const char *jwe = oidc_json_str(t, "jwe");
+			const char *token = tj_str(t, "jws");
+			const char *jwe = tj_str(t, "jwe");
 			enum oidc_status st = OIDC_E_BAD_KEYSET;
 			enum verdict ours = REJECT;
 			struct oidc_error err;
@@ -617,7 +618,7 @@ static void run_jose_file(const char *file)
 		all += total;
 		CHECK(file_disagree == 0, "wycheproof %s group %s (tcId %d-%d): %d vectors, "
 					  "%d accepted, %d disagreements",
-		      file, oidc_json_str(g, "comment"), first, last, total, accepted,
+		      file, tj_str(g, "comment"), first, last, total, accepted,
 		      file_disagree);
 	}
 	if (jwe_total)
