@@ -172,6 +172,20 @@ static bool is_graph_audience(const struct oidc_jnode *v)
 	return false;
 }
 
+bool oidc_claims_aud_is_graph(const struct oidc_jdoc *claims)
+{
+	const struct oidc_jnode *root = oidc_jdoc_root(claims);
+	const struct oidc_jnode *aud = root ? oidc_jobj_get(claims, root, "aud") : NULL;
+
+	if (!aud || aud->type != OIDC_JARRAY)
+		return is_graph_audience(aud);
+	for (const struct oidc_jnode *v = oidc_jnode_first(claims, aud); v;
+	     v = oidc_jnode_next(claims, aud, v))
+		if (is_graph_audience(v))
+			return true;
+	return false;
+}
+
 static bool audience_configured(const struct oidc_issuer_cfg *ic,
 				const struct oidc_jnode *v)
 {

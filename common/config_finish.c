@@ -93,6 +93,34 @@ static enum oidc_status finish_client_side(struct oidc_issuer_cfg *ic, const cha
 	return OIDC_OK;
 }
 
+/*
+ * Checklist E3: Google documents iss "accounts.google.com" beside
+ * "https://accounts.google.com" for the same tokens. An alias is accepted
+ * only in that form, the issuer without its https:// scheme: it can never
+ * be another provider's issuer (those are https URLs), so an alias cannot
+ * merge two providers' names into one section.
+ */
+static enum oidc_status check_aliases(const struct oidc_issuer_cfg *ic, const char *sec,
+				      struct oidc_error *err)
+{
+	static const char https[] = "https://";
+	const size_t https_len = sizeof(https) - 1;
+
+	for (size_t i = 0; i < ic->issuer_aliases.n; i++) {
+		const char *a = ic->issuer_aliases.v[i];
+
+		if (ic->is_template)
+			return finish_err(err, OIDC_E_CONFIG, sec, "issuer_aliases", "not "
+					  "for an issuer with {tenantid}");
+		if (strncmp(ic->issuer, https, https_len) != 0 ||
+		    strcmp(a, ic->issuer + https_len) != 0)
+			return finish_err(err, OIDC_E_CONFIG, sec, "issuer_aliases", "'%.80s' "
+					  "is not the issuer without its https:// scheme (the "
+					  "only alias form; for Google: accounts.google.com)", a);
+	}
+	return OIDC_OK;
+}
+
 static enum oidc_status check_issuer(struct oidc_issuer_cfg *ic, const char *sec,
 				     struct oidc_error *err)
 {
@@ -114,6 +142,9 @@ static enum oidc_status check_issuer(struct oidc_issuer_cfg *ic, const char *sec
 	if (!ic->is_template && ic->allowed_tenants.n)
 		return finish_err(err, OIDC_E_CONFIG, sec, "allowed_tenants", "only for an "
 				  "issuer with {tenantid}");
+	st = check_aliases(ic, sec, err);
+	if (st != OIDC_OK)
+		return st;
 	if (ic->audience.n == 0)
 		return finish_err(err, OIDC_E_CONFIG, sec, "audience", "required");
 	/* No local key file: the keys come from the provider (discovery or

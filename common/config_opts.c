@@ -22,6 +22,8 @@
 
 const struct oidc_option oidc_options[] = {
 	{ "issuer", OIDC_OPT_ISSUER, OFF(issuer), NULL, 0, 0 },
+	/* checklist E3: Google's scheme-less iss; config_finish.c says which */
+	{ "issuer_aliases", OIDC_OPT_LIST, OFF(issuer_aliases), NULL, 0, 0 },
 	{ "audience", OIDC_OPT_LIST, OFF(audience), NULL, 0, 0 },
 	{ "jwks_file", OIDC_OPT_PATH, OFF(jwks_file), NULL, 0, 0 },
 	{ "hmac_secret_file", OIDC_OPT_PATH, OFF(hmac_secret_file), NULL, 0, 0 },
@@ -443,6 +445,7 @@ void oidc_issuer_cfg_clear(struct oidc_issuer_cfg *ic)
 {
 	free(ic->name);
 	free(ic->issuer);
+	oidc_strlist_clear(&ic->issuer_aliases);
 	free(ic->jwks_file);
 	free(ic->hmac_secret_file);
 	free(ic->hmac_kid);

@@ -350,6 +350,8 @@ enum oidc_userinfo_mode {
 struct oidc_issuer_cfg {
 	char *name;                   /* section name; "default" at top level */
 	char *issuer;                 /* exact, or a template with {tenantid} */
+	struct oidc_strlist issuer_aliases; /* exact other iss spellings: the
+					       issuer without https:// */
 	struct oidc_strlist audience; /* token aud must contain one of these */
 	char *jwks_file;
 	char *hmac_secret_file;
@@ -461,6 +463,12 @@ size_t oidc_config_issuers(const struct oidc_config *cfg,
 enum oidc_status oidc_claims_check(const struct oidc_issuer_cfg *ic,
 				   const struct oidc_jdoc *claims, const char *typ,
 				   int64_t now, struct oidc_error *err);
+/*
+ * Checklist E1, before the signature: does an unverified claim set name
+ * Microsoft Graph (or the legacy Azure AD Graph) in aud? Only to refuse a
+ * token whose JOSE header carries a nonce; nothing else is read.
+ */
+bool oidc_claims_aud_is_graph(const struct oidc_jdoc *claims);
 /* required_claims alone (after userinfo = enrich merged its answer in). */
 enum oidc_status oidc_claims_required(const struct oidc_issuer_cfg *ic,
 				      const struct oidc_jdoc *claims,

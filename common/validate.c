@@ -37,7 +37,8 @@ static bool issuer_matches(const struct oidc_issuer_cfg *ic, const char *iss,
 	const char *suffix;
 
 	if (!ic->is_template)
-		return strcmp(ic->issuer, iss) == 0;
+		return strcmp(ic->issuer, iss) == 0 ||
+		       oidc_strlist_contains(&ic->issuer_aliases, iss);
 	pre = ic->issuer_prefix_len;
 	suffix = ic->issuer + pre + sizeof(placeholder) - 1;
 	suf_len = strlen(suffix);
@@ -175,6 +176,9 @@ static enum oidc_status check_issuer(const struct oidc_issuer_cfg *ic,
 		key_iss = issuer_for_tenant(key->issuer, tid ? tid : "");
 		if (!key_iss)
 			return oidc_err(err, OIDC_E_NOMEM, "issuer");
+		/* an alias (E3) names the configured issuer */
+		if (!ic->is_template && strcmp(iss, ic->issuer) != 0)
+			iss = ic->issuer;
 		if (strcmp(key_iss, iss) != 0)
 			st = oidc_err(err, OIDC_E_WRONG_ISSUER,
 				      "key %.64s is published for another issuer",
@@ -461,7 +465,7 @@ OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
 	struct oidc_jdoc claims = { NULL, 0, 0 };
 	struct id_claims idc;
 	struct oidc_audit own_audit;   /* the cache keeps one either way */
-	bool cacheable = false;
+	bool cacheable = false, multi, nonce;
 	char *user = NULL;
 	enum oidc_status st;
 	int64_t now;
@@ -501,14 +505,34 @@ OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
 	}
 
 	/* With one issuer the claims stay unread until the signature holds;
-	 * with several, iss only chooses whose keys to try. */
-	if (oidc_config_issuers(ctx->cfg, &list) == 1) {
-		ic = list[0];
-	} else {
+	 * with several, iss only chooses whose keys to try. A nonce in the
+	 * header: aud is read too, to refuse Graph tokens (below). */
+	multi = oidc_config_issuers(ctx->cfg, &list) > 1;
+	nonce = oidc_jobj_get(&jws.header, oidc_jdoc_root(&jws.header),
+			      "nonce") != NULL;
+	if (multi || nonce) {
 		st = oidc_jdoc_parse(&claims, (char *)jws.payload,
 				     jws.payload_len, err);
 		if (st != OIDC_OK)
 			goto out;
+	}
+	/*
+	 * Checklist E1: a Microsoft Graph access token carries a nonce in its
+	 * header and is signed over SHA-256(nonce), so no one but Graph can
+	 * verify it; checking its signature would only say bad_signature.
+	 * Named for what it is, before the signature, and only ever refused:
+	 * nothing else in it is read or trusted.
+	 */
+	if (nonce && oidc_claims_aud_is_graph(&claims)) {
+		st = oidc_err(err, OIDC_E_GRAPH_AUDIENCE, "a Microsoft Graph "
+			      "access token (nonce header, aud Graph; unverified): "
+			      "only Graph can verify it, request a token for this "
+			      "service's Application ID URI");
+		goto out;
+	}
+	if (!multi) {
+		ic = list[0];
+	} else {
 		st = select_issuer(ctx, &claims, &ic, err);
 		if (st != OIDC_OK)
 			goto out;

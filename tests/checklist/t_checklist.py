@@ -1223,22 +1223,55 @@ OK("D8 same token second use (no replay cache offline)", d8)
 
 # E1 Microsoft Graph tokens: the header carries a nonce and the signature
 # covers the header with SHA-256(nonce) in its place, so only Graph can
-# verify them; we must not "fix" that, and tokens for Graph are named as
-# such when the signature holds.
-def graph_token(aud=GRAPH_APP, key=rsa1, kid="rsa1"):
+# verify them; we must not "fix" that. A nonce header with a Graph aud is
+# named graph_audience before the signature (whatever else the token says:
+# it is only ever refused); a nonce header for any other aud still needs a
+# signature that holds.
+ENTRA_V1V2 = conf("entra-v1v2.conf", f"""
+audience = {AUD}
+[issuer v2]
+issuer = https://login.microsoftonline.com/{uuid.uuid4()}/v2.0
+jwks_file = {main_jwks}
+username_namespace = one
+[issuer other]
+issuer = {ISS}
+jwks_file = {main_jwks}
+username_namespace = one
+""")
+
+
+def graph_token(aud=GRAPH_APP, key=rsa1, kid="rsa1", **kw):
     nonce = b64u(os.urandom(32))
     sent = {"typ": "JWT", "nonce": nonce, "alg": "RS256"}
     if kid is not None:
         sent["kid"] = kid
     signed = dict(sent, nonce=b64u(hashlib.sha256(nonce.encode()).digest()))
-    p = claims(aud=aud, iss=ISS, scp="User.Read", drop=["scope"])
+    p = claims(dict(dict(aud=aud, iss=ISS, scp="User.Read"), **kw), drop=["scope"])
     sig = rs(key)((seg(signed) + "." + seg(p)).encode())
     return seg(sent) + "." + seg(p) + "." + b64u(sig)
 
 
-R("E1 Graph token with hashed-nonce signature", graph_token(), "bad_signature")
+R("E1 Graph token with hashed-nonce signature", graph_token(), "graph_audience")
+R("E1 Graph token, v1 aud https://graph.microsoft.com",
+  graph_token(aud="https://graph.microsoft.com", iss="https://sts.windows.net/%s/" % uuid.uuid4()),
+  "graph_audience")
+R("E1 Graph token, aud array with Graph", graph_token(aud=["api://x", GRAPH_APP]),
+  "graph_audience")
+R("E1 Graph token of an unconfigured issuer (several issuers)",
+  graph_token(iss="https://sts.windows.net/%s/" % uuid.uuid4()), "graph_audience", cfg=ENTRA_V1V2)
+R("E1 Graph token signed by an attacker's key", graph_token(key=attacker_rsa), "graph_audience")
+R("E1 Graph token expired long ago, unknown kid", graph_token(kid="nope", exp=1000),
+  "graph_audience")
+R("E1 Graph token naming our audience too: still refused",
+  graph_token(aud=[GRAPH_APP, AUD]), "graph_audience")
 R("E1 nonce-header token for our audience", graph_token(aud=AUD), "bad_signature")
-R("E1 nonce-header token without kid", graph_token(kid=None), "bad_signature", cfg=SINGLE)
+R("E1 nonce-header token without kid", graph_token(aud=AUD, kid=None), "bad_signature",
+  cfg=SINGLE)
+R("E1 nonce-header Graph token without kid", graph_token(kid=None), "graph_audience",
+  cfg=SINGLE)
+R("E1 nonce-header token whose payload is not JSON",
+  jws({"typ": "JWT", "nonce": "x", "alg": "RS256", "kid": "rsa1"}, "not json", rs(rsa1)),
+  "malformed_token")
 R("E1 Graph audience with a valid signature",
   tok(typ="JWT", payload=claims(aud=GRAPH_APP), nonce=b64u(os.urandom(32))),
   "graph_audience")
@@ -1310,7 +1343,9 @@ check_config("E2 two tenants with one username_map refused (each could take the 
 
 # E3 several issuers: the token's iss only selects a section; only that
 # section's keys verify. Google's bare "accounts.google.com" is not the
-# configured https issuer (and cannot be configured: issuers are URLs).
+# configured https issuer (and cannot be configured: issuers are URLs); it
+# is accepted only through issuer_aliases, which takes nothing but the
+# issuer without its https:// scheme.
 a_jwks = t.write("a.jwks", jwks(jwk(rsa1, kid="a1")))
 b_jwks = t.write("b.jwks", jwks(jwk(rsa_b, kid="b1")))
 g_jwks = t.write("g.jwks", jwks(jwk(google_ec, kid="g1")))
@@ -1358,6 +1393,37 @@ OK("E3 Google https issuer accepted", tok("ES256", "g1", key=google_ec,
 R("E3 Google bare issuer not accepted", tok("ES256", "g1", key=google_ec,
                                            payload=claims(iss="accounts.google.com")),
   "wrong_issuer", cfg=TWO)
+TWO_ALIAS = conf("two-alias.conf", open(TWO).read().replace(
+    f"issuer = {ISS_G}\n", f"issuer = {ISS_G}\nissuer_aliases = accounts.google.com\n"))
+OK("E3 Google bare issuer accepted with issuer_aliases",
+   tok("ES256", "g1", key=google_ec, payload=claims(iss="accounts.google.com")),
+   cfg=TWO_ALIAS, issuer="google")
+OK("E3 Google https issuer still accepted with issuer_aliases",
+   tok("ES256", "g1", key=google_ec, payload=claims(iss=ISS_G)), cfg=TWO_ALIAS, issuer="google")
+for bad in ["http://accounts.google.com", "accounts.google.com/", "ACCOUNTS.GOOGLE.COM",
+            "https://accounts.google.com/", "a.example.com"]:
+    R("E3 Google alias look-alike %r" % bad,
+      tok("ES256", "g1", key=google_ec, payload=claims(iss=bad)), "wrong_issuer", cfg=TWO_ALIAS)
+R("E3 Google alias: issuer A's key does not verify it",
+  tok("RS256", "a1", key=rsa1, payload=claims(iss="accounts.google.com")), "unknown_kid",
+  cfg=TWO_ALIAS)
+R("E3 Google alias on one issuer only: single config",
+  tok("ES256", "g1", key=google_ec, payload=claims(iss="a.example.com")), "wrong_issuer",
+  cfg=conf("g-alias.conf", f"issuer = {ISS_G}\nissuer_aliases = accounts.google.com\n"
+           f"audience = {AUD}\njwks_file = {g_jwks}"))
+for name, alias, iss in [
+        ("another host", "a.example.com", ISS_G),
+        ("with a scheme", "http://accounts.google.com", ISS_G),
+        ("another issuer of the file", ISS_A, ISS_G),
+        ("trailing slash", "accounts.google.com/", ISS_G),
+        ("on a template issuer", "login.microsoftonline.com/{tenantid}/v2.0",
+         "https://login.microsoftonline.com/{tenantid}/v2.0")]:
+    check_config("E3 issuer_aliases %s refused" % name,
+                 conf("alias-bad.conf", f"issuer = {iss}\nissuer_aliases = {alias}\n"
+                      f"audience = {AUD}\njwks_file = {g_jwks}\nallowed_tenants = {TA}"
+                      if "{tenantid}" in iss else
+                      f"issuer = {iss}\nissuer_aliases = {alias}\n"
+                      f"audience = {AUD}\njwks_file = {g_jwks}"), 2)
 check_config("E3 bare accounts.google.com refused as issuer",
              conf("google-bare.conf", f"issuer = accounts.google.com\naudience = {AUD}\n"
                   f"jwks_file = {g_jwks}"), 2)
