@@ -236,9 +236,9 @@ static void test_threads(void)
 		 "audience = api://flight\nca_file = %s\nusername_claim = sub\n"
 		 "http_timeout = %d\n"
 		 "[issuer slow]\nissuer = https://127.0.0.1:%d/disc-drip\n"
-		 "cache_dir = %s/cache-threads-slow\n"
+		 "cache_dir = %s/cache-threads-slow\nusername_namespace = flight\n"
 		 "[issuer good]\nissuer = https://127.0.0.1:%d/good\n"
-		 "cache_dir = %s/cache-threads-good\n",
+		 "cache_dir = %s/cache-threads-good\nusername_namespace = flight\n",
 		 pki_ca, TIMEOUT_S, srv[0].port, workdir, srv[0].port, workdir);
 	ctx = make_ctx(cfg, true);
 	CHECK(ctx && slow && good, "threads: context with a trickling and a good issuer");
