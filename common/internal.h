@@ -41,13 +41,15 @@
 /* ---- errors (status.c) ------------------------------------------------ */
 
 /*
- * Fill err (if non-NULL) with st and a printf-formatted detail, sanitised to
- * printable ASCII and truncated. Returns st so callers can
+ * Fill err (if non-NULL) with st and a printf-formatted detail, escaped
+ * (oidc_log_escape) and truncated; an escaped detail given as a %s argument
+ * stays as it is. Returns st so callers can
  * "return oidc_err(err, OIDC_E_X, ...)".
  */
 enum oidc_status oidc_err(struct oidc_error *err, enum oidc_status st,
 			  const char *fmt, ...) OIDC_PRINTF(3, 4);
-/* Copy src into dst[cap] as printable ASCII without quotes/backslashes. */
+/* Copy at most src_len bytes of src (up to a NUL) into dst[cap] escaped as
+ * oidc_log_escape does (status.c). */
 void oidc_sanitize(char *dst, size_t cap, const char *src, size_t src_len);
 
 /*

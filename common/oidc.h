@@ -110,7 +110,19 @@ const char *oidc_class_name(enum oidc_status_class cls);
 
 #define OIDC_DETAIL_MAX 256
 
-/* Caller-owned. detail is NUL-terminated, printable ASCII, never a token. */
+/*
+ * The escaping of every audit field and error detail, for a value an
+ * adapter logs between double quotes: printable ASCII as it is, '"' as \",
+ * '\\' as \\, any other byte as \xHH; an escape sequence already in src is
+ * kept (escaping twice changes nothing). At most cap - 1 bytes and a NUL,
+ * never a cut sequence; src NULL gives "".
+ */
+void oidc_log_escape(char *dst, size_t cap, const char *src);
+
+/*
+ * Caller-owned. detail is NUL-terminated printable ASCII, escaped as
+ * oidc_log_escape does, never a token.
+ */
 struct oidc_error {
 	enum oidc_status status;
 	char detail[OIDC_DETAIL_MAX];
@@ -119,8 +131,8 @@ struct oidc_error {
 /*
  * Facts about one validation for the adapter's audit line, filled by
  * oidc_validate() as far as they are known, on success and on failure.
- * Strings are sanitised (printable ASCII, no quotes or backslashes) and
- * truncated; claims are copied only after the signature verified.
+ * Strings are escaped (oidc_log_escape) and truncated; claims are copied
+ * only after the signature verified.
  */
 struct oidc_audit {
 	char token_sha256[17];   /* first 16 hex digits of SHA-256(token) */

@@ -247,31 +247,90 @@ static uint64_t word_needs_care(uint64_t v)
 		high) | (v & high);
 }
 
+static bool oidc_is_hex(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	       (c >= 'A' && c <= 'F');
+}
+
+/*
+ * The escape sequence that starts at s[0] (s[0] == '\\'), n bytes left:
+ * its length when it is one this file writes (\" \\ \xHH), else 0.
+ */
+static size_t oidc_escape_at(const char *s, size_t n)
+{
+	if (n >= 2 && (s[1] == '"' || s[1] == '\\'))
+		return 2;
+	if (n >= 4 && s[1] == 'x' && oidc_is_hex((unsigned char)s[2]) &&
+	    oidc_is_hex((unsigned char)s[3]))
+		return 4;
+	return 0;
+}
+
+/*
+ * The one escaping rule of every audit field and error detail (design.md
+ * 6): printable ASCII stays, '"' becomes \" and '\\' becomes \\, every
+ * other byte (control, DEL, 0x80 and above) \xHH. So a value between
+ * quotes never ends early, never forges a log line, and reads back. An
+ * escape already in src (a detail quoted inside another) is kept as it is:
+ * escaping twice changes nothing, and a backslash in the output always
+ * starts one of the three sequences. Never a partial sequence at the end.
+ */
 void oidc_sanitize(char *dst, size_t cap, const char *src, size_t src_len)
 {
-	size_t o = 0, n;
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0, o = 0, n;
 
 	if (cap == 0)
 		return;
-	/* Length first, then eight clean bytes at a time and the rest one by
-	 * one: it runs for every audit field of every token. */
+	/* Each input byte makes at least one output byte: cap - 1 input bytes
+	 * are all that can show. Eight clean bytes at a time first (this runs
+	 * for every audit field of every token), then one by one. */
 	n = !src ? 0 : strnlen(src, src_len < cap - 1 ? src_len : cap - 1);
-	for (; o + 8 <= n; o += 8) {
+	for (; i + 8 <= n; i += 8) {
 		uint64_t v;
 
-		memcpy(&v, src + o, sizeof(v));
+		memcpy(&v, src + i, sizeof(v));
 		if (word_needs_care(v))
 			break;
-		memcpy(dst + o, &v, sizeof(v));
+		memcpy(dst + i, &v, sizeof(v));
 	}
-	for (; o < n; o++) {
-		unsigned char c = (unsigned char)src[o];
-		/* Quotes and backslashes would let a claim break out of the
-		 * key="value" audit format; control bytes forge log lines. */
-		dst[o] = ((unsigned char)(c - 0x20) < 0x5f && c != '"' &&
-			  c != '\\') ? (char)c : '?';
+	o = i;
+	while (i < n) {
+		unsigned char c = (unsigned char)src[i];
+		size_t kept = c == '\\' ? oidc_escape_at(src + i, n - i) : 0;
+		size_t in = 1, out = 1;
+		char tok[4];
+
+		if (kept) {
+			memcpy(tok, src + i, kept);
+			in = out = kept;
+		} else if (c == '"' || c == '\\') {
+			tok[0] = '\\';
+			tok[1] = (char)c;
+			out = 2;
+		} else if ((unsigned char)(c - 0x20) < 0x5f) {
+			tok[0] = (char)c;
+			out = 1;
+		} else {
+			tok[0] = '\\';
+			tok[1] = 'x';
+			tok[2] = hex[c >> 4];
+			tok[3] = hex[c & 15];
+			out = 4;
+		}
+		if (out > cap - 1 - o)
+			break;
+		memcpy(dst + o, tok, out);
+		o += out;
+		i += in;
 	}
 	dst[o] = '\0';
+}
+
+OIDC_EXPORT void oidc_log_escape(char *dst, size_t cap, const char *src)
+{
+	oidc_sanitize(dst, cap, src, cap);
 }
 
 enum oidc_status oidc_err(struct oidc_error *err, enum oidc_status st,

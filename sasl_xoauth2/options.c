@@ -228,17 +228,6 @@ bool xo_release(pthread_mutex_t *lock, int *refs)
 	return true;
 }
 
-void xo_log_field(const char *s, char *out, size_t cap)
-{
-	size_t n = 0;
-
-	if (!cap)
-		return;
-	for (; s && *s && n + 1 < cap; s++)
-		out[n++] = (*s >= 0x20 && *s <= 0x7e && *s != '"' && *s != '\\') ? *s : '?';
-	out[n] = '\0';
-}
-
 /* What the challenge needs from the finished configuration. */
 struct visit_state {
 	int n_issuers;

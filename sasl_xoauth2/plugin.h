@@ -65,9 +65,6 @@ enum oidc_status xo_context_build(const struct xo_options *opts,
 				  struct oidc_ctx **ctx_out, char **scope_out,
 				  char **openid_out, char **why_out);
 
-/* Copy s into out (cap bytes) for a quoted log field: printable ASCII,
- * '"' and '\\' replaced, truncated. */
-void xo_log_field(const char *s, char *out, size_t cap);
 
 /*
  * The host calls mech_free once per mechanism, and both mechanisms of one

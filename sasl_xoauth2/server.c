@@ -118,9 +118,9 @@ static void audit_log(const struct xo_conn *c, sasl_server_params_t *sparams,
 	bool show = err && err->detail[0] &&
 		    oidc_status_class(err->status) == OIDC_CLASS_INTERNAL;
 
-	xo_log_field(a->user, user, sizeof(user));
-	xo_log_field(authzid, az, sizeof(az));
-	xo_log_field(show ? err->detail : "", detail, sizeof(detail));
+	oidc_log_escape(user, sizeof(user), a->user);
+	oidc_log_escape(az, sizeof(az), authzid);
+	oidc_log_escape(detail, sizeof(detail), show ? err->detail : "");
 	int level = SASL_LOG_NOTE;
 
 	/* hosts show failures by default (Postfix: "SASL authentication
