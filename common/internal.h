@@ -53,6 +53,16 @@ enum oidc_status oidc_err(struct oidc_error *err, enum oidc_status st,
 void oidc_sanitize(char *dst, size_t cap, const char *src, size_t src_len);
 
 /*
+ * ca_file.c: path is a CA bundle libcurl can use: read through
+ * oidc_trusted_file_read (its statuses), then parsed by OpenSSL: the first
+ * PEM certificate only, or (every) each block as libcurl loads the file,
+ * *certs_out (may be NULL) the number of certificates. OIDC_E_CONFIG with a
+ * detail "PATH ..." when it holds none or a broken block; OIDC_E_NOMEM.
+ */
+enum oidc_status oidc_ca_file_check(const char *path, bool every, size_t *certs_out,
+				    struct oidc_error *err);
+
+/*
  * truncated.c: st for a refused token, or OIDC_E_TOKEN_TRUNCATED (err
  * rewritten) when st is one a cut causes (OIDC_E_MALFORMED; the caller's
  * OIDC_E_BAD_SIGNATURE of a signature shorter than the key's;
