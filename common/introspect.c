@@ -460,7 +460,7 @@ static enum oidc_status answer_doc(const char *what,
 	if (resp->status != 200)
 		return oidc_err(err, OIDC_E_CONFIG, "%s: HTTP %ld", what, resp->status);
 	if (oidc_json_parse_object(resp->body, resp->body_len, doc_out, &perr) != OIDC_OK)
-		return oidc_err(err, OIDC_E_IDP_UNREACHABLE, "%s: answer is not a JSON "
+		return oidc_err(err, OIDC_E_IDP_BAD_DOCUMENT, "%s: answer is not a JSON "
 				"object (%s)", what, perr.detail);
 	return OIDC_OK;
 }

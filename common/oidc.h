@@ -87,6 +87,28 @@ enum oidc_status {
 					  not searchable, owner, mode) */
 	OIDC_E_TOKEN_TRUNCATED = 43,   /* token_truncated (DENY): refused,
 					  and cut at a known client limit */
+	/* The provider answered, and the answer shows a mistake in the
+	 * configuration or at the provider: waiting does not help (class
+	 * INTERNAL). Could not reach it at all: OIDC_E_IDP_UNREACHABLE. */
+	OIDC_E_IDP_HTTP_ERROR = 58,    /* idp_http_error: an HTTP error
+					  status (4xx), a redirect we do not
+					  follow, a URL we refuse */
+	OIDC_E_IDP_BAD_DOCUMENT = 59,  /* idp_bad_document: 200, but not the
+					  document asked for (an HTML page,
+					  no jwks_uri, no usable key) */
+	OIDC_E_ISSUER_MISMATCH = 60,   /* issuer_mismatch: the metadata names
+					  another issuer than ours */
+	OIDC_E_TLS_UNTRUSTED = 61,     /* tls_untrusted: a certificate that
+					  ca_file (or the system store) does
+					  not accept, or for another name */
+	/* class DENY, chosen after the signature could not be checked, from
+	 * claims that were NOT verified (only ever to explain a refusal) */
+	OIDC_E_FOREIGN_ISSUER = 62,    /* foreign_issuer: no key of ours, and
+					  the token says another issuer or
+					  tenant issued it */
+	OIDC_E_KID_NOT_PUBLISHED = 63, /* kid_not_published: the provider's
+					  key set lacks the kid, also when
+					  fetched again just now */
 };
 
 enum oidc_status_class {
@@ -143,6 +165,11 @@ struct oidc_audit {
 	char sub[64];
 	char jti[64];
 	char user[64];           /* mapped username */
+	char note[OIDC_DETAIL_MAX]; /* the server's own side, for any result:
+				       keys past their lifetime still serving
+				       (stale-if-error) and why the refresh
+				       failed; "" when nothing to say. Never
+				       from the token. */
 };
 
 /* ---------------------------------------------------------------------- */

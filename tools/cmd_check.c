@@ -519,7 +519,7 @@ int cli_cmd_check_config(int argc, char **argv)
 	}
 	if (cli_load_config(argv[optind], NULL, sets, n_sets, &cfg, &err) != OIDC_OK ||
 	    chk_ca_bundles(cfg, &err) != OIDC_OK) {
-		rc = cli_print_failure(&err, NULL, json);
+		rc = cli_print_failure(&err, NULL, NULL, json);
 		goto out;
 	}
 	chk_owner_notes(cfg, argv[optind]);
