@@ -35,6 +35,8 @@ struct xo_options {
 	char *hosts;                  /* oidc_sasl_hosts: names host= may carry */
 	int port;                     /* oidc_sasl_port, -1: not checked */
 	bool noplaintext;             /* oidc_sasl_noplaintext */
+	int log_allow;                /* oidc_sasl_log_allow: the SASL log
+					 level of result=allow lines */
 	char *token_file;             /* client: oidc_token_file */
 	char *token_grant;            /* client: oidc_token_grant */
 	char *refresh_token_file;     /* client: oidc_refresh_token_file */
