@@ -46,7 +46,9 @@ cfg = t.write("oidc.conf", "issuer = %s\naudience = api://mail\njwks_file = %s\n
 # two issuers: the claims are parsed before the signature is checked
 cfg2 = t.write("two.conf", "audience = api://mail\nusername_claim = preferred_username\n"
                "cache_dir = %s\n[issuer a]\nissuer = %s\njwks_file = %s\n"
+               "username_namespace = truncated\n"
                "[issuer b]\nissuer = https://other.truncated.test\njwks_file = %s\n"
+               "username_namespace = truncated\n"
                % (t.path("cache"), ISS, jwks, jwks))
 os.makedirs(t.path("cache"), mode=0o700, exist_ok=True)
 

@@ -80,19 +80,19 @@ for u in alice scanner; do
 done
 mkdir -p "$T_TMP/home/alice" "$T_TMP/home/scanner"
 {
-	echo "alice:x:64101:64101::$T_TMP/home/alice:/usr/sbin/nologin"
-	echo "scanner:x:64102:64102::$T_TMP/home/scanner:/usr/sbin/nologin"
+	echo "alice:x:60101:60101::$T_TMP/home/alice:/usr/sbin/nologin"
+	echo "scanner:x:60102:60102::$T_TMP/home/scanner:/usr/sbin/nologin"
 } >>/etc/passwd
 {
-	echo "alice:x:64101:"
-	echo "scanner:x:64102:"
+	echo "alice:x:60101:"
+	echo "scanner:x:60102:"
 	echo "svc-mail:x:64103:scanner"
 } >>/etc/group
 {
 	echo "alice:$(openssl passwd -6 alice-unix-pw):20000:0:99999:7:::"
 	echo "scanner:$(openssl passwd -6 scanner-unix-pw):20000:0:99999:7:::"
 } >>/etc/shadow
-chown 64101:64101 "$T_TMP/home/alice" && chown 64102:64102 "$T_TMP/home/scanner"
+chown 60101:60101 "$T_TMP/home/alice" && chown 60102:60102 "$T_TMP/home/scanner"
 
 # ---- the recipe, block by block --------------------------------------------------------
 layout_conf dovecot /etc/oidc-auth/dovecot.conf /etc/oidc-auth/dovecot.conf ||
