@@ -333,7 +333,6 @@ out:
 	return st;
 }
 
-
 /*
  * userinfo = enrich: the verified claims plus what the userinfo endpoint
  * says about the same sub. The merged document replaces the JWS buffer, so

@@ -96,12 +96,17 @@ net_conf() {   # CACHE_DIR
 net_conf "$T_TMP/cache-net" >"$P/etc/sasl/smtpd-net.conf"
 net_conf "$T_TMP/cache-cold" >"$P/etc/sasl/smtpd-cold.conf"
 # a provider that answers, but with a mistake (faulty.py, same CA): issue 12 item 2
-mkdir -p "$T_TMP/cache-404" "$T_TMP/cache-closed" && chown postfix: "$T_TMP/cache-404" \
-	"$T_TMP/cache-closed" && chmod 700 "$T_TMP/cache-404" "$T_TMP/cache-closed"
+for c in 404 closed mismatch nxdomain; do
+	mkdir -p "$T_TMP/cache-$c" && chown postfix: "$T_TMP/cache-$c" && chmod 700 "$T_TMP/cache-$c"
+done
 faulty_start "$D" 9443 || not_ok "postfix: start faulty.py"
 IDP_ISSUER=https://127.0.0.1:9443/404 net_conf "$T_TMP/cache-404" >"$P/etc/sasl/smtpd-404.conf"
 IDP_ISSUER=https://127.0.0.1:9/closed net_conf "$T_TMP/cache-closed" \
 	>"$P/etc/sasl/smtpd-closed.conf"
+IDP_ISSUER=https://127.0.0.1:9443/good/ net_conf "$T_TMP/cache-mismatch" \
+	>"$P/etc/sasl/smtpd-mismatch.conf"
+IDP_ISSUER=https://nonexistent.invalid/idp net_conf "$T_TMP/cache-nxdomain" \
+	>"$P/etc/sasl/smtpd-nxdomain.conf"
 chmod 644 "$P"/etc/sasl/*.conf
 pf_service 2525 smtpd
 pf_service 2526 smtpd-xo
@@ -109,6 +114,8 @@ pf_service 2527 smtpd-net content_filter=discard:   # also the relay target belo
 pf_service 2528 smtpd-cold
 pf_service 2530 smtpd-404
 pf_service 2531 smtpd-closed
+pf_service 2532 smtpd-mismatch
+pf_service 2533 smtpd-nxdomain
 # the recipe's submission setting for clients that put long tokens on the AUTH line
 jwt_conf "mech_list: OAUTHBEARER XOAUTH2" "oidc_sasl_port: 2529" >"$P/etc/sasl/smtpd-long.conf"
 chmod 644 "$P/etc/sasl/smtpd-long.conf"
@@ -217,6 +224,16 @@ smtp "provider port closed: temporary failure 454" 2531 OAUTHBEARER "$T_TMP/alic
 check "... audit line result=tempfail reason=idp_unreachable" \
 	grep -q 'result=tempfail reason=idp_unreachable user="" authzid="alice" iss="" kid="pf1"' \
 	"$P/maillog"
+smtp "issuer with a trailing slash the provider does not have: 535" 2532 OAUTHBEARER \
+	"$T_TMP/alice.tok" alice ack 'd["code"] == 535'
+check "... audit line reason=issuer_mismatch, detail: only a trailing slash differs" \
+	grep -qE 'result=error reason=issuer_mismatch .*detail=".*only a trailing slash differs' \
+	"$P/maillog"
+smtp "issuer host that does not resolve: 454 (a DNS outage looks the same)" 2533 OAUTHBEARER \
+	"$T_TMP/alice.tok" alice ack 'd["code"] == 454'
+check "... a second audit line reason=idp_unreachable (closed port, then this)" \
+	test "$(grep -c 'result=tempfail reason=idp_unreachable user="" authzid="alice" iss="" kid="pf1"' \
+	"$P/maillog")" = 2
 smtp "smtplib: an 8 KB token passes ($(wc -c <"$T_TMP/big.tok") bytes)" 2525 OAUTHBEARER \
 	"$T_TMP/big.tok" alice ack 'd["code"] == 235'
 # Clients that send the token on the AUTH line (an initial response) meet line_length_limit
