@@ -503,6 +503,9 @@ static enum oidc_status load_map_files(struct oidc_issuer_cfg *ic,
  * The CA bundle decides which servers we believe are the provider: checked
  * like the config file. libcurl reads it by name at each connection, so the
  * directory rule (nobody else can replace the name) is what keeps it ours.
+ * And it must be one: a file without a certificate (ca_file = /etc/passwd)
+ * is refused here, not at the first login (ca_file.c; check-config parses
+ * every certificate).
  */
 static enum oidc_status check_ca_file(const struct oidc_issuer_cfg *ic,
 				      const char *sec, struct oidc_error *err)
@@ -510,8 +513,7 @@ static enum oidc_status check_ca_file(const struct oidc_issuer_cfg *ic,
 	struct oidc_error e = { OIDC_OK, "" };
 	enum oidc_status st;
 
-	st = oidc_trusted_file_read(ic->ca_file, OIDC_FILE_PUBLIC, OIDC_CA_FILE_MAX, NULL,
-				    NULL, &e);
+	st = oidc_ca_file_check(ic->ca_file, false, NULL, &e);
 	if (st != OIDC_OK)
 		return finish_err(err, st, sec, "ca_file", "%s", e.detail);
 	return OIDC_OK;

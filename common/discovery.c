@@ -247,6 +247,22 @@ enum oidc_status oidc_provider_meta_copy(const struct oidc_provider_meta *src,
 	return OIDC_OK;
 }
 
+/* a and b differ only by one trailing '/' (the usual issuer mistake). */
+static bool oidc_issuer_slash_only(const char *a, const char *b)
+{
+	size_t la, lb;
+
+	if (!a || !b)
+		return false;
+	la = strlen(a);
+	lb = strlen(b);
+	if (la == lb + 1 && a[lb] == '/')
+		return strncmp(a, b, lb) == 0;
+	if (lb == la + 1 && b[la] == '/')
+		return strncmp(a, b, la) == 0;
+	return false;
+}
+
 /* An optional endpoint: a configured value wins (issue 3: "taken from it
  * unless configured explicitly"); odd values count as not published. */
 static bool ks_endpoint(const char *configured, const struct oidc_jdoc *doc,
@@ -264,8 +280,9 @@ static bool ks_endpoint(const char *configured, const struct oidc_jdoc *doc,
  * Discovery 4.3: "issuer" equals the configured issuer byte for byte (for a
  * {tenantid} template: the template itself, as Entra's /common and
  * /organizations documents publish it); jwks_uri (required, section 3)
- * passes oidc_ks_url_allowed. Either failure: OIDC_E_KEYS_UNAVAILABLE, the
- * document is never used.
+ * passes oidc_ks_url_allowed. Another issuer: OIDC_E_ISSUER_MISMATCH; not
+ * a document, or no usable jwks_uri: OIDC_E_IDP_BAD_DOCUMENT. The document
+ * is never used then.
  */
 static enum oidc_status ks_meta_from_doc(const struct oidc_issuer_cfg *ic,
 					 const char *body, size_t len,
@@ -281,20 +298,21 @@ static enum oidc_status ks_meta_from_doc(const struct oidc_issuer_cfg *ic,
 
 	st = oidc_jdoc_parse_copy(&od, body, len, &jerr);
 	if (st != OIDC_OK)
-		return oidc_err(err, st == OIDC_E_NOMEM ? st : OIDC_E_KEYS_UNAVAILABLE,
+		return oidc_err(err, st == OIDC_E_NOMEM ? st : OIDC_E_IDP_BAD_DOCUMENT,
 				"discovery document: %s", jerr.detail);
 	iss = oidc_jdoc_str(doc, "issuer");
 	jwks = oidc_jdoc_str(doc, "jwks_uri");
 	if (!iss || strcmp(iss, ic->issuer) != 0) {
-		st = oidc_err(err, OIDC_E_KEYS_UNAVAILABLE,
-			      "discovery document names issuer \"%.80s\", not "
-			      "the configured one (misconfiguration or mix-up "
-			      "attack); refused",
-			      iss ? iss : "(none)");
+		st = oidc_err(err, OIDC_E_ISSUER_MISMATCH,
+			      "issuer \"%.80s\" in the discovery document, "
+			      "\"%.80s\" configured%s; refused",
+			      iss ? iss : "(none)", ic->issuer,
+			      oidc_issuer_slash_only(iss, ic->issuer) ?
+				      " (only a trailing slash differs)" : "");
 		goto out;
 	}
 	if (!ic->jwks_uri && !oidc_ks_url_allowed(ic, jwks)) {
-		st = oidc_err(err, OIDC_E_KEYS_UNAVAILABLE,
+		st = oidc_err(err, OIDC_E_IDP_BAD_DOCUMENT,
 			      "discovery document: jwks_uri %s; refused",
 			      jwks ? "is not an https URL" : "missing");
 		goto out;
@@ -362,6 +380,7 @@ static enum oidc_status ks_discovery_fetch(struct oidc_keysource *src,
 {
 	const struct oidc_issuer_cfg *ic = src->ic;
 	struct oidc_http_response resp = { 0 };
+	struct oidc_error derr = { OIDC_OK, "" };
 	enum oidc_status st;
 
 	src->fetches++;
@@ -369,14 +388,20 @@ static enum oidc_status ks_discovery_fetch(struct oidc_keysource *src,
 	if (st != OIDC_OK)
 		goto out;
 	if (resp.status != 200) {
-		st = oidc_err(err, OIDC_E_IDP_UNREACHABLE,
-			      "discovery: HTTP %ld from %.120s", resp.status, url);
+		st = oidc_http_status_refused("discovery", resp.status, url, err);
 		goto out;
 	}
 	st = ks_meta_from_doc(ic, (const char *)resp.body, resp.body_len, out,
-			      err);
-	if (st != OIDC_OK)
+			      &derr);
+	if (st != OIDC_OK) {
+		/* a refused document: the detail names the URL that answered
+		 * (another issuer's names both issuers instead) */
+		if (st == OIDC_E_ISSUER_MISMATCH || st == OIDC_E_NOMEM)
+			st = oidc_err(err, st, "%s", derr.detail);
+		else
+			st = oidc_err(err, st, "%.120s: %s", url, derr.detail);
 		goto out;
+	}
 	/* Best effort: a failed write costs a request later, nothing else. */
 	if (disk)
 		(void)oidc_ks_entry_write(ic, OIDC_KS_KIND_DISCOVERY, url, now,

@@ -109,9 +109,10 @@ enum oidc_status oidc_discovery_url(const struct oidc_issuer_cfg *ic,
  * a request (counted in src->fetches) whose document, once valid, is
  * written to disk. If the request fails: the disk entry while inside its
  * cache_stale_max window, else a copy of src->meta, else the failure:
- * OIDC_E_IDP_UNREACHABLE (transport, HTTP status), OIDC_E_KEYS_UNAVAILABLE
- * (a document we refuse: another issuer, a jwks_uri that is not https, not
- * JSON), OIDC_E_CONFIG (no URL for a template issuer), OIDC_E_NOMEM.
+ * OIDC_E_IDP_UNREACHABLE (no answer, 5xx), OIDC_E_IDP_HTTP_ERROR (4xx),
+ * OIDC_E_TLS_UNTRUSTED, OIDC_E_ISSUER_MISMATCH (a document for another
+ * issuer), OIDC_E_IDP_BAD_DOCUMENT (not JSON, a jwks_uri that is not
+ * https), OIDC_E_CONFIG (no URL for a template issuer), OIDC_E_NOMEM.
  * Called by the source's refreshing thread (keyflight.c), without
  * src->lock. Configured introspection_endpoint, userinfo_endpoint and
  * jwks_uri override the document's.

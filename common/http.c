@@ -11,7 +11,7 @@
  * redirects) never does: libcurl re-sends the body of a POST on a 307 or
  * 308, to any host, and the Authorization header to the same host on
  * another port. A redirect answer to such a request is reported as
- * OIDC_E_IDP_UNREACHABLE naming the status and where it pointed: most
+ * OIDC_E_IDP_HTTP_ERROR naming the status and where it pointed: most
  * likely the endpoint URL in the configuration is not the final one.
  */
 #include <limits.h>
@@ -78,11 +78,13 @@ static enum oidc_status oidc_http_parse_url(const struct oidc_http_opts *opts,
 {
 	CURLU *u = NULL;
 	char *scheme = NULL, *host = NULL, *user = NULL;
-	enum oidc_status st = OIDC_E_IDP_UNREACHABLE;
+	/* a URL we never fetch is a mistake in the configuration or the
+	 * provider's metadata, not an outage */
+	enum oidc_status st = OIDC_E_IDP_HTTP_ERROR;
 	CURLUcode uc;
 
 	if (!url || !*url)
-		return oidc_err(err, OIDC_E_IDP_UNREACHABLE, "empty url");
+		return oidc_err(err, st, "empty url");
 	u = curl_url();
 	if (!u)
 		return oidc_err(err, OIDC_E_NOMEM, "out of memory");
@@ -112,7 +114,7 @@ static enum oidc_status oidc_http_parse_url(const struct oidc_http_opts *opts,
 		   oidc_http_host_is_loopback(host)) {
 		*plain_http_out = true;
 	} else {
-		oidc_err(err, st, "non-https url");
+		oidc_err(err, st, "%.120s: not an https url", url);
 		goto out;
 	}
 	*url_out = u;
@@ -391,11 +393,8 @@ static bool oidc_http_is_tls_error(CURLcode rc)
 {
 	switch (rc) {
 	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_SSL_CIPHER:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_ISSUER_ERROR:
 	case CURLE_SSL_SHUTDOWN_FAILED:
 	case CURLE_SSL_CLIENTCERT:
 		return true;
@@ -404,32 +403,72 @@ static bool oidc_http_is_tls_error(CURLcode rc)
 	}
 }
 
+/*
+ * The server answered the handshake with a certificate we do not accept
+ * (CURLE_PEER_FAILED_VERIFICATION is also CURLE_SSL_CACERT since curl
+ * 7.62: unknown CA, expired, wrong host name), or ca_file cannot be used:
+ * something to fix, not to wait for. A handshake that breaks off
+ * (CURLE_SSL_CONNECT_ERROR) may be the network: unreachable.
+ */
+static bool oidc_http_is_untrusted(CURLcode rc)
+{
+	return rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
+	       rc == CURLE_SSL_ISSUER_ERROR;
+}
+
+/*
+ * A failed transfer. Could not reach the provider (DNS, connect, timeout, a
+ * broken handshake or transfer): OIDC_E_IDP_UNREACHABLE. The provider
+ * answered, and the answer is a mistake to fix: a certificate we refuse
+ * (OIDC_E_TLS_UNTRUSTED), redirects we do not follow
+ * (OIDC_E_IDP_HTTP_ERROR), a body past the limit (OIDC_E_IDP_BAD_DOCUMENT).
+ * A name that does not resolve stays unreachable: libcurl cannot tell
+ * NXDOMAIN from a resolver that is down, and only the second is worth a
+ * retry, so the detail names the host for the administrator to check.
+ */
 static enum oidc_status oidc_http_map_error(CURLcode rc, const char *errbuf,
 					    const struct oidc_http_body *b,
-					    struct oidc_error *err)
+					    const char *url, struct oidc_error *err)
 {
 	const char *why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
 
 	if (b->nomem || rc == CURLE_OUT_OF_MEMORY)
 		return oidc_err(err, OIDC_E_NOMEM, "out of memory");
 	if (b->too_big || rc == CURLE_FILESIZE_EXCEEDED)
-		return oidc_err(err, OIDC_E_IDP_UNREACHABLE,
-				"body larger than %zu bytes", b->max);
+		return oidc_err(err, OIDC_E_IDP_BAD_DOCUMENT,
+				"%.120s: body larger than %zu bytes", url, b->max);
 	if (rc == CURLE_OPERATION_TIMEDOUT)
-		return oidc_err(err, OIDC_E_IDP_UNREACHABLE, "timeout");
+		return oidc_err(err, OIDC_E_IDP_UNREACHABLE, "%.120s: timeout", url);
 	if (rc == CURLE_UNSUPPORTED_PROTOCOL)
-		return oidc_err(err, OIDC_E_IDP_UNREACHABLE,
-				"non-https url (redirect)");
+		return oidc_err(err, OIDC_E_IDP_HTTP_ERROR,
+				"%.120s: redirect to a non-https url", url);
 	if (rc == CURLE_TOO_MANY_REDIRECTS)
-		return oidc_err(err, OIDC_E_IDP_UNREACHABLE,
-				"more than %ld redirects", OIDC_HTTP_MAX_REDIRS);
+		return oidc_err(err, OIDC_E_IDP_HTTP_ERROR,
+				"%.120s: more than %ld redirects", url, OIDC_HTTP_MAX_REDIRS);
 	if (rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY)
-		return oidc_err(err, OIDC_E_IDP_UNREACHABLE, "dns: %s", why);
+		return oidc_err(err, OIDC_E_IDP_UNREACHABLE, "dns: %s (check the "
+				"host name of %.120s)", why, url);
 	if (rc == CURLE_COULDNT_CONNECT)
 		return oidc_err(err, OIDC_E_IDP_UNREACHABLE, "connect: %s", why);
+	if (oidc_http_is_untrusted(rc))
+		return oidc_err(err, OIDC_E_TLS_UNTRUSTED, "tls: %.120s: %s", url, why);
 	if (oidc_http_is_tls_error(rc))
 		return oidc_err(err, OIDC_E_IDP_UNREACHABLE, "tls: %s", why);
 	return oidc_err(err, OIDC_E_IDP_UNREACHABLE, "transfer: %s", why);
+}
+
+enum oidc_status oidc_http_status_refused(const char *what, long status,
+					  const char *url, struct oidc_error *err)
+{
+	/* RFC 9110 15.6: 5xx is the server's trouble; 429 (RFC 6585 4) and
+	 * 408 say "not now". Those may pass: a retry can succeed. */
+	if (status >= 500 || status == 429 || status == 408)
+		return oidc_err(err, OIDC_E_IDP_UNREACHABLE,
+				"%s: HTTP %ld from %.120s (the provider has a problem)",
+				what, status, url);
+	return oidc_err(err, OIDC_E_IDP_HTTP_ERROR, "%s: HTTP %ld from %.120s%s", what,
+			status, url, status == 404 || status == 410 ?
+				" (no such document: is the URL right?)" : "");
 }
 
 /* A 3xx answer to a request with credentials (not followed). */
@@ -440,7 +479,7 @@ static enum oidc_status oidc_http_redirect_refused(CURL *h, long status,
 
 	if (curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &to) != CURLE_OK)
 		to = NULL;
-	return oidc_err(err, OIDC_E_IDP_UNREACHABLE, "HTTP %ld redirect%s%.120s: a request "
+	return oidc_err(err, OIDC_E_IDP_HTTP_ERROR, "HTTP %ld redirect%s%.120s: a request "
 			"with credentials never follows redirects (nothing was re-sent); "
 			"configure the endpoint's final URL", status, to ? " to " : "",
 			to ? to : "");
@@ -577,7 +616,7 @@ static enum oidc_status oidc_http_request(const struct oidc_http_opts *opts,
 
 	rc = curl_easy_perform(h);
 	if (rc != CURLE_OK) {
-		st = oidc_http_map_error(rc, errbuf, &body, err);
+		st = oidc_http_map_error(rc, errbuf, &body, url, err);
 		goto out;
 	}
 	if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK) {

@@ -41,14 +41,26 @@
 /* ---- errors (status.c) ------------------------------------------------ */
 
 /*
- * Fill err (if non-NULL) with st and a printf-formatted detail, sanitised to
- * printable ASCII and truncated. Returns st so callers can
+ * Fill err (if non-NULL) with st and a printf-formatted detail, escaped
+ * (oidc_log_escape) and truncated; an escaped detail given as a %s argument
+ * stays as it is. Returns st so callers can
  * "return oidc_err(err, OIDC_E_X, ...)".
  */
 enum oidc_status oidc_err(struct oidc_error *err, enum oidc_status st,
 			  const char *fmt, ...) OIDC_PRINTF(3, 4);
-/* Copy src into dst[cap] as printable ASCII without quotes/backslashes. */
+/* Copy at most src_len bytes of src (up to a NUL) into dst[cap] escaped as
+ * oidc_log_escape does (status.c). */
 void oidc_sanitize(char *dst, size_t cap, const char *src, size_t src_len);
+
+/*
+ * ca_file.c: path is a CA bundle libcurl can use: read through
+ * oidc_trusted_file_read (its statuses), then parsed by OpenSSL: the first
+ * PEM certificate only, or (every) each block as libcurl loads the file,
+ * *certs_out (may be NULL) the number of certificates. OIDC_E_CONFIG with a
+ * detail "PATH ..." when it holds none or a broken block; OIDC_E_NOMEM.
+ */
+enum oidc_status oidc_ca_file_check(const char *path, bool every, size_t *certs_out,
+				    struct oidc_error *err);
 
 /*
  * truncated.c: st for a refused token, or OIDC_E_TOKEN_TRUNCATED (err

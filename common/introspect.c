@@ -452,7 +452,7 @@ static enum oidc_status answer_doc(const char *what,
 		return oidc_err(err, OIDC_E_CONFIG, "%s: HTTP %ld", what, resp->status);
 	if (oidc_jshared_parse(resp->body, resp->body_len, doc_out, &perr) != OIDC_OK)
 		return oidc_err(err, perr.status == OIDC_E_NOMEM ? OIDC_E_NOMEM :
-				OIDC_E_IDP_UNREACHABLE, "%s: answer is not a JSON "
+				OIDC_E_IDP_BAD_DOCUMENT, "%s: answer is not a JSON "
 				"object (%s)", what, perr.detail);
 	return OIDC_OK;
 }

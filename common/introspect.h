@@ -5,10 +5,13 @@
  * bounded in-memory result cache keyed by SHA-256 (never the token itself).
  *
  * Status mapping (both calls):
- *   transport failure, timeout, oversize body (http.c caps it while
- *   reading), HTTP 5xx, 429, 1xx/3xx, a 200 whose body is not one JSON
- *   object (also a signed application/jwt answer: not supported)
+ *   no answer (DNS, connect, timeout), HTTP 5xx, 429, 1xx
  *                                  -> OIDC_E_IDP_UNREACHABLE (never cached)
+ *   what http.c refuses in an answer: a certificate, a redirect, an
+ *   oversize body -> OIDC_E_TLS_UNTRUSTED, OIDC_E_IDP_HTTP_ERROR,
+ *   OIDC_E_IDP_BAD_DOCUMENT; a 200 whose body is not one JSON object
+ *   (also a signed application/jwt answer: not supported)
+ *                                  -> OIDC_E_IDP_BAD_DOCUMENT (never cached)
  *   other HTTP 4xx (introspection: 401 = the endpoint refused our
  *   client_id/client_secret; 404 = wrong endpoint URL)
  *                                  -> OIDC_E_CONFIG (never cached)

@@ -11,12 +11,15 @@
  * provider publishes verify (a configured HMAC secret is not merged in).
  *
  * Failures, once no last good set is left (stale window over, or cold):
- * OIDC_E_IDP_UNREACHABLE when no answer came (transport, TLS, timeout,
- * oversize body, an HTTP status other than 200), OIDC_E_KEYS_UNAVAILABLE
- * when the answer is refused (discovery for another issuer or with a
- * non-https jwks_uri, not JSON, a JWKS refused by jwks.c), OIDC_E_CACHE_DIR
- * for a cache_dir this process cannot use or others can write (fail
- * closed, never memory only).
+ * OIDC_E_IDP_UNREACHABLE when no answer came (DNS, connect, timeout, a
+ * broken handshake, HTTP 5xx/429); when the answer shows a mistake to fix,
+ * OIDC_E_IDP_HTTP_ERROR (4xx, a redirect not followed),
+ * OIDC_E_TLS_UNTRUSTED (a certificate refused), OIDC_E_ISSUER_MISMATCH
+ * (discovery for another issuer), OIDC_E_IDP_BAD_DOCUMENT (not JSON, a
+ * non-https jwks_uri, a JWKS refused by jwks.c, an oversize body);
+ * OIDC_E_CACHE_DIR for a cache_dir this process cannot use or others can
+ * write (fail closed, never memory only). While the last good set serves,
+ * oidc_keysource_note says why it is stale.
  *
  * Concurrency: callers that find fresh keys in memory take src->lock only
  * for a pointer copy. Anything else is a refresh, one at a time: among the
@@ -173,29 +176,112 @@ out:
 
 /*
  * The marker of the last failed refresh by any process sharing cache_dir:
- * when (0: none) and why. The status travels by name (numbers are not
- * stable across versions); anything unexpected reads as idp_unreachable.
+ * when (0: none) and why, its body "STATUS_NAME DETAIL". The status travels
+ * by name (numbers are not stable across versions); anything unexpected
+ * reads as idp_unreachable. why_out and detail may be NULL.
  */
 static int64_t ks_disk_last_try(struct oidc_keysource *src, int64_t now,
-				enum oidc_status *why_out)
+				enum oidc_status *why_out, char *detail, size_t cap)
 {
 	static const enum oidc_status known[] = {
-		OIDC_E_KEYS_UNAVAILABLE, OIDC_E_CONFIG,
+		OIDC_E_KEYS_UNAVAILABLE, OIDC_E_CONFIG, OIDC_E_IDP_HTTP_ERROR,
+		OIDC_E_IDP_BAD_DOCUMENT, OIDC_E_ISSUER_MISMATCH, OIDC_E_TLS_UNTRUSTED,
 	};
 	struct oidc_ks_entry e = { 0 };
 	int64_t t = 0;
 
 	if (why_out)
 		*why_out = OIDC_E_IDP_UNREACHABLE;
+	if (detail && cap)
+		detail[0] = '\0';
 	if (oidc_ks_entry_read(src->ic, OIDC_KS_KIND_JWKS_TRY, "", now, &e,
 			       NULL) == OIDC_OK && e.present) {
+		size_t n = strcspn(e.body, " ");
+
 		t = e.fetched_at;
 		for (size_t i = 0; why_out && i < sizeof(known) / sizeof(*known); i++)
-			if (strcmp(e.body, oidc_status_name(known[i])) == 0)
+			if (strlen(oidc_status_name(known[i])) == n &&
+			    strncmp(e.body, oidc_status_name(known[i]), n) == 0)
 				*why_out = known[i];
+		/* written by this code, but a file: escaped like any detail */
+		if (detail && cap && e.body[n])
+			oidc_sanitize(detail, cap, e.body + n + 1, e.body_len - n - 1);
 	}
 	oidc_ks_entry_clear(&e);
 	return t;
+}
+
+/* The marker of a refresh that failed with err (keysource.h: read back by
+ * processes that waited for it, and for the stale note). */
+static void ks_disk_mark_failure(const struct oidc_issuer_cfg *ic, int64_t now,
+				 const struct oidc_error *err)
+{
+	char body[sizeof(err->detail) + 64];
+	int n = snprintf(body, sizeof(body), "%s %s", oidc_status_name(err->status),
+			 err->detail);
+
+	if (n > 0)
+		(void)oidc_ks_entry_write(ic, OIDC_KS_KIND_JWKS_TRY, "", now, now, body,
+					  (size_t)n < sizeof(body) ? (size_t)n :
+					  sizeof(body) - 1, NULL);
+}
+
+/* Remember why the last refresh left only the old set (or nothing). */
+static void ks_remember_failure(struct oidc_keysource *src, int64_t now,
+				const struct oidc_error *err)
+{
+	pthread_mutex_lock(&src->lock);
+	src->refresh_failure = *err;
+	src->refresh_failed_at = now;
+	pthread_mutex_unlock(&src->lock);
+}
+
+bool oidc_keysource_fetched_since(struct oidc_keysource *src,
+				  const struct oidc_keyset *ks, int64_t since)
+{
+	bool r;
+
+	if (!src || !src->ic || oidc_ks_is_static(src->ic))
+		return false;
+	pthread_mutex_lock(&src->lock);
+	r = ks && src->keys == ks && src->keys_fetched_at >= since;
+	pthread_mutex_unlock(&src->lock);
+	return r;
+}
+
+enum oidc_status oidc_keysource_note(struct oidc_keysource *src, int64_t now,
+				     char *buf, size_t cap)
+{
+	struct oidc_error why = { OIDC_OK, "" };
+	enum oidc_status st = OIDC_OK;
+	int64_t expired_at, fetched_at, failed_at;
+	bool stale, disk = false;
+
+	if (!cap)
+		return OIDC_OK;
+	buf[0] = '\0';
+	if (!src || !src->ic || oidc_ks_is_static(src->ic))
+		return OIDC_OK;
+	pthread_mutex_lock(&src->lock);
+	stale = src->keys && now >= src->keys_expires_at;
+	expired_at = src->keys_expires_at;
+	fetched_at = src->keys_fetched_at;
+	failed_at = src->refresh_failed_at;
+	if (stale && failed_at > fetched_at)
+		why = src->refresh_failure;
+	pthread_mutex_unlock(&src->lock);
+	if (!stale)
+		return OIDC_OK;
+	/* another process may have been the one that tried */
+	if (why.status == OIDC_OK && oidc_ks_disk_ready(src->ic, &disk, NULL) == OIDC_OK &&
+	    disk && ks_disk_last_try(src, now, &st, why.detail, sizeof(why.detail)) >
+			    fetched_at)
+		why.status = st;
+	snprintf(buf, cap, "keys expired %llds ago and still served (cache_stale_max); "
+		 "last refresh: %s%s%s", (long long)oidc_ks_age(now, expired_at),
+		 why.status != OIDC_OK ? oidc_status_name(why.status) : "not tried yet",
+		 why.detail[0] ? ": " : "", why.detail);
+	return why.status;
 }
 
 /* ---- refresh -------------------------------------------------------------- */
@@ -217,15 +303,14 @@ static enum oidc_status ks_fetch_jwks(struct oidc_keysource *src, int64_t now,
 	if (st != OIDC_OK)
 		goto out;
 	if (resp.status != 200) {
-		st = oidc_err(err, OIDC_E_IDP_UNREACHABLE, "JWKS: HTTP %ld from %.120s",
-			      resp.status, url);
+		st = oidc_http_status_refused("JWKS", resp.status, url, err);
 		goto out;
 	}
 	/* A8/F1: a refused set is a failed refresh; the last good one stays. */
 	st = oidc_keyset_from_jwks((const char *)resp.body, resp.body_len, &ks,
 				   &jerr);
 	if (st != OIDC_OK) {
-		st = oidc_err(err, st == OIDC_E_NOMEM ? st : OIDC_E_KEYS_UNAVAILABLE,
+		st = oidc_err(err, st == OIDC_E_NOMEM ? st : OIDC_E_IDP_BAD_DOCUMENT,
 			      "JWKS from %.120s refused: %s", url, jerr.detail);
 		goto out;
 	}
@@ -308,7 +393,7 @@ static bool ks_set_serves(struct oidc_keysource *src, int64_t now,
 	if (fresh && (!kid || ks_has_kid(src->keys, kid)))
 		return true;
 	if (disk && src->keys) {
-		int64_t t = ks_disk_last_try(src, now, NULL);
+		int64_t t = ks_disk_last_try(src, now, NULL, NULL, 0);
 		last_try = t > last_try ? t : last_try;
 	}
 	stale_end = oidc_ks_add(src->keys_expires_at, ic->cache_stale_max);
@@ -368,6 +453,7 @@ static enum oidc_status ks_get_slow(struct oidc_keysource *src,
 	struct oidc_provider_meta disc = { 0 };
 	enum oidc_status st, why;
 	enum oidc_flight_lock lock;
+	char detail[OIDC_DETAIL_MAX];
 	int64_t now = call->now;
 	bool disk = false, fresh;
 	int lock_fd = -1;
@@ -395,10 +481,11 @@ static enum oidc_status ks_get_slow(struct oidc_keysource *src,
 			st = ks_look_disk(src, now, &disc, err);
 			if (st != OIDC_OK || ks_set_serves(src, now, kid, disk))
 				goto out;
-			if (ks_disk_last_try(src, now, &why) >= now) {
+			if (ks_disk_last_try(src, now, &why, detail, sizeof(detail)) >= now) {
 				st = ks_stale_or(src, now, oidc_err(err, why,
 					"another process failed to fetch the "
-					"keys of issuer %s just now", ic->name));
+					"keys of issuer %s just now: %s", ic->name,
+					detail));
 				goto out;
 			}
 		}
@@ -408,10 +495,15 @@ static enum oidc_status ks_get_slow(struct oidc_keysource *src,
 	st = ks_refresh(src, call, http, fresh, disk, &disc, err);
 	if (st == OIDC_OK)
 		goto out;
-	if (disk && st != OIDC_E_NOMEM)
-		(void)oidc_ks_entry_write(ic, OIDC_KS_KIND_JWKS_TRY, "", now, now,
-					  oidc_status_name(st),
-					  strlen(oidc_status_name(st)), NULL);
+	if (st != OIDC_E_NOMEM) {
+		struct oidc_error failed = { st, "" };
+
+		if (err && err->status == st)
+			failed = *err;
+		ks_remember_failure(src, now, &failed);
+		if (disk)
+			ks_disk_mark_failure(ic, now, &failed);
+	}
 	/* Stale-if-error within cache_stale_max, then fail closed. */
 	st = ks_stale_or(src, now, st);
 out:

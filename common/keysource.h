@@ -75,6 +75,8 @@ struct oidc_keysource {
 	int64_t keys_fetched_at;           /* when the provider served them */
 	int64_t keys_expires_at;           /* fetched_at + bounded max-age */
 	int64_t last_refetch_try;          /* unknown-kid rate limit (memory) */
+	struct oidc_error refresh_failure; /* why the last refresh failed ... */
+	int64_t refresh_failed_at;         /* ... and when (0: never) */
 	uint64_t generation;               /* bumped on every new key set */
 	unsigned fetches;                  /* HTTP requests made (for tests,
 					      the CLI and benchmarks) */
@@ -100,7 +102,8 @@ void oidc_keysource_clear(struct oidc_keysource *src);
  * entry while fresh (no network); else a fetch (discovery when jwks_uri is
  * not configured, then the JWKS), stored in memory and on disk; if that
  * fails, the last good set (memory or disk) until keys_expires_at +
- * ic->cache_stale_max, then OIDC_E_IDP_UNREACHABLE (fail closed).
+ * ic->cache_stale_max, then the failure (fail closed): keysource.c lists
+ * which status says what.
  * refetch_for_kid: the caller saw an unknown kid in a fresh set; refetch
  * only if no fetch happened for this issuer (memory or disk entry age) in
  * the last ic->jwks_refetch_interval seconds, so a flood of random kids
@@ -120,6 +123,27 @@ enum oidc_status oidc_keysource_get(struct oidc_keysource *src, int64_t now,
 				    const struct oidc_http_opts *http,
 				    struct oidc_keyset **keys_out,
 				    struct oidc_error *err);
+
+/*
+ * ks is the source's current set and the provider served it at or after
+ * since (the context clock: by this process or, through the disk cache,
+ * another): after an unknown kid, "the provider does not publish it" rather
+ * than "not yet fetched". false for static sources.
+ */
+bool oidc_keysource_fetched_since(struct oidc_keysource *src,
+				  const struct oidc_keyset *ks, int64_t since);
+
+/*
+ * Why the keys are stale, for the audit line of a login they still served
+ * (design.md 5: stale-if-error within cache_stale_max, reported). When the
+ * current set is past its lifetime: a sentence into buf (cap bytes) with
+ * how long ago it expired and the last failed refresh of this source or of
+ * another process sharing cache_dir (its status name and detail), and that
+ * status (OIDC_OK when none is known). Not stale, a static source: buf ""
+ * and OIDC_OK. A small disk read when stale, no request.
+ */
+enum oidc_status oidc_keysource_note(struct oidc_keysource *src, int64_t now,
+				     char *buf, size_t cap);
 
 /*
  * The provider metadata (discovery, cached like the keys), for

@@ -43,12 +43,15 @@ struct oidc_http_response {
  * GET url. bearer, when non-NULL, goes in "Authorization: Bearer" (never in
  * the URL). HTTPS only, also for redirects (at most 3); TLS peer and host
  * verification always on. Redirects are followed only without bearer: with
- * one, a 3xx answer is OIDC_E_IDP_UNREACHABLE (credentials are never re-sent
+ * one, a 3xx answer is OIDC_E_IDP_HTTP_ERROR (credentials are never re-sent
  * on a redirect). The body is capped at max_body while reading (the
- * Content-Length may lie). Transport failures (DNS, connect, TLS, timeout,
- * oversize body, a non-https URL or redirect) are OIDC_E_IDP_UNREACHABLE with
- * a detail saying which; any other HTTP status is OIDC_OK with out->status
- * set (the caller judges it). OIDC_E_NOMEM.
+ * Content-Length may lie). No answer (DNS, connect, timeout, a broken TLS
+ * handshake or transfer): OIDC_E_IDP_UNREACHABLE. An answer that is a
+ * mistake to fix: OIDC_E_TLS_UNTRUSTED (a certificate refused, ca_file
+ * unusable), OIDC_E_IDP_HTTP_ERROR (a URL that is not https, too many
+ * redirects or one to http), OIDC_E_IDP_BAD_DOCUMENT (oversize body). The
+ * detail says which. Any other HTTP status is OIDC_OK with out->status set
+ * (the caller judges it, with oidc_http_status_refused). OIDC_E_NOMEM.
  */
 enum oidc_status oidc_http_get(const struct oidc_http_opts *opts,
 			       const char *url, const char *bearer,
@@ -60,7 +63,7 @@ enum oidc_status oidc_http_get(const struct oidc_http_opts *opts,
  * caller with oidc_http_form_escape). When basic_user is non-NULL, HTTP
  * Basic client authentication (RFC 6749 2.3.1: both parts form-escaped
  * before base64). Same rules and statuses as oidc_http_get; a POST never
- * follows a redirect (a 3xx answer is OIDC_E_IDP_UNREACHABLE).
+ * follows a redirect (a 3xx answer is OIDC_E_IDP_HTTP_ERROR).
  */
 enum oidc_status oidc_http_post_form(const struct oidc_http_opts *opts,
 				     const char *url, const char *form_body,
@@ -68,6 +71,16 @@ enum oidc_status oidc_http_post_form(const struct oidc_http_opts *opts,
 				     const char *basic_pass,
 				     struct oidc_http_response *out,
 				     struct oidc_error *err);
+
+/*
+ * The status for an HTTP answer other than the one the caller wanted from
+ * url (what: "discovery", "JWKS"...), with a detail naming both: 5xx, 429
+ * and 408 are the provider's trouble now (OIDC_E_IDP_UNREACHABLE: a retry
+ * may work); anything else (4xx, a 3xx left) says the URL is wrong
+ * (OIDC_E_IDP_HTTP_ERROR: waiting does not help).
+ */
+enum oidc_status oidc_http_status_refused(const char *what, long status,
+					  const char *url, struct oidc_error *err);
 
 /* application/x-www-form-urlencoded escaping; malloc'd or NULL. */
 char *oidc_http_form_escape(const char *s);

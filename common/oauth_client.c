@@ -140,8 +140,9 @@ static enum oidc_status endpoint(struct oidc_keysource *src, int64_t now,
  * parse the answer (into doc, which owns a copy it wipes when cleared: it
  * holds tokens): 200 and one JSON object -> OIDC_OK with doc filled; 400
  * and 401 with an OAuth error object (RFC 6749 5.2) -> OIDC_OK with doc
- * and *http_status_out set (the caller reads "error"); transport failures,
- * 5xx and anything that is not JSON -> OIDC_E_IDP_UNREACHABLE.
+ * and *http_status_out set (the caller reads "error"); other statuses as
+ * oidc_http_status_refused says (5xx: OIDC_E_IDP_UNREACHABLE, else
+ * OIDC_E_IDP_HTTP_ERROR); not JSON: OIDC_E_IDP_BAD_DOCUMENT.
  */
 static enum oidc_status client_post(const struct oidc_issuer_cfg *ic,
 				    const struct oidc_http_opts *http, const char *url,
@@ -171,14 +172,12 @@ static enum oidc_status client_post(const struct oidc_issuer_cfg *ic,
 	if (st != OIDC_OK)
 		goto out;
 	if (resp.status != 200 && resp.status != 400 && resp.status != 401) {
-		st = oidc_err(err, resp.status >= 500 || resp.status == 429 ?
-			      OIDC_E_IDP_UNREACHABLE : OIDC_E_GRANT_REFUSED,
-			      "token endpoint: HTTP %ld", resp.status);
+		st = oidc_http_status_refused("token endpoint", resp.status, url, err);
 		goto out;
 	}
 	st = oidc_jdoc_parse_copy(doc, resp.body, resp.body_len, &perr);
 	if (st != OIDC_OK) {
-		st = oidc_err(err, st == OIDC_E_NOMEM ? st : OIDC_E_IDP_UNREACHABLE,
+		st = oidc_err(err, st == OIDC_E_NOMEM ? st : OIDC_E_IDP_BAD_DOCUMENT,
 			      "token endpoint: answer is not a JSON object (%s)",
 			      perr.detail);
 		goto out;

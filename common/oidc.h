@@ -90,6 +90,28 @@ enum oidc_status {
 	OIDC_E_SYMBOL_INTERPOSED = 44, /* symbol_interposed (INTERNAL): a
 					  library function the plugin calls is
 					  bound to the host's (oidc_guard_check) */
+	/* The provider answered, and the answer shows a mistake in the
+	 * configuration or at the provider: waiting does not help (class
+	 * INTERNAL). Could not reach it at all: OIDC_E_IDP_UNREACHABLE. */
+	OIDC_E_IDP_HTTP_ERROR = 45,    /* idp_http_error: an HTTP error
+					  status (4xx), a redirect we do not
+					  follow, a URL we refuse */
+	OIDC_E_IDP_BAD_DOCUMENT = 46,  /* idp_bad_document: 200, but not the
+					  document asked for (an HTML page,
+					  no jwks_uri, no usable key) */
+	OIDC_E_ISSUER_MISMATCH = 47,   /* issuer_mismatch: the metadata names
+					  another issuer than ours */
+	OIDC_E_TLS_UNTRUSTED = 48,     /* tls_untrusted: a certificate that
+					  ca_file (or the system store) does
+					  not accept, or for another name */
+	/* class DENY, chosen after the signature could not be checked, from
+	 * claims that were NOT verified (only ever to explain a refusal) */
+	OIDC_E_FOREIGN_ISSUER = 49,    /* foreign_issuer: no key of ours, and
+					  the token says another issuer or
+					  tenant issued it */
+	OIDC_E_KID_NOT_PUBLISHED = 50, /* kid_not_published: the provider's
+					  key set lacks the kid, also when
+					  fetched again just now */
 };
 
 enum oidc_status_class {
@@ -113,7 +135,19 @@ const char *oidc_class_name(enum oidc_status_class cls);
 
 #define OIDC_DETAIL_MAX 256
 
-/* Caller-owned. detail is NUL-terminated, printable ASCII, never a token. */
+/*
+ * The escaping of every audit field and error detail, for a value an
+ * adapter logs between double quotes: printable ASCII as it is, '"' as \",
+ * '\\' as \\, any other byte as \xHH; an escape sequence already in src is
+ * kept (escaping twice changes nothing). At most cap - 1 bytes and a NUL,
+ * never a cut sequence; src NULL gives "".
+ */
+void oidc_log_escape(char *dst, size_t cap, const char *src);
+
+/*
+ * Caller-owned. detail is NUL-terminated printable ASCII, escaped as
+ * oidc_log_escape does, never a token.
+ */
 struct oidc_error {
 	enum oidc_status status;
 	char detail[OIDC_DETAIL_MAX];
@@ -122,8 +156,8 @@ struct oidc_error {
 /*
  * Facts about one validation for the adapter's audit line, filled by
  * oidc_validate() as far as they are known, on success and on failure.
- * Strings are sanitised (printable ASCII, no quotes or backslashes) and
- * truncated; claims are copied only after the signature verified.
+ * Strings are escaped (oidc_log_escape) and truncated; claims are copied
+ * only after the signature verified.
  */
 struct oidc_audit {
 	char token_sha256[17];   /* first 16 hex digits of SHA-256(token) */
@@ -134,6 +168,11 @@ struct oidc_audit {
 	char sub[64];
 	char jti[64];
 	char user[64];           /* mapped username */
+	char note[OIDC_DETAIL_MAX]; /* the server's own side, for any result:
+				       keys past their lifetime still serving
+				       (stale-if-error) and why the refresh
+				       failed; "" when nothing to say. Never
+				       from the token. */
 };
 
 /* ---------------------------------------------------------------------- */

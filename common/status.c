@@ -61,6 +61,12 @@ OIDC_EXPORT const char *oidc_status_name(enum oidc_status st)
 	case OIDC_E_CACHE_DIR: return "cache_dir_unusable";
 	case OIDC_E_TOKEN_TRUNCATED: return "token_truncated";
 	case OIDC_E_SYMBOL_INTERPOSED: return "symbol_interposed";
+	case OIDC_E_IDP_HTTP_ERROR: return "idp_http_error";
+	case OIDC_E_IDP_BAD_DOCUMENT: return "idp_bad_document";
+	case OIDC_E_ISSUER_MISMATCH: return "issuer_mismatch";
+	case OIDC_E_TLS_UNTRUSTED: return "tls_untrusted";
+	case OIDC_E_FOREIGN_ISSUER: return "foreign_issuer";
+	case OIDC_E_KID_NOT_PUBLISHED: return "kid_not_published";
 	}
 	return "unknown_status";
 }
@@ -79,7 +85,7 @@ OIDC_EXPORT const char *oidc_status_text(enum oidc_status st)
 	case OIDC_E_UNSUPPORTED_HEADER:
 		return "The token header uses a feature this validator refuses (crit, zip or a nested JWT).";
 	case OIDC_E_UNKNOWN_KID:
-		return "No configured key matches the token's key id (kid); the identity provider may have rotated its keys: update the JWKS.";
+		return "No configured key has the token's key id (kid). With jwks_file: the identity provider may have rotated its keys, so download its current JWKS into the file. With keys from the provider: its key set is fetched again for an unknown kid at most once per jwks_refetch_interval; a kid it still does not publish then is kid_not_published.";
 	case OIDC_E_AMBIGUOUS_KEY:
 		return "The token has no key id (kid) and several configured keys could verify it; the identity provider must send a kid.";
 	case OIDC_E_KEY_MISMATCH:
@@ -123,9 +129,9 @@ OIDC_EXPORT const char *oidc_status_text(enum oidc_status st)
 	case OIDC_E_CLAIM_POLICY:
 		return "The token does not meet required_claims (group, role, MFA or similar).";
 	case OIDC_E_IDP_UNREACHABLE:
-		return "The identity provider could not be reached and nothing usable is cached; try again later.";
+		return "The identity provider could not be reached (the detail says how: DNS, connection refused, timeout, TLS handshake, an HTTP 5xx or 429 answer) and nothing usable is cached; the client may try again. A host name that does not resolve may be a typo in the URL: check it with oidc-auth discover.";
 	case OIDC_E_KEYS_UNAVAILABLE:
-		return "No usable keys are available for this issuer right now; try again later.";
+		return "No usable keys are available for this issuer right now; the client may try again (a refused answer of the provider is idp_bad_document or issuer_mismatch instead).";
 	case OIDC_E_BAD_REQUEST:
 		return "The client's authentication message is malformed.";
 	case OIDC_E_CONFIG:
@@ -158,6 +164,18 @@ OIDC_EXPORT const char *oidc_status_text(enum oidc_status st)
 		return "The token was cut on its way: it ends exactly where a client truncates input (1023 bytes: the OpenSSH client; 4095: a terminal line, su, pamtester; 255: cadaver, davfs2) and does not verify. For ssh use mode=device (the device flow) or short opaque tokens (token_types = opaque); elsewhere send the token by a path without that limit (see token-size.md).";
 	case OIDC_E_SYMBOL_INTERPOSED:
 		return "The program that loaded the plugin exports a function with the name of a library function the plugin calls (the log line names it), so the plugin would run the program's function instead: it refuses every login in this process. Load the plugin in a service that does not export the name, or report it to that program's maintainers.";
+	case OIDC_E_IDP_HTTP_ERROR:
+		return "The identity provider answered with an HTTP error status (404, 410, 400, 401, 403...), a redirect that is not followed, or the URL is not one that is fetched (not https); the detail names the URL and the status. The URL in the configuration is wrong: check issuer (exactly as the provider spells it), discovery_url, jwks_uri and the endpoint keys with oidc-auth discover. Waiting does not help.";
+	case OIDC_E_IDP_BAD_DOCUMENT:
+		return "The identity provider answered, but not with the document asked for (an HTML login or error page, not JSON, a discovery document without an https jwks_uri, a key set without a usable signature key, an oversize body); the detail names the URL. The URL points at something else than the provider's metadata or keys: check issuer, discovery_url and jwks_uri with oidc-auth discover.";
+	case OIDC_E_ISSUER_MISMATCH:
+		return "The provider's discovery document names another issuer than the issuer key (often only a trailing slash or the realm path differs; the detail shows both): set issuer to exactly the value the document publishes, which is what tokens carry in iss. A document for another issuer is never used (it could be a mix-up attack).";
+	case OIDC_E_TLS_UNTRUSTED:
+		return "The provider's TLS certificate was refused: not signed by a CA in ca_file (or in the system store when ca_file is not set), expired, or for another host name than the URL's; the detail names the URL and the reason. Put the CA that signed the provider's certificate in ca_file, or use the host name the certificate is for.";
+	case OIDC_E_FOREIGN_ISSUER:
+		return "No configured key verifies the token, and its claims, which could not be verified and are read only to explain this refusal, say it comes from an issuer or an Entra tenant this server does not accept (the detail shows which): a token for another provider or tenant, or a forgery. The client must use a token of the configured provider; add that issuer (a section) or tenant (allowed_tenants) only if it should log in.";
+	case OIDC_E_KID_NOT_PUBLISHED:
+		return "The token names a key id (kid) that the identity provider does not publish, also in its key set fetched just now (so not a new key this server has not seen yet): the key was retired (the client must get a new token), the token was signed by another provider using the same issuer name or by an application-specific key (Entra apps with their own signing key need jwks_uri with ?appid=CLIENT_ID), or it is forged.";
 	}
 	return "Unknown status.";
 }
@@ -205,6 +223,8 @@ OIDC_EXPORT enum oidc_status_class oidc_status_class(enum oidc_status st)
 	case OIDC_E_DEVICE_EXPIRED:
 	case OIDC_E_GRANT_REFUSED:
 	case OIDC_E_TOKEN_TRUNCATED:
+	case OIDC_E_FOREIGN_ISSUER:
+	case OIDC_E_KID_NOT_PUBLISHED:
 		return OIDC_CLASS_DENY;
 	case OIDC_E_AUTH_PENDING:
 		return OIDC_CLASS_PENDING;
@@ -217,6 +237,12 @@ OIDC_EXPORT enum oidc_status_class oidc_status_class(enum oidc_status st)
 	case OIDC_E_BAD_KEYSET:
 	case OIDC_E_CACHE_DIR:
 	case OIDC_E_SYMBOL_INTERPOSED:
+	/* the provider answered: waiting does not help, someone must fix a
+	 * URL, the issuer or ca_file (CLI exit 2, PAM_SERVICE_ERR, SASL_FAIL) */
+	case OIDC_E_IDP_HTTP_ERROR:
+	case OIDC_E_IDP_BAD_DOCUMENT:
+	case OIDC_E_ISSUER_MISMATCH:
+	case OIDC_E_TLS_UNTRUSTED:
 		return OIDC_CLASS_INTERNAL;
 	}
 	return OIDC_CLASS_INTERNAL;
@@ -251,31 +277,90 @@ static uint64_t word_needs_care(uint64_t v)
 		high) | (v & high);
 }
 
+static bool oidc_is_hex(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	       (c >= 'A' && c <= 'F');
+}
+
+/*
+ * The escape sequence that starts at s[0] (s[0] == '\\'), n bytes left:
+ * its length when it is one this file writes (\" \\ \xHH), else 0.
+ */
+static size_t oidc_escape_at(const char *s, size_t n)
+{
+	if (n >= 2 && (s[1] == '"' || s[1] == '\\'))
+		return 2;
+	if (n >= 4 && s[1] == 'x' && oidc_is_hex((unsigned char)s[2]) &&
+	    oidc_is_hex((unsigned char)s[3]))
+		return 4;
+	return 0;
+}
+
+/*
+ * The one escaping rule of every audit field and error detail (design.md
+ * 6): printable ASCII stays, '"' becomes \" and '\\' becomes \\, every
+ * other byte (control, DEL, 0x80 and above) \xHH. So a value between
+ * quotes never ends early, never forges a log line, and reads back. An
+ * escape already in src (a detail quoted inside another) is kept as it is:
+ * escaping twice changes nothing, and a backslash in the output always
+ * starts one of the three sequences. Never a partial sequence at the end.
+ */
 void oidc_sanitize(char *dst, size_t cap, const char *src, size_t src_len)
 {
-	size_t o = 0, n;
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0, o = 0, n;
 
 	if (cap == 0)
 		return;
-	/* Length first, then eight clean bytes at a time and the rest one by
-	 * one: it runs for every audit field of every token. */
+	/* Each input byte makes at least one output byte: cap - 1 input bytes
+	 * are all that can show. Eight clean bytes at a time first (this runs
+	 * for every audit field of every token), then one by one. */
 	n = !src ? 0 : strnlen(src, src_len < cap - 1 ? src_len : cap - 1);
-	for (; o + 8 <= n; o += 8) {
+	for (; i + 8 <= n; i += 8) {
 		uint64_t v;
 
-		memcpy(&v, src + o, sizeof(v));
+		memcpy(&v, src + i, sizeof(v));
 		if (word_needs_care(v))
 			break;
-		memcpy(dst + o, &v, sizeof(v));
+		memcpy(dst + i, &v, sizeof(v));
 	}
-	for (; o < n; o++) {
-		unsigned char c = (unsigned char)src[o];
-		/* Quotes and backslashes would let a claim break out of the
-		 * key="value" audit format; control bytes forge log lines. */
-		dst[o] = ((unsigned char)(c - 0x20) < 0x5f && c != '"' &&
-			  c != '\\') ? (char)c : '?';
+	o = i;
+	while (i < n) {
+		unsigned char c = (unsigned char)src[i];
+		size_t kept = c == '\\' ? oidc_escape_at(src + i, n - i) : 0;
+		size_t in = 1, out = 1;
+		char tok[4];
+
+		if (kept) {
+			memcpy(tok, src + i, kept);
+			in = out = kept;
+		} else if (c == '"' || c == '\\') {
+			tok[0] = '\\';
+			tok[1] = (char)c;
+			out = 2;
+		} else if ((unsigned char)(c - 0x20) < 0x5f) {
+			tok[0] = (char)c;
+			out = 1;
+		} else {
+			tok[0] = '\\';
+			tok[1] = 'x';
+			tok[2] = hex[c >> 4];
+			tok[3] = hex[c & 15];
+			out = 4;
+		}
+		if (out > cap - 1 - o)
+			break;
+		memcpy(dst + o, tok, out);
+		o += out;
+		i += in;
 	}
 	dst[o] = '\0';
+}
+
+OIDC_EXPORT void oidc_log_escape(char *dst, size_t cap, const char *src)
+{
+	oidc_sanitize(dst, cap, src, cap);
 }
 
 enum oidc_status oidc_err(struct oidc_error *err, enum oidc_status st,

@@ -24,13 +24,9 @@ static bool tenant_char_ok(char c)
 	       (c >= '0' && c <= '9') || c == '-' || c == '.';
 }
 
-/*
- * Does iss match ic->issuer? Exact for plain issuers; for a {tenantid}
- * template the part in place of {tenantid} is returned in *tenant (borrowed
- * from iss, *tenant_len bytes). E2: the literal "{tenantid}" never matches.
- */
-static bool issuer_matches(const struct oidc_issuer_cfg *ic, const char *iss,
-			   const char **tenant, size_t *tenant_len)
+/* validate_priv.h */
+bool oidc_issuer_matches(const struct oidc_issuer_cfg *ic, const char *iss,
+			 const char **tenant, size_t *tenant_len)
 {
 	static const char placeholder[] = "{tenantid}";
 	size_t iss_len, pre, suf_len;
@@ -72,7 +68,7 @@ static enum oidc_status select_issuer(const struct oidc_ctx *ctx,
 					     OIDC_E_BAD_CLAIM : OIDC_E_MISSING_CLAIM,
 				"iss missing or not a string");
 	for (size_t i = 0; i < n; i++) {
-		if (issuer_matches(list[i], iss, &tenant, &tenant_len)) {
+		if (oidc_issuer_matches(list[i], iss, &tenant, &tenant_len)) {
 			*ic_out = list[i];
 			return OIDC_OK;
 		}
@@ -157,7 +153,7 @@ static enum oidc_status check_issuer(const struct oidc_issuer_cfg *ic,
 		return oidc_err(err, c->iss ? OIDC_E_BAD_CLAIM :
 					      OIDC_E_MISSING_CLAIM,
 				"iss missing or not a string");
-	if (!issuer_matches(ic, iss, &tenant, &tenant_len))
+	if (!oidc_issuer_matches(ic, iss, &tenant, &tenant_len))
 		return oidc_err(err, OIDC_E_WRONG_ISSUER,
 				"iss \"%.100s\" is not %.100s", iss, ic->issuer);
 	if (ic->is_template) {
@@ -217,6 +213,24 @@ static void token_fingerprint(const struct oidc_ctx *ctx, const char *token,
 		out[2 * i + 1] = hex[md[i] & 15];
 	}
 	out[16] = '\0';
+}
+
+static struct oidc_keysource *source_of(struct oidc_ctx *ctx,
+					 const struct oidc_issuer_cfg *ic)
+{
+	for (size_t i = 0; i < ctx->n_sources; i++)
+		if (ctx->sources[i].ic == ic)
+			return &ctx->sources[i];
+	return NULL;
+}
+
+/* design.md 5: stale keys serve within cache_stale_max, and the audit line
+ * says so, with why the refresh failed (the server's side, not the token). */
+static void audit_keys_note(struct oidc_ctx *ctx, const struct oidc_issuer_cfg *ic,
+			    struct oidc_audit *audit)
+{
+	(void)oidc_keysource_note(source_of(ctx, ic), oidc_ctx_now(ctx), audit->note,
+				  sizeof(audit->note));
 }
 
 /*
@@ -323,15 +337,6 @@ out:
 	return st;
 }
 
-static struct oidc_keysource *source_of(struct oidc_ctx *ctx,
-					 const struct oidc_issuer_cfg *ic)
-{
-	for (size_t i = 0; i < ctx->n_sources; i++)
-		if (ctx->sources[i].ic == ic)
-			return &ctx->sources[i];
-	return NULL;
-}
-
 /*
  * userinfo = enrich: the verified claims plus what the userinfo endpoint
  * says about the same sub. The merged document replaces the JWS buffer, so
@@ -405,6 +410,7 @@ static bool validate_cached(struct oidc_ctx *ctx, const char *token,
 	}
 	done = true;
 	*audit = d->audit;
+	audit_keys_note(ctx, d->ic, audit);
 	if (oidc_tokencache_expired(d->exp, now, d->ic->leeway)) {
 		oidc_tokencache_drop(ctx->tokens, token, len);
 		audit->user[0] = '\0';  /* a miss fails before mapping */
@@ -465,16 +471,18 @@ OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
 	struct oidc_jdoc claims = { NULL, 0, 0 };
 	struct id_claims idc;
 	struct oidc_audit own_audit;   /* the cache keeps one either way */
+	struct oidc_error refetch = { OIDC_OK, "" };
 	bool cacheable = false, multi, nonce;
 	char *user = NULL;
 	enum oidc_status st;
-	int64_t now;
+	int64_t now, started;
 
 	if (!audit)
 		audit = &own_audit;
 	memset(audit, 0, sizeof(*audit));
 	if (!ctx || !token)
 		return oidc_err(err, OIDC_E_INTERNAL, "no context or token");
+	started = oidc_ctx_now(ctx);
 	/* Hash only what could be a token: an oversize input must cost
 	 * nothing before it is refused. A hit takes its fingerprint from the
 	 * miss that stored it. */
@@ -559,15 +567,25 @@ OIDC_EXPORT enum oidc_status oidc_validate(struct oidc_ctx *ctx,
 	st = issuer_keys(ctx, ic, NULL, &keys, err);
 	if (st != OIDC_OK)
 		goto out;
+	audit_keys_note(ctx, ic, audit);
 	st = oidc_keyset_find(keys, jws.alg, jws.kid, &key, err);
 	if (st == OIDC_E_UNKNOWN_KID && jws.kid && ic->network_keys) {
 		/* A8 / rotation: the provider may have published a new key;
 		 * the key source refetches at most once per interval. */
 		oidc_keyset_unref(&keys);
-		st = issuer_keys(ctx, ic, jws.kid, &keys, err);
+		st = issuer_keys(ctx, ic, jws.kid, &keys, &refetch);
+		if (st != OIDC_OK && err)
+			*err = refetch;
 		if (st == OIDC_OK)
 			st = oidc_keyset_find(keys, jws.alg, jws.kid, &key, err);
 	}
+	/* no key to check the signature with: say what the token is, from
+	 * claims read only for that (unverified.c) */
+	if (st == OIDC_E_UNKNOWN_KID)
+		st = oidc_explain_unknown_key(ic, &jws, &claims,
+					      oidc_keysource_fetched_since(source_of(ctx, ic),
+									   keys, started),
+					      &refetch, err);
 	if (st != OIDC_OK)
 		goto out;
 	st = oidc_jws_check_signature(&jws, key, err);

@@ -45,6 +45,30 @@ struct oidc_result {
 						claims are borrowed from it */
 };
 
+/*
+ * Does iss name ic's issuer? Exact for plain issuers; for a {tenantid}
+ * template the part in place of {tenantid} is returned in *tenant (borrowed
+ * from iss, *tenant_len bytes). E2: the literal "{tenantid}" never matches.
+ */
+bool oidc_issuer_matches(const struct oidc_issuer_cfg *ic, const char *iss,
+			 const char **tenant, size_t *tenant_len);
+
+/*
+ * unverified.c: the refusal for a token of ic whose signature could not be
+ * checked because no key has its kid (or none fits it without one),
+ * chosen from its claims, which were NOT verified (parsed from
+ * jws->payload into claims when not done yet): OIDC_E_FOREIGN_ISSUER (iss
+ * not ic's, tid not allowed), else OIDC_E_KID_NOT_PUBLISHED when the
+ * provider's set was fetched during this validation (fetched_now), else
+ * OIDC_E_UNKNOWN_KID (refetch: why fetching the set again failed, if it
+ * did). Always a refusal; err names what was seen.
+ */
+enum oidc_status oidc_explain_unknown_key(const struct oidc_issuer_cfg *ic,
+					  struct oidc_jws *jws, struct oidc_jdoc *claims,
+					  bool fetched_now,
+					  const struct oidc_error *refetch,
+					  struct oidc_error *err);
+
 /* Exactly two dots: a JWS compact token, as far as shape goes. */
 bool oidc_token_is_jws_shaped(const char *token, size_t len);
 

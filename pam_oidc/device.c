@@ -56,7 +56,7 @@ static enum oidc_status show_instructions(pam_handle_t *pamh,
 	enum oidc_status st = OIDC_E_NOMEM;
 	int n;
 
-	pam_oidc_sanitize(user, sizeof(user), pam_user);
+	oidc_log_escape(user, sizeof(user), pam_user);
 	if (full && opts->qr != PAM_OIDC_QR_OFF)
 		qr = oidc_qr_text(full, opts->qr == PAM_OIDC_QR_ASCII);
 	prompt = malloc(PROMPT_MAX);

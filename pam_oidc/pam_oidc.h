@@ -115,7 +115,6 @@ int pam_oidc_status_to_pam(enum oidc_status st, int account_phase);
 void pam_oidc_audit(pam_handle_t *pamh, const char *result,
 		    const char *reason, const char *mode, const char *pam_user,
 		    const struct oidc_audit *a, const struct oidc_error *err);
-void pam_oidc_sanitize(char *dst, size_t dstlen, const char *src);
 
 /* device.c: RFC 8628 login through the conversation; fills audit and err. */
 enum oidc_status pam_oidc_device_login(pam_handle_t *pamh,

@@ -144,6 +144,21 @@ static int read_plugin_options(const sasl_utils_t *utils, const char *conf,
 		free(v);
 		v = NULL;
 	}
+	if (rc == SASL_OK)
+		rc = opt_get(utils, conf, "oidc_sasl_log_allow", &v);
+	if (rc == SASL_OK && v) {
+		/* sasl_xoauth2(8): what each host shows by default */
+		if (!strcmp(v, "note"))
+			opts->log_allow = SASL_LOG_NOTE;
+		else if (!strcmp(v, "warn"))
+			opts->log_allow = SASL_LOG_WARN;
+		else if (!strcmp(v, "err"))
+			opts->log_allow = SASL_LOG_ERR;
+		else
+			rc = set_error(opts, "oidc_sasl_log_allow", "must be note, warn or err");
+		free(v);
+		v = NULL;
+	}
 	if (rc == SASL_OK && (rc = opt_get(utils, conf, "oidc_sasl_port", &v)) == SASL_OK && v) {
 		char *end = NULL;
 		long port = strtol(v, &end, 10);
@@ -167,6 +182,7 @@ int xo_options_read(const sasl_utils_t *utils, const char *conf_file,
 
 	memset(opts, 0, sizeof(*opts));
 	opts->port = -1;
+	opts->log_allow = SASL_LOG_NOTE;
 	/* reported at first use (plug_init must not fail): a refused file
 	 * must not look like an empty one */
 	opts->error = conf_why;
@@ -220,6 +236,7 @@ void xo_options_clear(struct xo_options *opts)
 	free(opts->error);
 	memset(opts, 0, sizeof(*opts));
 	opts->port = -1;
+	opts->log_allow = SASL_LOG_NOTE;
 }
 
 bool xo_release(pthread_mutex_t *lock, int *refs)
@@ -233,17 +250,6 @@ bool xo_release(pthread_mutex_t *lock, int *refs)
 		return false;
 	pthread_mutex_destroy(lock);
 	return true;
-}
-
-void xo_log_field(const char *s, char *out, size_t cap)
-{
-	size_t n = 0;
-
-	if (!cap)
-		return;
-	for (; s && *s && n + 1 < cap; s++)
-		out[n++] = (*s >= 0x20 && *s <= 0x7e && *s != '"' && *s != '\\') ? *s : '?';
-	out[n] = '\0';
 }
 
 /* What the challenge needs from the finished configuration. */

@@ -35,6 +35,8 @@ struct xo_options {
 	char *hosts;                  /* oidc_sasl_hosts: names host= may carry */
 	int port;                     /* oidc_sasl_port, -1: not checked */
 	bool noplaintext;             /* oidc_sasl_noplaintext */
+	int log_allow;                /* oidc_sasl_log_allow: the SASL log
+					 level of result=allow lines */
 	char *token_file;             /* client: oidc_token_file */
 	char *token_grant;            /* client: oidc_token_grant */
 	char *refresh_token_file;     /* client: oidc_refresh_token_file */
@@ -66,9 +68,6 @@ enum oidc_status xo_context_build(const struct xo_options *opts,
 				  struct oidc_ctx **ctx_out, char **scope_out,
 				  char **openid_out, char **why_out);
 
-/* Copy s into out (cap bytes) for a quoted log field: printable ASCII,
- * '"' and '\\' replaced, truncated. */
-void xo_log_field(const char *s, char *out, size_t cap);
 
 /*
  * The host calls mech_free once per mechanism, and both mechanisms of one

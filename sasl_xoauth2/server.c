@@ -7,7 +7,18 @@
  * authorization identity, canonicalised by the host and checked by its
  * proxy policy after we return SASL_OK. A failed token gets the JSON error
  * challenge, and whatever the client answers ends the exchange.
+ *
+ * Proxy requests (authzid not the token's user): libsasl runs the proxy
+ * policy after the mechanism returned, where no line of ours can say why a
+ * login failed. A host without a policy of its own (Postfix) gets
+ * libsasl's default, which refuses any authzid but the authentication
+ * identity and has no side effects: the plugin runs it itself and logs the
+ * refusal (user_mismatch) with the token's fingerprint. A host's own policy
+ * (slapd's authz rules, Cyrus's admins and proxyservers) keeps state and is
+ * never called twice: the plugin logs that it left the decision to it, at
+ * a level those hosts show.
  */
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,24 +159,71 @@ static void audit_log(const struct xo_conn *c, sasl_server_params_t *sparams,
 	char user[XO_LOG_FIELD_MAX], az[XO_LOG_FIELD_MAX], detail[OIDC_DETAIL_MAX];
 	bool show = err && err->detail[0] &&
 		    oidc_status_class(err->status) == OIDC_CLASS_INTERNAL;
+	int level = c->glob->opts.log_allow;
 
-	xo_log_field(a->user, user, sizeof(user));
-	xo_log_field(authzid, az, sizeof(az));
-	xo_log_field(show ? err->detail : "", detail, sizeof(detail));
-	int level = SASL_LOG_NOTE;
-
-	/* hosts show failures by default (Postfix: "SASL authentication
-	 * failure: ..."), successes only when verbose */
+	oidc_log_escape(user, sizeof(user), a->user);
+	oidc_log_escape(az, sizeof(az), authzid);
+	oidc_log_escape(detail, sizeof(detail), show ? err->detail : "");
+	/* What the hosts show by default (sasl_xoauth2(8), AUDIT LOG):
+	 * Postfix ERR, FAIL, WARN; slapd ERR, FAIL; Cyrus IMAPd all of these
+	 * and NOTE. Refusals at FAIL, temporary and internal failures at ERR:
+	 * every host shows them. An accepted login at oidc_sasl_log_allow
+	 * (NOTE: Postfix logs sasl_username= itself), except one whose
+	 * authzid the host's own policy decides next: ERR, so that its
+	 * refusal has our line (fingerprint) beside it on every host. */
 	if (!strcmp(result, "deny"))
 		level = SASL_LOG_FAIL;
 	else if (strcmp(result, "allow") != 0)
 		level = SASL_LOG_ERR;
+	else if (!strcmp(reason, "ok_authzid_to_proxy_policy"))
+		level = SASL_LOG_ERR;
 	sparams->utils->log(sparams->utils->conn, level,
 			    "oidc-auth sasl: mech=%s result=%s reason=%s user=\"%s\" "
-			    "authzid=\"%s\" iss=\"%s\" kid=\"%s\" token=sha256:%s%s%s%s",
+			    "authzid=\"%s\" iss=\"%s\" kid=\"%s\" token=sha256:%s%s%s%s%s%s%s",
 			    mech_name(c), result, reason, user, az, a->iss, a->kid,
 			    a->token_sha256[0] ? a->token_sha256 : "-",
-			    show ? " detail=\"" : "", detail, show ? "\"" : "");
+			    show ? " detail=\"" : "", detail, show ? "\"" : "",
+			    a->note[0] ? " note=\"" : "", a->note, a->note[0] ? "\"" : "");
+}
+
+/*
+ * Is proc libsasl's default proxy policy? libsasl hands it out when the
+ * host registered none; it lives in libsasl2 itself (the object that
+ * defines sasl_errstring), a host's own policy in the host or its
+ * libraries. Anything we cannot tell counts as the host's.
+ */
+static bool proxy_policy_is_libsasl(sasl_authorize_t *proc)
+{
+	Dl_info policy, lib;
+
+	/* POSIX dladdr: a function's address as a plain pointer */
+	if (!proc || !dladdr((void *)proc, &policy) ||
+	    !dladdr((void *)sasl_errstring, &lib))
+		return false;
+	return policy.dli_fbase && policy.dli_fbase == lib.dli_fbase;
+}
+
+/*
+ * Before SASL_OK for a proxy request: run libsasl's default policy, which
+ * the host would run next, to log its verdict. SASL_OK when it allows, or
+ * when the host has a policy of its own (*deferred set: the host decides).
+ */
+static int proxy_check(sasl_server_params_t *sparams, const sasl_out_params_t *oparams,
+		       bool *deferred)
+{
+	const sasl_utils_t *u = sparams->utils;
+	sasl_authorize_t *proc = NULL;
+	void *pctx = NULL;
+
+	*deferred = true;
+	if (u->getcallback(u->conn, SASL_CB_PROXY_POLICY, (sasl_callback_ft *)&proc,
+			   &pctx) != SASL_OK || !proxy_policy_is_libsasl(proc))
+		return SASL_OK;
+	*deferred = false;
+	return proc(u->conn, pctx, oparams->user, oparams->ulen, oparams->authid,
+		    oparams->alen, sparams->user_realm,
+		    sparams->user_realm ? (unsigned)strlen(sparams->user_realm) : 0,
+		    sparams->propctx);
 }
 
 /* oidc_openid_configuration_map: "domain=URL ..." chosen by the domain of
@@ -312,7 +370,7 @@ static int step_first(struct xo_conn *c, sasl_server_params_t *sparams,
 	struct oidc_wire_msg msg;
 	struct oidc_ctx *ctx;
 	enum oidc_status st;
-	bool own;
+	bool own, deferred;
 	int rc;
 
 	if (c->glob->guard != OIDC_OK) {
@@ -359,14 +417,25 @@ static int step_first(struct xo_conn *c, sasl_server_params_t *sparams,
 		      oidc_result_names_user(ctx, res, msg.authzid);
 		rc = accept_user(c, sparams, oidc_result_username(res), msg.authzid, own,
 				 oparams);
-		/* with another authzid the host's proxy policy has the last
-		 * word after we return: say so in the audit line */
-		audit_log(c, sparams, rc == SASL_OK ? "allow" : "deny",
-			  rc != SASL_OK ? "canon_user"
-			  : own ? "ok" : "ok_authzid_to_proxy_policy",
-			  msg.authzid, &audit, NULL);
 		oidc_result_free(&res);
-		return rc;
+		if (rc != SASL_OK) {
+			audit_log(c, sparams, "deny", "canon_user", msg.authzid, &audit, NULL);
+			return rc;
+		}
+		if (own) {
+			audit_log(c, sparams, "allow", "ok", msg.authzid, &audit, NULL);
+			return SASL_OK;
+		}
+		/* another authzid: the proxy policy has the last word */
+		rc = proxy_check(sparams, oparams, &deferred);
+		if (rc != SASL_OK) {
+			audit_log(c, sparams, "deny", oidc_status_name(OIDC_E_USER_MISMATCH),
+				  msg.authzid, &audit, NULL);
+			return rc;
+		}
+		audit_log(c, sparams, "allow", deferred ? "ok_authzid_to_proxy_policy" :
+			  "ok", msg.authzid, &audit, NULL);
+		return SASL_OK;
 	case OIDC_CLASS_DENY:
 		audit_log(c, sparams, "deny", oidc_status_name(st), msg.authzid, &audit, NULL);
 		return send_error(c, sparams, OIDC_WIRE_INVALID_TOKEN, SASL_BADAUTH,
@@ -387,9 +456,23 @@ static int step_first(struct xo_conn *c, sasl_server_params_t *sparams,
 					 "identity provider unavailable");
 		return SASL_TRYAGAIN;
 	default:
+		if (st == OIDC_E_NOMEM) {
+			/* the one internal status that passes by itself */
+			audit_log(c, sparams, "tempfail", oidc_status_name(st), msg.authzid,
+				  &audit, &err);
+			sparams->utils->seterror(sparams->utils->conn, 0, "out of memory");
+			return SASL_TRYAGAIN;
+		}
+		/* class internal: this server's configuration or the
+		 * provider's answer is wrong (also a bug).
+		 * Postfix answers SASL_FAIL with 454, "try again later",
+		 * which waiting does not fix: SASL_CONFIGERR is a permanent
+		 * failure to every host (Postfix 535). */
 		audit_log(c, sparams, "error", oidc_status_name(st), msg.authzid, &audit,
 			  &err);
-		return SASL_FAIL;
+		sparams->utils->seterror(sparams->utils->conn, 0,
+					 "server configuration error (see the audit line)");
+		return SASL_CONFIGERR;
 	}
 }
 

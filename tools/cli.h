@@ -28,9 +28,10 @@ int cli_json(FILE *f, const json_t *o);
 
 /* Exit status for a status: 0 ok, 1 rejected, 2 error, 3 unavailable. */
 int cli_exit_code(enum oidc_status st);
-/* Print a failed verdict (text or JSON); returns the exit code. */
+/* Print a failed verdict (text or JSON); returns the exit code. note: the
+ * audit's note (stale keys...), NULL or "" for none. */
 int cli_print_failure(const struct oidc_error *err, const char *fingerprint,
-		      bool json);
+		      const char *note, bool json);
 /* Print a valid verdict with the key claims; returns 0. */
 int cli_print_valid(const struct oidc_result *res,
 		    const struct oidc_audit *audit, int64_t now, bool json);

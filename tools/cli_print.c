@@ -63,6 +63,8 @@ int cli_print_valid(const struct oidc_result *res,
 		if (o && shown) {
 			json_object_set_new(o, "kid", audit->kid[0] ?
 					    json_string(audit->kid) : json_null());
+			if (audit->note[0])
+				json_object_set_new(o, "note", json_string(audit->note));
 			for (size_t i = 0; i < n; i++) {
 				json_t *v = json_object_get(claims,
 							    shown_claims[i]);
@@ -88,6 +90,8 @@ int cli_print_valid(const struct oidc_result *res,
 					 now);
 		}
 		cli_line(stdout, "  %-9s sha256:%s", "token:", audit->token_sha256);
+		if (audit->note[0])
+			cli_line(stdout, "  %-9s %s", "note:", audit->note);
 	}
 	json_decref(claims);
 	return 0;

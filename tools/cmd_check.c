@@ -36,6 +36,9 @@
 #define CHK_TEXT_MAX 4096     /* one problem or fix */
 #define CHK_PATH_MAX 1024     /* longest path whose parents are looked at */
 #define CHK_PWBUF_MAX 16384   /* getpwnam_r / getgrgid_r buffers */
+#define CHK_CA_FIX "put the PEM certificate of the CA that signed the provider's " \
+	"certificate in it (openssl s_client -showcerts shows the chain), or remove " \
+	"ca_file to use the system store"
 
 static const char usage_check[] =
 	"usage: oidc-auth check-config FILE [OPTIONS]\n"
@@ -201,6 +204,21 @@ static void chk_file(struct chk *c, const char *label, const char *path,
 			    label, err.detail, oidc_status_name(err.status));
 }
 
+/* ca_file: readable as the user, and every block one libcurl can load. */
+static void chk_ca(struct chk *c, const char *label, const char *path)
+{
+	struct oidc_error err = { OIDC_OK, "" };
+	size_t files = c->n_files;
+
+	/* only a file chk_file found readable now (not one seen before) */
+	chk_file(c, label, path, OIDC_FILE_PUBLIC, OIDC_CA_FILE_MAX);
+	if (c->n_files == files)
+		return;
+	if (oidc_ca_file_check(path, true, NULL, &err) != OIDC_OK)
+		chk_problem(c, path, CHK_CA_FIX, "%s: %s (%s)", label, err.detail,
+			    oidc_status_name(err.status));
+}
+
 /* "install -d ... DIR" (and where to set it) for a directory of the user's. */
 static void chk_own_dir_fix(const struct chk *c, const char *dir, char *fix, size_t cap)
 {
@@ -301,8 +319,7 @@ static int chk_run(struct chk *c, char **sets, size_t n_sets)
 			 ic->hmac_secret_file, OIDC_FILE_SECRET, OIDC_SECRET_MAX + 1);
 		chk_file(c, chk_label(label, sizeof(label), sec, "client_secret_file"),
 			 ic->client_secret_file, OIDC_FILE_SECRET, OIDC_SECRET_MAX + 1);
-		chk_file(c, chk_label(label, sizeof(label), sec, "ca_file"), ic->ca_file,
-			 OIDC_FILE_PUBLIC, OIDC_CA_FILE_MAX);
+		chk_ca(c, chk_label(label, sizeof(label), sec, "ca_file"), ic->ca_file);
 		for (size_t j = 0; j < ic->n_username_map; j++)
 			if (ic->username_map[j].op == OIDC_MAP_FILE)
 				chk_file(c, chk_label(label, sizeof(label), sec,
@@ -406,6 +423,28 @@ static int chk_as_user(const char *user, const char *file, char **sets, size_t n
 }
 
 /*
+ * The loaded configuration read only the first certificate of each
+ * ca_file (every login loads it): here every block, as libcurl will.
+ */
+static enum oidc_status chk_ca_bundles(const struct oidc_config *cfg, struct oidc_error *err)
+{
+	const struct oidc_issuer_cfg *const *list = NULL;
+	size_t n = oidc_config_issuers(cfg, &list);
+	struct oidc_error e = { OIDC_OK, "" };
+
+	for (size_t i = 0; i < n; i++) {
+		if (!list[i]->ca_file || oidc_ca_file_check(list[i]->ca_file, true, NULL,
+							    &e) == OIDC_OK)
+			continue;
+		if (n > 1)
+			return oidc_err(err, e.status, "[issuer %s] ca_file: %s", list[i]->name,
+					e.detail);
+		return oidc_err(err, e.status, "ca_file: %s", e.detail);
+	}
+	return OIDC_OK;
+}
+
+/*
  * Run as root for a configuration whose cache_dir belongs to a service
  * user: a process of any other user refuses that directory, so say whom
  * the file is for and how to check it as that user.
@@ -478,8 +517,9 @@ int cli_cmd_check_config(int argc, char **argv)
 		rc = chk_as_user(as_user, argv[optind], sets, n_sets, json);
 		goto out;
 	}
-	if (cli_load_config(argv[optind], NULL, sets, n_sets, &cfg, &err) != OIDC_OK) {
-		rc = cli_print_failure(&err, NULL, json);
+	if (cli_load_config(argv[optind], NULL, sets, n_sets, &cfg, &err) != OIDC_OK ||
+	    chk_ca_bundles(cfg, &err) != OIDC_OK) {
+		rc = cli_print_failure(&err, NULL, NULL, json);
 		goto out;
 	}
 	chk_owner_notes(cfg, argv[optind]);

@@ -327,7 +327,7 @@ static int open_ctx(const struct login_opts *o, struct oidc_ctx **ctx_out)
 
 	if (cli_load_config(o->config, NULL, o->sets, o->n_sets, &cfg, &err) != OIDC_OK ||
 	    oidc_ctx_new(ctx_out, cfg, &err) != OIDC_OK)
-		return cli_print_failure(&err, NULL, o->json);
+		return cli_print_failure(&err, NULL, NULL, o->json);
 	return 0;
 }
 
@@ -354,7 +354,7 @@ int cli_cmd_login(int argc, char **argv)
 		goto out;
 	st = oidc_device_start(ctx, o.issuer, &da, &err);
 	if (st != OIDC_OK) {
-		rc = cli_print_failure(&err, NULL, o.json);
+		rc = cli_print_failure(&err, NULL, NULL, o.json);
 		goto out;
 	}
 	print_instructions(da, &o);
@@ -367,7 +367,7 @@ int cli_cmd_login(int argc, char **argv)
 	if (isatty(fileno(stderr)))
 		fputs("\n", stderr);
 	if (st != OIDC_OK)
-		rc = cli_print_failure(&err, NULL, o.json);
+		rc = cli_print_failure(&err, NULL, NULL, o.json);
 	else
 		rc = finish_login(ctx, t, path, &o);
 out:
@@ -482,7 +482,7 @@ int cli_cmd_token(int argc, char **argv)
 		goto out;
 	}
 	if (oidc_token_refresh(ctx, o.issuer, rt, &t, &err) != OIDC_OK) {
-		rc = cli_print_failure(&err, NULL, o.json);
+		rc = cli_print_failure(&err, NULL, NULL, o.json);
 		goto out;
 	}
 	if (store_tokens(path, t, rt) != 0) {

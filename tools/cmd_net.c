@@ -205,12 +205,12 @@ int cli_cmd_discover(int argc, char **argv)
 	}
 	if (cli_load_config(config, optind < argc ? argv[optind] : NULL, sets,
 			    n_sets, &cfg, &err) != OIDC_OK) {
-		rc = cli_print_failure(&err, NULL, json);
+		rc = cli_print_failure(&err, NULL, NULL, json);
 		goto out;
 	}
 	ic = pick_issuer(cfg, section, &err);
 	if (!ic) {
-		rc = cli_print_failure(&err, NULL, json);
+		rc = cli_print_failure(&err, NULL, NULL, json);
 		goto out;
 	}
 	if (!ic->network_keys) {
@@ -225,7 +225,7 @@ int cli_cmd_discover(int argc, char **argv)
 	oidc_keysource_http_opts(ic, &http);
 	if (oidc_keysource_meta(&src, cli_now(), &http, &meta, &err) != OIDC_OK ||
 	    oidc_keysource_get(&src, cli_now(), NULL, &http, &keys, &err) != OIDC_OK) {
-		rc = cli_print_failure(&err, NULL, json);
+		rc = cli_print_failure(&err, NULL, NULL, json);
 		goto out;
 	}
 	rc = print_discovery(ic, meta, keys, src.fetches, json);
@@ -313,17 +313,17 @@ int cli_cmd_cache(int argc, char **argv)
 		const struct oidc_issuer_cfg *const *list = NULL;
 
 		if (cli_load_config(config, NULL, NULL, 0, &cfg, &err) != OIDC_OK)
-			return cli_print_failure(&err, NULL, json);
+			return cli_print_failure(&err, NULL, NULL, json);
 		oidc_config_issuers(cfg, &list);
 		dir = list[0]->cache_dir;
 	}
 	if (oidc_cache_dir_check(dir, false, &err) != OIDC_OK) {
-		rc = cli_print_failure(&err, NULL, json);
+		rc = cli_print_failure(&err, NULL, NULL, json);
 		goto out;
 	}
 	if (strcmp(action, "clear") == 0) {
 		if (oidc_cache_clear(dir, &err) != OIDC_OK) {
-			rc = cli_print_failure(&err, NULL, json);
+			rc = cli_print_failure(&err, NULL, NULL, json);
 			goto out;
 		}
 		if (json)

@@ -123,7 +123,7 @@ static const char *result_word(enum oidc_status st)
  * exit code. Configuration errors go to stderr, verdicts to stdout.
  */
 int cli_print_failure(const struct oidc_error *err, const char *fingerprint,
-		      bool json)
+		      const char *note, bool json)
 {
 	enum oidc_status st = err->status;
 	enum oidc_status_class cls = oidc_status_class(st);
@@ -138,6 +138,8 @@ int cli_print_failure(const struct oidc_error *err, const char *fingerprint,
 		if (o && fingerprint)
 			json_object_set_new(o, "token_sha256",
 					    json_string(fingerprint));
+		if (o && note && *note)
+			json_object_set_new(o, "note", json_string(note));
 		cli_json(stdout, o);
 		json_decref(o);
 	} else if (cls == OIDC_CLASS_INTERNAL) {
@@ -151,6 +153,8 @@ int cli_print_failure(const struct oidc_error *err, const char *fingerprint,
 			cli_line(stdout, "  detail: %s", err->detail);
 		if (fingerprint)
 			cli_line(stdout, "  token:  sha256:%s", fingerprint);
+		if (note && *note)
+			cli_line(stdout, "  note:   %s", note);
 	}
 	return cli_exit_code(st);
 }
@@ -351,18 +355,18 @@ static int cmd_validate(int argc, char **argv)
 	}
 	token = cli_read_token(optind < argc ? argv[optind] : NULL, &len, &err);
 	if (!token) {
-		rc = cli_print_failure(&err, NULL, json);
+		rc = cli_print_failure(&err, NULL, NULL, json);
 		goto out;
 	}
 	if (cli_load_config(config, NULL, sets, n_sets, &cfg, &err) != OIDC_OK ||
 	    oidc_ctx_new(&ctx, cfg, &err) != OIDC_OK) {
-		rc = cli_print_failure(&err, NULL, json);
+		rc = cli_print_failure(&err, NULL, NULL, json);
 		goto out;
 	}
 	if (have_now)
 		oidc_ctx_set_clock(ctx, fixed_clock, &now);
 	if (oidc_validate(ctx, token, len, user, &res, &audit, &err) != OIDC_OK)
-		rc = cli_print_failure(&err, audit.token_sha256, json);
+		rc = cli_print_failure(&err, audit.token_sha256, audit.note, json);
 	else
 		rc = cli_print_valid(res, &audit, oidc_ctx_now(ctx), json);
 out:
@@ -424,20 +428,20 @@ static int cmd_jws_verify(int argc, char **argv)
 				"RS256,RS384,RS512,PS256,PS384,PS512,"
 				"ES256,ES384,ES512,EdDSA", &mask, &err) != OIDC_OK ||
 	    oidc_keyset_load_file(jwks, &ks, &err) != OIDC_OK)
-		return cli_print_failure(&err, NULL, json);
+		return cli_print_failure(&err, NULL, NULL, json);
 	token = cli_read_token(optind < argc ? argv[optind] : NULL, &len, &err);
 	if (!token) {
-		rc = cli_print_failure(&err, NULL, json);
+		rc = cli_print_failure(&err, NULL, NULL, json);
 		goto out;
 	}
 	oidc_token_fingerprint(token, len, fp);
 	if (oidc_jws_verify(ks, mask, token, len, (size_t)max, &err) != OIDC_OK) {
-		rc = cli_print_failure(&err, fp, json);
+		rc = cli_print_failure(&err, fp, NULL, json);
 		goto out;
 	}
 	/* Verified: re-read the header only to show which key and alg. */
 	if (oidc_jws_parse(token, len, (size_t)max, &jws, &err) != OIDC_OK) {
-		rc = cli_print_failure(&err, fp, json);
+		rc = cli_print_failure(&err, fp, NULL, json);
 		goto out;
 	}
 	if (json) {

@@ -102,7 +102,9 @@ expect_exit "configuration readable only by root: exit 2" 2
 err_names "... names the configuration" "$E/svc.conf"
 chmod 644 "$E/svc.conf"
 cp "$E/jwks.json" "$E/private.json" && chmod 600 "$E/private.json"
-: >"$E/ca.pem" && chmod 600 "$E/ca.pem"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=check_as_user CA" \
+	-keyout "$T_TMP/ca.key" -out "$E/ca.pem" 2>/dev/null && chmod 600 "$E/ca.pem" ||
+	not_ok "check --as-user: make a CA certificate with openssl"
 conf "$E/files.conf" "$V/svc" "jwks_uri = https://idp.example.test/jwks" \
 	"ca_file = $E/ca.pem" "[issuer a]" "issuer = https://a.example.test" \
 	"jwks_file = $E/private.json" "[issuer b]" "issuer = https://b.example.test" \

@@ -21,6 +21,7 @@ jwks_uri under https://127.0.0.1:PORT/<mode>/ gets that behaviour for every requ
   reset/           reads the request, closes the connection without an answer
   500/             HTTP 500 with a JSON error body
   404/             HTTP 404
+  400/ 401/ 403/ 410/ 429/ 503/  that HTTP status with a JSON error body
   garbage/         HTTP 200, Content-Type application/json, a body that is not JSON
   big/             HTTP 200, a 10 MB valid JSON body with a correct Content-Length
   big-chunked/     the same 10 MB body, chunked (no Content-Length)
@@ -259,6 +260,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(500, {"error": "server_error"})
         if mode == "404":
             return self.send_json(404, {"error": "not_found"})
+        if mode in ("400", "401", "403", "410", "429", "503"):
+            return self.send_json(int(mode), {"error": "status_%s" % mode})
         if mode == "html":
             return self.send_body(200, b"<html><body>not json</body></html>", "text/html")
         if mode == "garbage":

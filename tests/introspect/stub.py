@@ -105,6 +105,9 @@ class Handler(BaseHTTPRequestHandler):
         if u.path == "/big":
             body = b'{"active":true,"pad":"' + b"a" * (10 * 1024 * 1024) + b'"}'
             return self.send(200, body)
+        if u.path == "/html":
+            # a login or error page where the endpoint should be (issue 12)
+            return self.send(200, b"<html><body>Sign in</body></html>")
         if u.path == "/slow":
             body = json.dumps(good()).encode()
             self.send_response(200)

@@ -221,10 +221,13 @@ printf '%s\n' "$BASE" >"$T_TMP/noclient.conf"
 run_cli login --config "$T_TMP/noclient.conf" --token-file "$T_TMP/t5.json" --json
 expect_reason "login: no client_id: config_error (exit 2)" 2 config_error
 faulty_start "$D" 9443 >/dev/null 2>&1 || not_ok "login: start the misbehaving server"
-for mode in garbage 500 hang html; do
+# could not reach it (5xx, no answer): try again; it answered with no JSON, or 404: fix the URL
+for case in "500 3 idp_unreachable" "hang 3 idp_unreachable" "garbage 2 idp_bad_document" \
+	"html 2 idp_bad_document" "404 2 idp_http_error"; do
+	set -- $case
 	run_cli login --config "$PUB" --token-file "$T_TMP/t5.json" --json \
-		--set "device_authorization_endpoint=$FAULTY_URL/$mode/device" --set http_timeout=2
-	expect_reason "login: device endpoint answers $mode: idp_unreachable (exit 3)" 3 idp_unreachable
+		--set "device_authorization_endpoint=$FAULTY_URL/$1/device" --set http_timeout=2
+	expect_reason "login: device endpoint answers $1: $3 (exit $2)" "$2" "$3"
 done
 idp_stop
 run_cli login --config "$PUB" --token-file "$T_TMP/t5.json" --json --set "cache_dir=$T_TMP/cold"

@@ -95,6 +95,18 @@ net_conf() {   # CACHE_DIR
 }
 net_conf "$T_TMP/cache-net" >"$P/etc/sasl/smtpd-net.conf"
 net_conf "$T_TMP/cache-cold" >"$P/etc/sasl/smtpd-cold.conf"
+# a provider that answers, but with a mistake (faulty.py, same CA): issue 12 item 2
+for c in 404 closed mismatch nxdomain; do
+	mkdir -p "$T_TMP/cache-$c" && chown postfix: "$T_TMP/cache-$c" && chmod 700 "$T_TMP/cache-$c"
+done
+faulty_start "$D" 9443 || not_ok "postfix: start faulty.py"
+IDP_ISSUER=https://127.0.0.1:9443/404 net_conf "$T_TMP/cache-404" >"$P/etc/sasl/smtpd-404.conf"
+IDP_ISSUER=https://127.0.0.1:9/closed net_conf "$T_TMP/cache-closed" \
+	>"$P/etc/sasl/smtpd-closed.conf"
+IDP_ISSUER=https://127.0.0.1:9443/good/ net_conf "$T_TMP/cache-mismatch" \
+	>"$P/etc/sasl/smtpd-mismatch.conf"
+IDP_ISSUER=https://nonexistent.invalid/idp net_conf "$T_TMP/cache-nxdomain" \
+	>"$P/etc/sasl/smtpd-nxdomain.conf"
 chmod 644 "$P"/etc/sasl/*.conf
 pf_service 2525 smtpd
 pf_service 2526 smtpd-xo
@@ -107,6 +119,10 @@ printf '%s\n' "mech_list: OAUTHBEARER XOAUTH2" "oidc_config: $T_TMP/typo.conf" \
 	>"$P/etc/sasl/smtpd-bad.conf"
 chmod 644 "$P/etc/sasl/smtpd-bad.conf" "$T_TMP/typo.conf"
 pf_service 2530 smtpd-bad
+pf_service 2531 smtpd-404
+pf_service 2532 smtpd-closed
+pf_service 2533 smtpd-mismatch
+pf_service 2534 smtpd-nxdomain
 # the recipe's submission setting for clients that put long tokens on the AUTH line
 jwt_conf "mech_list: OAUTHBEARER XOAUTH2" "oidc_sasl_port: 2529" >"$P/etc/sasl/smtpd-long.conf"
 chmod 644 "$P/etc/sasl/smtpd-long.conf"
@@ -189,6 +205,35 @@ smtp "smtplib: bob's token with a=alice refused (535)" 2525 OAUTHBEARER "$T_TMP/
 	alice ack 'd["code"] == 535'
 smtp "smtplib XOAUTH2: bob's token with user=alice refused (535)" 2525 XOAUTH2 \
 	"$T_TMP/bob.tok" alice ack 'd["code"] == 535'
+# Postfix has no proxy policy: libsasl's default refuses any other authzid after the
+# plugin returned. The plugin runs that policy first so that the refusal has its line, at a
+# level Postfix logs by default, with the reason and bob's token fingerprint (sha256sum here).
+BOB_FP=$(tr -d '\n' <"$T_TMP/bob.tok" | sha256sum | cut -c1-16)
+check "bob's token with a=alice: maillog has reason=user_mismatch and the fingerprint" \
+	grep -qE "warning: SASL authentication failure: oidc-auth sasl: mech=OAUTHBEARER result=deny reason=user_mismatch user=\"bob\" authzid=\"alice\" .*token=sha256:$BOB_FP" "$P/maillog"
+check "... the same for XOAUTH2 (user=alice)" \
+	grep -qE "oidc-auth sasl: mech=XOAUTH2 result=deny reason=user_mismatch user=\"bob\" authzid=\"alice\" .*token=sha256:$BOB_FP" "$P/maillog"
+# a provider that answers 404 at discovery: a mistake, not an outage: 535, not 454
+smtp "provider answers 404 at discovery: 535 (not 454: waiting does not help)" 2531 \
+	OAUTHBEARER "$T_TMP/alice.tok" alice ack 'd["code"] == 535 and d["challenge"] is None'
+check "... audit line result=error reason=idp_http_error with the URL in detail=" \
+	grep -qE 'SASL authentication problem: oidc-auth sasl: mech=OAUTHBEARER result=error reason=idp_http_error .*detail="discovery: HTTP 404 from https://127.0.0.1:9443/404/' \
+	"$P/maillog"
+smtp "provider port closed: temporary failure 454" 2532 OAUTHBEARER "$T_TMP/alice.tok" \
+	alice ack 'd["code"] == 454'
+check "... audit line result=tempfail reason=idp_unreachable" \
+	grep -q 'result=tempfail reason=idp_unreachable user="" authzid="alice" iss="" kid="pf1"' \
+	"$P/maillog"
+smtp "issuer with a trailing slash the provider does not have: 535" 2533 OAUTHBEARER \
+	"$T_TMP/alice.tok" alice ack 'd["code"] == 535'
+check "... audit line reason=issuer_mismatch, detail: only a trailing slash differs" \
+	grep -qE 'result=error reason=issuer_mismatch .*detail=".*only a trailing slash differs' \
+	"$P/maillog"
+smtp "issuer host that does not resolve: 454 (a DNS outage looks the same)" 2534 OAUTHBEARER \
+	"$T_TMP/alice.tok" alice ack 'd["code"] == 454'
+check "... a second audit line reason=idp_unreachable (closed port, then this)" \
+	test "$(grep -c 'result=tempfail reason=idp_unreachable user="" authzid="alice" iss="" kid="pf1"' \
+	"$P/maillog")" = 2
 smtp "smtplib: an 8 KB token passes ($(wc -c <"$T_TMP/big.tok") bytes)" 2525 OAUTHBEARER \
 	"$T_TMP/big.tok" alice ack 'd["code"] == 235'
 # Clients that send the token on the AUTH line (an initial response) meet line_length_limit

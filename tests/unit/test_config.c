@@ -14,12 +14,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include "internal.h"
 #include "testutil.h"
 
 static char dir[64];
 static char jwks_path[128], secret32_path[160], secret64_path[160];
-static char short_path[160], map_path[160];
+static char short_path[160], map_path[160], ca_path[160];
 
 static const char jwks_py[] =
 	"import base64, json, sys\n"
@@ -60,6 +63,38 @@ static int write_file(const char *path, const void *data, size_t len, mode_t mod
 	return chmod(path, mode);
 }
 
+/* A self-signed P-256 certificate in PEM at path (mode 0644): a CA bundle
+ * of one. 0, or -1. */
+static int write_ca_cert(const char *path)
+{
+	EVP_PKEY *key = EVP_EC_gen("P-256");
+	X509 *x = X509_new();
+	X509_NAME *name;
+	FILE *f;
+	int rc = -1;
+
+	if (!key || !x || !X509_set_version(x, 2) ||
+	    !ASN1_INTEGER_set(X509_get_serialNumber(x), 1) ||
+	    !X509_gmtime_adj(X509_getm_notBefore(x), 0) ||
+	    !X509_gmtime_adj(X509_getm_notAfter(x), 86400) || !X509_set_pubkey(x, key))
+		goto out;
+	name = X509_get_subject_name(x);
+	if (!X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+					(const unsigned char *)"test_config CA", -1, -1, 0) ||
+	    !X509_set_issuer_name(x, name) || !X509_sign(x, key, EVP_sha256()))
+		goto out;
+	f = fopen(path, "w");
+	if (!f)
+		goto out;
+	rc = PEM_write_X509(f, x) == 1 ? 0 : -1;
+	if (fclose(f) != 0 || rc != 0 || chmod(path, 0644) != 0)
+		rc = -1;
+out:
+	X509_free(x);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
 static int write_text(const char *name, const char *text, mode_t mode, char *path,
 		      size_t cap)
 {
@@ -87,6 +122,7 @@ static char *subst(const char *text)
 		const char *value;
 	} tags[] = {
 		{ "@JWKS@", jwks_path },       { "@SECRET32@", secret32_path },
+		{ "@CA@", ca_path },
 		{ "@SECRET64@", secret64_path }, { "@SHORT@", short_path },
 		{ "@MAP@", map_path },         { "@DIR@", dir },
 	};
@@ -1057,16 +1093,23 @@ static void test_trusted_files(void)
 		     "the same map file once the directory is sticky");
 
 	/* ca_file: not a secret, but it decides who the provider is */
-	CHECK_STATUS(finish_status(BASE "ca_file = @JWKS@\n", &err), OIDC_OK,
+	path_in_dir(ca_path, sizeof(ca_path), "ca.pem");
+	CHECK(write_ca_cert(ca_path) == 0, "a CA certificate written");
+	CHECK_STATUS(finish_status(BASE "ca_file = @CA@\n", &err), OIDC_OK,
 		     "ca_file that nobody else can change accepted");
-	chmod(jwks_path, 0666);
+	/* issue 12: a file that is no CA bundle fails at load, not at login */
+	CHECK_STATUS(finish_status(BASE "ca_file = @JWKS@\n", &err), OIDC_E_CONFIG,
+		     "a ca_file without a certificate (a JWKS) refused");
+	CHECK(strstr(err.detail, "ca_file") && strstr(err.detail, "no PEM certificate"),
+	      "names ca_file and says it holds no certificate: %s", err.detail);
+	chmod(ca_path, 0666);
 	CHECK_STATUS(finish_status("issuer = https://i.example\naudience = a\n"
 				   "hmac_secret_file = @SECRET32@\nalgorithms = HS256\n"
-				   "ca_file = @JWKS@\n", &err),
+				   "ca_file = @CA@\n", &err),
 		     OIDC_E_CONFIG, "world-writable ca_file refused");
 	CHECK(strstr(err.detail, "ca_file") && strstr(err.detail, "chmod go-w"),
 	      "names ca_file and the fix: %s", err.detail);
-	chmod(jwks_path, 0644);
+	chmod(ca_path, 0644);
 	CHECK_STATUS(finish_status(BASE "ca_file = @DIR@/no-such-ca.pem\n", &err),
 		     OIDC_E_CONFIG, "missing ca_file refused at configuration time");
 	CHECK_STATUS(finish_status(BASE "ca_file = @DIR@/link.jwks\n", &err),

@@ -156,7 +156,7 @@ static void test_get_json(void)
 	CHECK(r.status == 404, "404 status reported");
 
 	CHECK_STATUS(get(NULL, surl("/json"), NULL, &r),
-		     OIDC_E_IDP_UNREACHABLE, "NULL opts: system CA store refuses");
+		     OIDC_E_TLS_UNTRUSTED, "NULL opts: system CA store refuses");
 	oidc_http_response_clear(&r);
 }
 
@@ -210,7 +210,7 @@ static void test_body_caps(void)
 		      r.body_len == OIDC_HTTP_BODY_MAX,
 	      "body of exactly OIDC_HTTP_BODY_MAX accepted");
 	snprintf(path, sizeof(path), "/size/%d", OIDC_HTTP_BODY_MAX + 1);
-	CHECK_STATUS(get(&o, surl(path), NULL, &r), OIDC_E_IDP_UNREACHABLE,
+	CHECK_STATUS(get(&o, surl(path), NULL, &r), OIDC_E_IDP_BAD_DOCUMENT,
 		     "body of OIDC_HTTP_BODY_MAX + 1 refused");
 	CHECK(r.body == NULL, "no body after failure");
 
@@ -220,7 +220,7 @@ static void test_body_caps(void)
 		snprintf(path, sizeof(path), "%s%d", big[i], TEN_MB);
 		t0 = now_ms();
 		CHECK_STATUS(get(&o, surl(path), NULL, &r),
-			     OIDC_E_IDP_UNREACHABLE, "10 MB body refused: %s",
+			     OIDC_E_IDP_BAD_DOCUMENT, "10 MB body refused: %s",
 			     path);
 		int64_t ms = now_ms() - t0;
 		CHECK(ms < 2000, "10 MB body refused quickly (%lld ms)",
@@ -232,7 +232,7 @@ static void test_body_caps(void)
 	t0 = now_ms();
 	enum oidc_status st = get(&o, surl(path), NULL, &r);
 	CHECK((st == OIDC_OK && r.body_len <= 100) ||
-		      st == OIDC_E_IDP_UNREACHABLE,
+		      st == OIDC_E_IDP_UNREACHABLE || st == OIDC_E_IDP_BAD_DOCUMENT,
 	      "lying Content-Length: bounded (%s, %zu bytes)",
 	      oidc_status_name(st), r.body_len);
 	CHECK(now_ms() - t0 < 2000, "lying Content-Length: quick");
@@ -243,9 +243,9 @@ static void test_body_caps(void)
 		      r.body_len == 1000,
 	      "chunked body at max_body accepted");
 	CHECK_STATUS(get(&o, surl("/size-chunked/1001"), NULL, &r),
-		     OIDC_E_IDP_UNREACHABLE, "chunked body max_body + 1 refused");
+		     OIDC_E_IDP_BAD_DOCUMENT, "chunked body max_body + 1 refused");
 	CHECK_STATUS(get(&o, surl("/size-close/1001"), NULL, &r),
-		     OIDC_E_IDP_UNREACHABLE,
+		     OIDC_E_IDP_BAD_DOCUMENT,
 		     "close-delimited body max_body + 1 refused");
 	CHECK(get(&o, surl("/size/0"), NULL, &r) == OIDC_OK && r.body &&
 		      r.body_len == 0 && r.body[0] == '\0',
@@ -317,22 +317,22 @@ static void test_tls(void)
 	char url[128];
 
 	o.ca_file = other_ca_file;
-	CHECK_STATUS(get(&o, surl("/json"), NULL, &r), OIDC_E_IDP_UNREACHABLE,
+	CHECK_STATUS(get(&o, surl("/json"), NULL, &r), OIDC_E_TLS_UNTRUSTED,
 		     "certificate from an unknown CA refused");
 	o.ca_file = NULL;
-	CHECK_STATUS(get(&o, surl("/json"), NULL, &r), OIDC_E_IDP_UNREACHABLE,
+	CHECK_STATUS(get(&o, surl("/json"), NULL, &r), OIDC_E_TLS_UNTRUSTED,
 		     "system store does not know the test CA");
 	/* Right CA, wrong name: the certificate only names IP:127.0.0.1. */
 	o.ca_file = ca_file;
 	snprintf(url, sizeof(url), "https://localhost:%d/json", https_port);
-	CHECK_STATUS(get(&o, url, NULL, &r), OIDC_E_IDP_UNREACHABLE,
+	CHECK_STATUS(get(&o, url, NULL, &r), OIDC_E_TLS_UNTRUSTED,
 		     "host name not in certificate refused");
 	/* TLS to a plain HTTP port fails cleanly. */
 	snprintf(url, sizeof(url), "https://127.0.0.1:%d/json", http_port);
 	CHECK_STATUS(get(&o, url, NULL, &r), OIDC_E_IDP_UNREACHABLE,
 		     "https to a plain http port refused");
 	o.ca_file = "/nonexistent/ca.pem";
-	CHECK_STATUS(get(&o, surl("/json"), NULL, &r), OIDC_E_IDP_UNREACHABLE,
+	CHECK_STATUS(get(&o, surl("/json"), NULL, &r), OIDC_E_TLS_UNTRUSTED,
 		     "missing ca_file refused");
 	oidc_http_response_clear(&r);
 }
@@ -403,22 +403,22 @@ static void test_redirects(void)
 		      r.max_age == 300,
 	      "redirect to https followed");
 	snprintf(q, sizeof(q), "/redirect?to=%s", hurl("/json"));
-	CHECK_STATUS(get(&o, surl(q), NULL, &r), OIDC_E_IDP_UNREACHABLE,
+	CHECK_STATUS(get(&o, surl(q), NULL, &r), OIDC_E_IDP_HTTP_ERROR,
 		     "redirect to http:// refused");
 	o.allow_loopback_http = true;
-	CHECK_STATUS(get(&o, surl(q), NULL, &r), OIDC_E_IDP_UNREACHABLE,
+	CHECK_STATUS(get(&o, surl(q), NULL, &r), OIDC_E_IDP_HTTP_ERROR,
 		     "redirect from https to http:// refused with loopback http");
 	/* Loopback test mode allows a plain-http start, never a plain-http
 	 * redirect target. */
-	CHECK_STATUS(get(&o, hurl(q), NULL, &r), OIDC_E_IDP_UNREACHABLE,
+	CHECK_STATUS(get(&o, hurl(q), NULL, &r), OIDC_E_IDP_HTTP_ERROR,
 		     "redirect from http to http:// refused with loopback http");
 	o.allow_loopback_http = false;
 	snprintf(q, sizeof(q), "/redirect?to=ftp://127.0.0.1:%d/x", http_port);
-	CHECK_STATUS(get(&o, surl(q), NULL, &r), OIDC_E_IDP_UNREACHABLE,
+	CHECK_STATUS(get(&o, surl(q), NULL, &r), OIDC_E_IDP_HTTP_ERROR,
 		     "redirect to ftp:// refused");
 	CHECK(get(&o, surl("/chain/3"), NULL, &r) == OIDC_OK && r.status == 200,
 	      "3 redirects followed");
-	CHECK_STATUS(get(&o, surl("/chain/4"), NULL, &r), OIDC_E_IDP_UNREACHABLE,
+	CHECK_STATUS(get(&o, surl("/chain/4"), NULL, &r), OIDC_E_IDP_HTTP_ERROR,
 		     "4 redirects refused");
 	oidc_http_response_clear(&r);
 }
@@ -467,17 +467,17 @@ static void test_no_redirect_with_credentials(void)
 			oidc_http_response_clear(&r);
 			CHECK_STATUS(oidc_http_post_form(&o, surl(q), form, NULL, NULL, &r,
 							 &err),
-				     OIDC_E_IDP_UNREACHABLE, "%ld, target %zu: POST form "
+				     OIDC_E_IDP_HTTP_ERROR, "%ld, target %zu: POST form "
 				     "(client_secret_post) not redirected", codes[i], t);
 			CHECK(strstr(err.detail, want) != NULL, "%ld, target %zu: detail "
 			      "names the redirect: %s", codes[i], t, err.detail);
 			oidc_http_response_clear(&r);
 			CHECK_STATUS(oidc_http_post_form(&o, surl(q), "token=tok-4f2a.b9",
 							 "cid", "s3cr3t-9c1d", &r, &err),
-				     OIDC_E_IDP_UNREACHABLE, "%ld, target %zu: POST with "
+				     OIDC_E_IDP_HTTP_ERROR, "%ld, target %zu: POST with "
 				     "Basic credentials not redirected", codes[i], t);
 			CHECK_STATUS(get(&o, surl(q), "tok-4f2a.b9", &r),
-				     OIDC_E_IDP_UNREACHABLE, "%ld, target %zu: GET with a "
+				     OIDC_E_IDP_HTTP_ERROR, "%ld, target %zu: GET with a "
 				     "bearer token not redirected", codes[i], t);
 			CHECK(r.body == NULL, "%ld, target %zu: no body handed over",
 			      codes[i], t);
@@ -519,7 +519,7 @@ static void test_plain_http(void)
 	char url[256];
 	json_t *j;
 
-	CHECK_STATUS(get(&o, hurl("/json"), NULL, &r), OIDC_E_IDP_UNREACHABLE,
+	CHECK_STATUS(get(&o, hurl("/json"), NULL, &r), OIDC_E_IDP_HTTP_ERROR,
 		     "http:// refused by default");
 	o.allow_loopback_http = true;
 	CHECK(get(&o, hurl("/json"), NULL, &r) == OIDC_OK && r.status == 200,
@@ -554,10 +554,10 @@ static void test_plain_http(void)
 	};
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 		CHECK_STATUS(get(&o, refused[i], NULL, &r),
-			     OIDC_E_IDP_UNREACHABLE, "refused: '%s'", refused[i]);
+			     OIDC_E_IDP_HTTP_ERROR, "refused: '%s'", refused[i]);
 	o.allow_loopback_http = false;
 	CHECK_STATUS(get(&o, "http://[::1]:9/refused-8", NULL, &r),
-		     OIDC_E_IDP_UNREACHABLE,
+		     OIDC_E_IDP_HTTP_ERROR,
 		     "http://[::1] refused without allow_loopback_http");
 	CHECK(!seen_contains("refused-"), "no refused URL reached the proxy");
 	oidc_http_response_clear(&r);
@@ -698,7 +698,7 @@ static void test_post_form(void)
 	oidc_http_response_clear(&r);
 	CHECK_STATUS(oidc_http_post_form(&o, hurl("/echo"), "a=1", "u", "p", &r,
 					 &err),
-		     OIDC_E_IDP_UNREACHABLE, "POST to http:// refused");
+		     OIDC_E_IDP_HTTP_ERROR, "POST to http:// refused");
 }
 
 static void *thread_get(void *arg)
@@ -739,11 +739,67 @@ static void test_threads_and_latency(void)
 	oidc_http_response_clear(&r);
 }
 
+/*
+ * Issue 12: an answer that shows a mistake is not an outage. 5xx, 429 and
+ * 408 may pass (unreachable, try again); 4xx and an unfollowed 3xx say the
+ * URL is wrong (idp_http_error, class internal). The detail names the URL.
+ */
+static void test_status_refused(void)
+{
+	static const struct {
+		long status;
+		enum oidc_status want;
+	} cases[] = {
+		{ 404, OIDC_E_IDP_HTTP_ERROR }, { 410, OIDC_E_IDP_HTTP_ERROR },
+		{ 400, OIDC_E_IDP_HTTP_ERROR }, { 401, OIDC_E_IDP_HTTP_ERROR },
+		{ 403, OIDC_E_IDP_HTTP_ERROR }, { 405, OIDC_E_IDP_HTTP_ERROR },
+		{ 302, OIDC_E_IDP_HTTP_ERROR }, { 204, OIDC_E_IDP_HTTP_ERROR },
+		{ 500, OIDC_E_IDP_UNREACHABLE }, { 502, OIDC_E_IDP_UNREACHABLE },
+		{ 503, OIDC_E_IDP_UNREACHABLE }, { 504, OIDC_E_IDP_UNREACHABLE },
+		{ 429, OIDC_E_IDP_UNREACHABLE }, { 408, OIDC_E_IDP_UNREACHABLE },
+	};
+	struct oidc_error err;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		memset(&err, 0, sizeof(err));
+		CHECK_STATUS(oidc_http_status_refused("JWKS", cases[i].status,
+						      "https://idp.example/keys", &err),
+			     cases[i].want, "HTTP %ld", cases[i].status);
+		CHECK(err.status == cases[i].want &&
+			      strstr(err.detail, "https://idp.example/keys") &&
+			      strstr(err.detail, "JWKS: HTTP"),
+		      "HTTP %ld: the detail names the URL: %s", cases[i].status,
+		      err.detail);
+	}
+	memset(&err, 0, sizeof(err));
+	oidc_http_status_refused("discovery", 404, "https://idp.example/x", &err);
+	CHECK(strstr(err.detail, "no such document") != NULL,
+	      "404: the detail says the document is not there: %s", err.detail);
+}
+
+/* The TLS refusal names the URL and OpenSSL's reason. */
+static void test_tls_detail(void)
+{
+	struct oidc_http_opts o = test_opts();
+	struct oidc_http_response r = { 0 };
+	struct oidc_error err = { 0 };
+	char url[128];
+
+	o.ca_file = other_ca_file;
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/json", https_port);
+	CHECK_STATUS(oidc_http_get(&o, url, NULL, &r, &err), OIDC_E_TLS_UNTRUSTED,
+		     "unknown CA: tls_untrusted");
+	CHECK(strstr(err.detail, url) && strstr(err.detail, "certificate"),
+	      "unknown CA: the detail names the URL and the certificate: %s", err.detail);
+	oidc_http_response_clear(&r);
+}
+
 int main(void)
 {
 	bool up;
 
 	test_form_escape();
+	test_status_refused();
 	up = start_server();
 	CHECK(up, "test server started");
 	if (up) {
@@ -752,6 +808,7 @@ int main(void)
 		test_body_caps();
 		test_timeouts();
 		test_tls();
+		test_tls_detail();
 		test_ca_file_only_trust();
 		test_redirects();
 		test_no_redirect_with_credentials();

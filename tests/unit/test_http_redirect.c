@@ -110,7 +110,7 @@ static void check_refused(const char *what, enum oidc_status st,
 	char want[32];
 
 	snprintf(want, sizeof(want), "HTTP %ld redirect", code);
-	CHECK(st == OIDC_E_IDP_UNREACHABLE && strstr(err->detail, want),
+	CHECK(st == OIDC_E_IDP_HTTP_ERROR && strstr(err->detail, want),
 	      "%s: refused as %s (%s)", what, oidc_status_name(st), err->detail);
 }
 

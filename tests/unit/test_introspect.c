@@ -316,7 +316,8 @@ static void test_stub(void)
 		{ "/500", OIDC_E_IDP_UNREACHABLE },
 		{ "/401", OIDC_E_CONFIG },
 		{ "/nowhere", OIDC_E_CONFIG },
-		{ "/big", OIDC_E_IDP_UNREACHABLE },
+		{ "/big", OIDC_E_IDP_BAD_DOCUMENT },
+		{ "/html", OIDC_E_IDP_BAD_DOCUMENT },
 	};
 	struct oidc_introspect_cache *c = oidc_introspect_cache_new(8, 10000, 5);
 	struct oidc_introspect_req req;
@@ -465,7 +466,7 @@ static void test_stub(void)
 		     "userinfo stub: 404 is a configuration error");
 	ureq.endpoint = url(stub, "/big");
 	CHECK_STATUS(oidc_userinfo(&ureq, "tok", 3, now, &ures, &err),
-		     OIDC_E_IDP_UNREACHABLE, "userinfo stub: 10 MB body");
+		     OIDC_E_IDP_BAD_DOCUMENT, "userinfo stub: 10 MB body");
 
 	oidc_strlist_clear(&aud);
 	oidc_strlist_clear(&scopes);

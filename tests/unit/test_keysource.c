@@ -574,19 +574,23 @@ static void test_refused(void)
 		enum oidc_status want;
 		bool disc_ok;   /* discovery fine, the JWKS fetch fails */
 	} cases[] = {
+		/* no usable answer yet: a retry may work */
 		{ "500", OIDC_E_IDP_UNREACHABLE, false },
-		{ "404", OIDC_E_IDP_UNREACHABLE, false },
-		{ "garbage", OIDC_E_KEYS_UNAVAILABLE, false },
-		{ "big", OIDC_E_IDP_UNREACHABLE, false },
-		{ "wrong-issuer", OIDC_E_KEYS_UNAVAILABLE, false },
-		{ "http-jwks", OIDC_E_KEYS_UNAVAILABLE, false },
 		{ "reset", OIDC_E_IDP_UNREACHABLE, false },
 		{ "disc-500", OIDC_E_IDP_UNREACHABLE, true },
-		{ "disc-garbage", OIDC_E_KEYS_UNAVAILABLE, true },
-		{ "disc-html", OIDC_E_KEYS_UNAVAILABLE, true },
-		{ "disc-big", OIDC_E_IDP_UNREACHABLE, true },
-		{ "disc-big-chunked", OIDC_E_IDP_UNREACHABLE, true },
-		{ "disc-redirect-http", OIDC_E_IDP_UNREACHABLE, true },
+		/* the provider answered: a mistake to fix (class internal) */
+		{ "404", OIDC_E_IDP_HTTP_ERROR, false },
+		{ "garbage", OIDC_E_IDP_BAD_DOCUMENT, false },
+		{ "html", OIDC_E_IDP_BAD_DOCUMENT, false },
+		{ "big", OIDC_E_IDP_BAD_DOCUMENT, false },
+		{ "wrong-issuer", OIDC_E_ISSUER_MISMATCH, false },
+		{ "http-jwks", OIDC_E_IDP_BAD_DOCUMENT, false },
+		{ "disc-404", OIDC_E_IDP_HTTP_ERROR, true },
+		{ "disc-garbage", OIDC_E_IDP_BAD_DOCUMENT, true },
+		{ "disc-html", OIDC_E_IDP_BAD_DOCUMENT, true },
+		{ "disc-big", OIDC_E_IDP_BAD_DOCUMENT, true },
+		{ "disc-big-chunked", OIDC_E_IDP_BAD_DOCUMENT, true },
+		{ "disc-redirect-http", OIDC_E_IDP_HTTP_ERROR, true },
 	};
 	struct oidc_issuer_cfg ic;
 	struct oidc_keysource a;
@@ -624,7 +628,7 @@ static void test_refused(void)
 	issuer_init(&ic, 0, "good");
 	ic.ca_file = other_ca;
 	oidc_keysource_init(&a, &ic);
-	CHECK_STATUS(get_st(&a, T0, NULL), OIDC_E_IDP_UNREACHABLE, "unknown CA refused");
+	CHECK_STATUS(get_st(&a, T0, NULL), OIDC_E_TLS_UNTRUSTED, "unknown CA refused");
 	CHECK(!entry_exists(&ic, "discovery") && disc_count(0, "good") == 0,
 	      "unknown CA: no request completed, nothing cached");
 	oidc_keysource_clear(&a);
@@ -632,8 +636,17 @@ static void test_refused(void)
 	/* D1: no trailing-slash tolerance. */
 	issuer_init(&ic, 0, "good/");
 	oidc_keysource_init(&a, &ic);
-	CHECK_STATUS(get_st(&a, T0, NULL), OIDC_E_KEYS_UNAVAILABLE,
-		     "issuer with a trailing slash != document issuer");
+	{
+		struct oidc_error err = { 0 };
+		struct oidc_keyset *ks = NULL;
+
+		CHECK_STATUS(oidc_keysource_get(&a, T0, NULL, NULL, &ks, &err),
+			     OIDC_E_ISSUER_MISMATCH,
+			     "issuer with a trailing slash != document issuer");
+		CHECK(strstr(err.detail, "only a trailing slash differs") != NULL,
+		      "trailing slash: the detail says so (%s)", err.detail);
+		oidc_keyset_unref(&ks);
+	}
 	CHECK(disc_count(0, "good") == 1, "trailing slash stripped before the well-known path");
 	oidc_keysource_clear(&a);
 

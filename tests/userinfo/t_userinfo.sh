@@ -66,7 +66,7 @@ expect_reason "validate: a token the provider does not know: token_inactive" 1 t
 run_cli validate --config "$VCONF" --json --set "userinfo_endpoint=$STUB/500" -- "$OPAQUE"
 expect_reason "validate: userinfo answers 500: idp_unreachable (exit 3)" 3 idp_unreachable
 run_cli validate --config "$VCONF" --json --set "userinfo_endpoint=$STUB/big" --set http_timeout=5 -- "$OPAQUE"
-expect_reason "validate: userinfo answers 10 MB: idp_unreachable" 3 idp_unreachable
+expect_reason "validate: userinfo answers 10 MB: idp_bad_document (exit 2)" 2 idp_bad_document
 run_cli validate --config "$VCONF" --json --set "userinfo_endpoint=$STUB/no-sub" -- "$OPAQUE"
 expect_exit "validate: userinfo answer without sub is refused" 1
 expect_absent "validate: the token is never printed" "$OPAQUE"
