@@ -205,14 +205,15 @@ $(BUILD)/tests/replay_fuzz_sasl_%: tests/fuzz/fuzz_sasl_%.c tests/fuzz/replay_ma
 # ThreadSanitizer: the tests whose threads share a context or a cache (the
 # whole suite would mostly test the hosts: slapd, Postfix... are not built
 # with it). t_introspect runs build/tsan's test_introspect against the real
-# provider. A report makes the program exit 66, which run.sh counts as a
-# failure; tests/tsan.supp is for third-party false positives (none so far).
+# provider, and some of its checks run build/tsan/oidc-auth. A report makes
+# the program exit 66, which run.sh counts as a failure; tests/tsan.supp is
+# for third-party false positives (none so far).
 TSAN_TESTS := test_ctx_threads test_flight test_keysource test_tokencache \
 	test_introspect t_introspect
 TSAN_OPTS := halt_on_error=0 exitcode=66 second_deadlock_stack=1 \
 	suppressions=$(CURDIR)/tests/tsan.supp
 ifeq ($(TSAN),1)
-CHECK_DEPS := $(CORE_LIB) $(filter $(TSAN_TESTS:%=$(BUILD)/tests/%),$(UNIT_BIN))
+CHECK_DEPS := $(CORE_LIB) $(CLI) $(filter $(TSAN_TESTS:%=$(BUILD)/tests/%),$(UNIT_BIN))
 CHECK_ENV := RUN_ONLY="$(TSAN_TESTS)" TSAN_OPTIONS="$(TSAN_OPTS)"
 else
 CHECK_DEPS = all $(TEST_BINS)
