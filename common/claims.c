@@ -252,9 +252,11 @@ static enum oidc_status check_times(const struct oidc_issuer_cfg *ic,
 
 	r = oidc_claims_date(kind, c->exp, &exp);
 	if (r == 0 && kinds[kind].exp_required)
-		return oidc_err(err, OIDC_E_MISSING_CLAIM, "exp is missing");
+		return oidc_err(err, OIDC_E_MISSING_CLAIM, "exp is missing from the %s",
+				kinds[kind].name);
 	if (r < 0)
-		return oidc_err(err, OIDC_E_BAD_CLAIM, "exp is not a number");
+		return oidc_err(err, OIDC_E_BAD_CLAIM, "exp of the %s is not a date",
+				kinds[kind].name);
 	if (r > 0 && le_difference(exp, now, ic->leeway))
 		return oidc_err(err, OIDC_E_EXPIRED,
 				"expired: exp=%" PRId64 " now=%" PRId64

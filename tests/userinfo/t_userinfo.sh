@@ -43,6 +43,10 @@ ok "userinfo: provider and stub up"
 # aud = the client the token was issued to) binds it.
 idp_device_login alice "" || not_ok "userinfo: device login alice (opaque user token)"
 OPAQUE=$IDP_ACCESS_TOKEN
+# the same user, the same provider, another application (the public client oidc-auth-device)
+idp_device_login alice "" "openid profile email" public ||
+	not_ok "userinfo: device login alice at the public client"
+OTHER=$IDP_ACCESS_TOKEN
 NOBIND=$T_TMP/nobind.conf
 cat >"$NOBIND" <<EOF
 issuer = $IDP_ISSUER
@@ -57,8 +61,12 @@ run_cli check-config "$NOBIND"
 expect_exit "validate: userinfo alone binds nothing: check-config refuses it (exit 2)" 2
 check "validate: ... and says why and what to set (tokeninfo_endpoint)" \
 	grep -q 'userinfo: validate binds nothing by itself.*tokeninfo_endpoint' "$ERR"
-run_cli validate --config "$NOBIND" --json -- "$OPAQUE"
-expect_reason "validate: ... the CLI does not validate with it either" 2 config_error
+[ "$(idp_userinfo "$OTHER" | json_expr 'd["sub"]' 2>/dev/null)" = alice ] &&
+	ok "validate: userinfo answers for alice with a token of another client (oidc-auth-device)" ||
+	not_ok "validate: userinfo answers for alice with a token of another client"
+run_cli validate --config "$NOBIND" --json -- "$OTHER"
+expect_reason "validate: ... so that token is not accepted by userinfo alone (config_error)" 2 \
+	config_error
 VCONF=$T_TMP/validate.conf
 { cat "$NOBIND"; echo "tokeninfo_endpoint = $STUB/google-tokeninfo"; } >"$VCONF"
 run_cli check-config "$VCONF"
@@ -77,17 +85,9 @@ run_cli validate --config "$VCONF" --json --set username_claim=email \
 expect_json "validate: username_map applies to userinfo answers (email -> alice)" user alice
 run_cli validate --config "$VCONF" --user bob --json -- "$OPAQUE"
 expect_reason "validate: another user's token: user_mismatch" 1 user_mismatch
-# the same user, the same provider, another application: userinfo answers, tokeninfo binds
-if idp_device_login alice "" "openid profile email" public; then
-	OTHER=$IDP_ACCESS_TOKEN
-	[ "$(idp_userinfo "$OTHER" | json_expr 'd["sub"]' 2>/dev/null)" = alice ] &&
-		ok "validate: a token of another client (oidc-auth-device): userinfo answers for alice" ||
-		not_ok "validate: a token of another client: userinfo answers for alice"
-	run_cli validate --config "$VCONF" --json -- "$OTHER"
-	expect_reason "validate: ... but its tokeninfo aud is that client: wrong_audience" 1 wrong_audience
-else
-	not_ok "userinfo: device login alice at the public client"
-fi
+run_cli validate --config "$VCONF" --json -- "$OTHER"
+expect_reason "validate: the other client's token: its tokeninfo aud is that client: wrong_audience" \
+	1 wrong_audience
 run_cli validate --config "$VCONF" --json --set "tokeninfo_endpoint=$STUB/tokeninfo-other" -- "$OPAQUE"
 expect_reason "validate: tokeninfo with aud = another client (stub): wrong_audience" 1 wrong_audience
 run_cli validate --config "$VCONF" --json --set "tokeninfo_endpoint=$STUB/tokeninfo-for-bob" -- "$OPAQUE"
