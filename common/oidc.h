@@ -90,6 +90,13 @@ enum oidc_status {
 	OIDC_E_SYMBOL_INTERPOSED = 44, /* symbol_interposed (INTERNAL): a
 					  library function the plugin calls is
 					  bound to the host's (oidc_guard_check) */
+	/* 45-54: other work in progress (numbers provisional until merged) */
+	OIDC_E_NO_AUDIENCE = 55,       /* no_audience (DENY): no aud, and
+					  accept_clients does not bind the
+					  token by its client either */
+	OIDC_E_CLIENT_NOT_ACCEPTED = 56, /* client_not_accepted (DENY): no
+					  aud; its client (client_id, azp) is
+					  not in accept_clients */
 };
 
 enum oidc_status_class {

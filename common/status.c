@@ -61,6 +61,8 @@ OIDC_EXPORT const char *oidc_status_name(enum oidc_status st)
 	case OIDC_E_CACHE_DIR: return "cache_dir_unusable";
 	case OIDC_E_TOKEN_TRUNCATED: return "token_truncated";
 	case OIDC_E_SYMBOL_INTERPOSED: return "symbol_interposed";
+	case OIDC_E_NO_AUDIENCE: return "no_audience";
+	case OIDC_E_CLIENT_NOT_ACCEPTED: return "client_not_accepted";
 	}
 	return "unknown_status";
 }
@@ -158,6 +160,10 @@ OIDC_EXPORT const char *oidc_status_text(enum oidc_status st)
 		return "The token was cut on its way: it ends exactly where a client truncates input (1023 bytes: the OpenSSH client; 4095: a terminal line, su, pamtester; 255: cadaver, davfs2) and does not verify. For ssh use mode=device (the device flow) or short opaque tokens (token_types = opaque); elsewhere send the token by a path without that limit (see token-size.md).";
 	case OIDC_E_SYMBOL_INTERPOSED:
 		return "The program that loaded the plugin exports a function with the name of a library function the plugin calls (the log line names it), so the plugin would run the program's function instead: it refuses every login in this process. Load the plugin in a service that does not export the name, or report it to that program's maintainers.";
+	case OIDC_E_NO_AUDIENCE:
+		return "The token, or the provider's answer about it, has no aud, so nothing says it is for this service: have the provider put this service's audience into its tokens (a resource indicator, an audience mapper, an additional audience), or, if it never does (Cognito access tokens, LemonLDAP::NG introspection), list the clients whose tokens are meant for this service in accept_clients.";
+	case OIDC_E_CLIENT_NOT_ACCEPTED:
+		return "The token has no aud and the client it was issued to (its client_id or azp) is not in accept_clients, so it is not bound to this service: it was probably issued to another application; add that client to accept_clients only if all its tokens are meant for this service.";
 	}
 	return "Unknown status.";
 }
@@ -192,6 +198,8 @@ OIDC_EXPORT enum oidc_status_class oidc_status_class(enum oidc_status st)
 	case OIDC_E_BAD_USERNAME:
 	case OIDC_E_USER_MISMATCH:
 	case OIDC_E_SYSTEM_USER:
+	case OIDC_E_NO_AUDIENCE:
+	case OIDC_E_CLIENT_NOT_ACCEPTED:
 		return OIDC_CLASS_DENY;
 	case OIDC_E_INSUFFICIENT_SCOPE:
 	case OIDC_E_CLAIM_POLICY:

@@ -201,6 +201,11 @@ const configuration = {
 		// oidc-provider treats client_secret_basic and client_secret_post as one method:
 		// this client accepts both.
 		confidential('oidc-auth-test', 'client_secret_basic'),
+		// Another application of the same provider (issue 11: a web app that signs users in
+		// with openid profile, no resource indicator): its opaque access tokens introspect
+		// without aud and must not open the mail server.
+		{ ...confidential('webapp', 'client_secret_basic'), client_name: 'another web app',
+			scope: 'openid profile email' },
 		{
 			client_id: 'oidc-auth-device',
 			client_name: 'oidc-auth device client',
