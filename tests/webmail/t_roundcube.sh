@@ -259,6 +259,7 @@ check "sign-in: the button says 'Login with Example SSO' (oauth_provider_name)" 
 check "sign-in: Roundcube got its token with the authorization code grant" \
 	test -n "$(issued authorization_code)"
 browse "inbox: the message delivered before is listed" inbox-has https://127.0.0.1/ "Welcome to webmail"
+t_diag "listed after $(json_field loads) page load(s)"
 check "IMAP: Dovecot logs Login: user=<alice>, method=XOAUTH2" \
 	grep -q 'imap-login: Info: Login: user=<alice>, method=XOAUTH2' "$T_TMP/dovecot/dovecot.log"
 expect_log "IMAP: pam_oidc's audit line result=allow, the provider's key" "$PAM_ALLOW"
@@ -348,12 +349,23 @@ while [ -z "$(issued refresh_token)" ] && [ $((SECONDS - SIGNED_IN)) -lt 60 ]; d
 	"${BROWSER[@]}" inbox-has https://127.0.0.1/ "Welcome to webmail" >"$OUT" 2>"$ERR" || break
 	[ -n "$(issued refresh_token)" ] || sleep 2
 done
-REFRESHED=$(issued refresh_token | tail -n 1)
-check "refresh: Roundcube renewed the expiring token with its refresh token" test -n "$REFRESHED"
-expect_log "refresh: Dovecot accepts the renewed token" \
-	"$PAM_ALLOW alg=\"RS256\" jti=\"[^\"]*\" token=sha256:$REFRESHED"
-send_to_bob refresh https://127.0.0.1/ "Roundcube to Bob again $$" \
-	"$SASL_ALLOW token=sha256:$REFRESHED" "accepts the renewed token"
+check "refresh: Roundcube renewed the expiring token with its refresh token" \
+	test -n "$(issued refresh_token)"
+# one_renewed FP...: one of the fingerprints is a token the refresh grant issued (a slow
+# machine may renew more than once, and earlier steps may bring the first renewal)
+one_renewed() {
+	local fp
+	for fp in "$@"; do
+		issued refresh_token | grep -qx "$fp" && return 0
+	done
+	return 1
+}
+# shellcheck disable=SC2046
+check "refresh: Dovecot accepts a renewed token" one_renewed $(allow_fp "$SYSLOG" "$PAM_ALLOW")
+send_to_bob refresh https://127.0.0.1/ "Roundcube to Bob again $$" "$SASL_ALLOW" "accepts it"
+# shellcheck disable=SC2046
+check "refresh: the plugin accepts a renewed token" \
+	one_renewed $(allow_fp "$P/maillog" "$SASL_ALLOW")
 
 # ---- nothing secret in any log ---------------------------------------------------------------
 JWT='eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.'
