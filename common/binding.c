@@ -16,6 +16,8 @@
  *                token_use, no aud), LemonLDAP::NG introspection answers,
  *                oidc-provider's opaque tokens issued without a resource.
  *   token_use    when present (Cognito), "access": its ID tokens say "id".
+ *                Checked first, like typ: an ID token is wrong_typ even
+ *                when its aud (the app client) is not an audience either.
  *
  * The azp key stays what it was, an extra restriction on every token, and
  * never binds by itself. oidc_binding_notes() says all of it in words for
@@ -162,25 +164,25 @@ enum oidc_status oidc_binding_audience(const struct oidc_issuer_cfg *ic,
 				       const struct oidc_claim_refs *c,
 				       struct oidc_error *err)
 {
-	enum oidc_status st;
-
-	if (c->aud)
-		st = check_aud(ic, doc, c->aud, err);
-	else if (ic->accept_clients.n == 0)
-		st = oidc_err(err, OIDC_E_NO_AUDIENCE, "no aud, and accept_clients "
-			      "is not set");
-	else
-		st = clients_listed(&ic->accept_clients, "accept_clients", c,
-				    OIDC_E_CLIENT_NOT_ACCEPTED, err);
-	if (st != OIDC_OK || !c->token_use)
-		return st;
-	/* Cognito: "access" for access tokens, "id" for ID tokens. */
-	if (c->token_use->type != OIDC_JSTRING)
+	/*
+	 * Cognito: "access" for access tokens, "id" for ID tokens. Judged
+	 * before aud, as typ is (claims.c): what the token says it is comes
+	 * first, so a Cognito ID token sent where access tokens are expected is
+	 * wrong_typ ("send the access token"), not wrong_audience naming the
+	 * app client the administrator listed in accept_clients.
+	 */
+	if (c->token_use && c->token_use->type != OIDC_JSTRING)
 		return oidc_err(err, OIDC_E_BAD_CLAIM, "token_use is not a string");
-	if (!oidc_jstr_equals(c->token_use, "access"))
+	if (c->token_use && !oidc_jstr_equals(c->token_use, "access"))
 		return oidc_err(err, OIDC_E_WRONG_TYP, "token_use %.20s is not "
 				"access", c->token_use->v.s);
-	return OIDC_OK;
+	if (c->aud)
+		return check_aud(ic, doc, c->aud, err);
+	if (ic->accept_clients.n == 0)
+		return oidc_err(err, OIDC_E_NO_AUDIENCE, "no aud, and accept_clients "
+				"is not set");
+	return clients_listed(&ic->accept_clients, "accept_clients", c,
+			      OIDC_E_CLIENT_NOT_ACCEPTED, err);
 }
 
 enum oidc_status oidc_binding_azp(const struct oidc_issuer_cfg *ic,

@@ -1034,6 +1034,8 @@ R("D2 Cognito access token, azp alone does not bind", cognito(), "no_audience",
   sets=["azp=cognito-app"])
 OK("D2 Cognito access token, client in accept_clients", cognito(), sets=COG)
 R("D2 Cognito ID token (token_use id), client listed", cognito("id"), "wrong_typ", sets=COG)
+R("D2 Cognito ID token (aud the app client, token_use id), client listed",
+  cognito("id", aud="cognito-app"), "wrong_typ", sets=COG)
 R("D2 Cognito access token of a client not listed", cognito(client="webapp"),
   "client_not_accepted", sets=COG)
 R("D2 Cognito-shaped token without client_id", cognito(client=None), "client_not_accepted",

@@ -115,6 +115,13 @@ static const struct claims_case cases[] = {
 	{ "Cognito ID token (token_use id), client listed", CFG_CLIENTS, NULL,
 	  "{" COGNITO ",\"client_id\":\"cognito-app\",\"token_use\":\"id\"}",
 	  OIDC_E_WRONG_TYP },
+	/* a real Cognito ID token has aud = the app client: what it is (token_use)
+	 * is said before the aud that is no audience here */
+	{ "Cognito ID token (aud the app client, token_use id), client listed",
+	  CFG_CLIENTS, NULL, "{" COGNITO ",\"aud\":\"cognito-app\",\"token_use\":\"id\"}",
+	  OIDC_E_WRONG_TYP },
+	{ "token_use id, aud of another service", CFG_BASE, NULL,
+	  "{\"aud\":\"api://calendar\"," EXP ",\"token_use\":\"id\"}", OIDC_E_WRONG_TYP },
 	{ "Cognito access token, token_use not a string", CFG_CLIENTS, NULL,
 	  "{" COGNITO ",\"client_id\":\"cognito-app\",\"token_use\":1}", OIDC_E_BAD_CLAIM },
 	{ "no aud, no token_use, client listed (introspection-like)", CFG_CLIENTS, NULL,
