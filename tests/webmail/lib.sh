@@ -4,7 +4,10 @@
 # nginx.conf, the stock www-data pool, /var/lib/roundcube) inside the test's private mount
 # namespace. Source after tests/lib/testlib.sh; every host path the packages write to or read
 # a site's configuration from is replaced in this namespace only:
-#   /run, /var/log, /var/cache     tmpfs (pid files, the FPM socket, logs, oidc-auth caches)
+#   /run, /var/log                 tmpfs (pid files, the FPM socket, logs)
+#   /var/cache                     a tmpfs too, unless it is a mount point already (the test
+#                                  made it private, e.g. layout_package's overlay holding the
+#                                  packaged /var/cache/oidc-auth)
 #   /etc/nginx                     a copy of the host's, without sites-enabled/default
 #   /etc/roundcube                 the packaged files without the host's config.inc.php and
 #                                  debian-db.php (they hold its secrets), plus the test's
@@ -26,8 +29,8 @@ web_private_layout() {
 	mkdir -p "$dir/etc-nginx" "$dir/etc-roundcube" "$dir/lib-nginx" "$dir/rc-temp" \
 		"$dir/db" || return 1
 	mount -t tmpfs -o mode=755 webrun /run &&
-		mount -t tmpfs -o mode=755 weblog /var/log &&
-		mount -t tmpfs -o mode=755 webcache /var/cache || return 1
+		mount -t tmpfs -o mode=755 weblog /var/log || return 1
+	mountpoint -q /var/cache || mount -t tmpfs -o mode=755 webcache /var/cache || return 1
 	# what the packages' maintainer scripts and systemd units create
 	install -d -o www-data -g www-data /run/php &&
 		install -d -m 755 -g adm /var/log/nginx &&

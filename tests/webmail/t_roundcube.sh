@@ -4,7 +4,12 @@
 # www-data), signs in at the test OpenID provider (tests/idp, authorization code flow), reads
 # the inbox through Dovecot (IMAP XOAUTH2 -> passdb pam -> pam_oidc) and sends a mail through
 # Postfix (SMTP XOAUTH2 -> sasl_xoauth2), which delivers it. The configuration is the recipe's
-# snippets (tests/lib/snippet.py reads them from the Markdown) with only site values replaced.
+# snippets (tests/lib/snippet.py reads them from the Markdown) with only site values replaced,
+# and Dovecot and Postfix as docs/recipes/dovecot.md and postfix.md set them up, with the
+# packaged layout: their /etc/oidc-auth/dovecot.conf and postfix.conf (plus the webmail's
+# audience, as this recipe says), their shell blocks (Postfix's cache directory
+# /var/cache/oidc-auth/postfix, check-config --as-user), the PAM service and smtpd.conf as
+# written, pam_oidc.so and the plugin at their Debian paths.
 # Also: every token a server accepted is one the provider issued to Roundcube (fingerprints),
 # a Roundcube whose user names are addresses, the token's renewal with the refresh token, and
 # nginx serving no PHP file but index.php. Hostile cases: Roundcubes configured without the
@@ -22,10 +27,11 @@ pam_enter_ns roundcube "${BASH_SOURCE[0]}" "$@"
 . tests/dovecot/lib.sh
 . tests/postfix/lib.sh
 . tests/webmail/lib.sh
+. tests/lib/layout.sh
 t_init roundcube "$@"
 BROWSER=("$PY" tests/webmail/browser.py --state "$T_TMP/browser.state")
 trap '"${BROWSER[@]}" stop >/dev/null 2>&1; web_stop; pf_stop; dovecot_stop; idp_cleanup;
-	t_cleanup' EXIT
+	layout_cleanup; t_cleanup' EXIT
 chmod 755 "$T_TMP"
 RECIPE=docs/recipes/roundcube.md
 T0=$SECONDS
@@ -40,7 +46,7 @@ for c in nginx php-fpm8.2 chromium chromedriver dovecot postfix php; do
 done
 [ -f /usr/share/roundcube/program/include/rcmail_oauth.php ] ||
 	fatal "roundcube: Roundcube is installed (.ci/packages.txt)"
-[ -f "$PAM_SO_HOST" ] && [ -f "$BUILD_DIR/sasl2/libsasl_xoauth2.so" ] ||
+[ -f "$ROOT/build/pam_oidc.so" ] && [ -f "$ROOT/build/sasl2/libsasl_xoauth2.so" ] ||
 	fatal "roundcube: the PAM module and the SASL plugin are built (make)"
 
 # snip NAME [DOC] [OLD NEW ...] > FILE: a snippet of the recipe (or DOC), site values replaced
@@ -51,14 +57,13 @@ snip() {
 	"$PY" tests/lib/snippet.py "$doc" "$name" "$@"
 }
 
-# ---- the host's paths, privately: /etc/pam.d, /dev/log, /run, /var/log, /var/cache, ... ----
+# ---- the host's paths, privately: /dev/log, /etc, /var/cache, /run, /var/log, ... -----------
 pam_devlog "$T_TMP" || fatal "roundcube: private /dev/log"
-pam_private_etc "$T_TMP/pam.d" || fatal "roundcube: private /etc/pam.d"
+# /etc, /var/cache and the module folders copy-on-write, with what the packages install
+# (/etc/oidc-auth, /var/cache/oidc-auth root 0755, pam_oidc.so, the plugin); then the web
+# servers' folders (before nothing else is mounted below /etc: the overlay would hide it)
+layout_package || fatal "roundcube: the packaged layout"
 web_private_layout "$T_TMP/web" || fatal "roundcube: private /run, /var/log, /etc/nginx, ..."
-# the oidc-auth package's cache folder (root, 0700) and the recipe's one for Postfix
-install -d -m 0700 /var/cache/oidc-auth
-snip postfix-cache-dir >"$T_TMP/cache-dir.sh" && bash -e "$T_TMP/cache-dir.sh" ||
-	fatal "roundcube: the recipe's cache folder for Postfix"
 
 # ---- the provider: a client "webmail" for four Roundcubes; tokens live 30 s (refresh) ----
 export IDP_WEBMAIL_REDIRECT_URIS="https://127.0.0.1/index.php/login/oauth
@@ -71,38 +76,66 @@ RSA_KID=$("$PY" -c 'import json,sys
 print(next(k["kid"] for k in json.load(open(sys.argv[1]))["keys"] if k["kty"] == "RSA"))' \
 	"$T_TMP/idp/jwks.json")
 
-# ---- oidc-auth.conf, one for Dovecot and Postfix (the recipe's) -----------------------------
-# with the recipe's mapping for user names with a domain, so that both kinds of name work
-ETC=$T_TMP/etc-oidc-auth
-mkdir -p "$ETC" && chmod 755 "$ETC"
-CONF=$ETC/oidc-auth.conf
-SITE=('https://sso.example.com' "$IDP_ISSUER" 'api://mail.example.com' api://mail
-	mail.access mail.read)
-DOMAIN_MAP=$(snip oidc-auth-conf-domain example.com example.test) &&
-	snip oidc-auth-conf "${SITE[@]}" "username_map    = lowercase"$'\n' "$DOMAIN_MAP"$'\n' \
-		>"$CONF" && echo "ca_file = $IDP_CA" >>"$CONF" ||
-	fatal "roundcube: oidc-auth.conf from the recipe"
-chmod 644 "$CONF"
-check "roundcube: the recipe's oidc-auth.conf passes check-config" \
-	"$CLI" check-config "$CONF"
+# ---- /etc/oidc-auth/dovecot.conf and postfix.conf: their recipes', the webmail's audience ----
+# mail_conf RECIPE SNIPPET: /etc/oidc-auth/RECIPE.conf from the recipe's block under that
+# heading, its audience line replaced by this recipe's SNIPPET (which must only add to it), then
+# this test's site values: the provider's issuer and CA, api://mail for the webmail's API,
+# mail.read for the required scopes (the provider's one), example.test for the mail domain
+mail_conf() {
+	local file=/etc/oidc-auth/$1.conf block old new
+	block=$(layout_block "$1" "$file") && new=$(snip "$2") || return 1
+	old=$(printf '%s\n' "$block" | grep -m 1 '^audience') || return 1
+	[[ "$new" == "$old, "* ]] ||
+		{ echo "# $2: '$new' does not extend $1.md's '$old'" >&2; return 1; }
+	{
+		printf '%s\n' "${block/"$old"/"$new"}" | sed -E \
+			-e "s|^(issuer[[:space:]]*=).*|\\1 $IDP_ISSUER|" \
+			-e 's|api://mail\.example\.com|api://mail|' \
+			-e 's|^(required_scopes[[:space:]]*=).*|\1 mail.read|' \
+			-e 's|strip_domain:example\.com|strip_domain:example.test|'
+		echo "ca_file = /etc/oidc-auth/test-ca.pem"
+	} >"$file" && install -m 0644 "$IDP_CA" /etc/oidc-auth/test-ca.pem
+}
+mail_conf dovecot dovecot-audience && mail_conf postfix postfix-audience ||
+	fatal "roundcube: /etc/oidc-auth/dovecot.conf and postfix.conf from their recipes"
+# their shell blocks as written: modes, Postfix's cache directory, check-config --as-user
+for r in dovecot postfix; do
+	if layout_sh "$r" "/etc/oidc-auth/$r.conf" 1; then
+		ok "$r.md: its commands for /etc/oidc-auth/$r.conf run, check-config --as-user passes"
+	else
+		not_ok "$r.md: its commands for /etc/oidc-auth/$r.conf run, check-config --as-user passes" \
+			"$(cat "$T_TMP/recipe.out")"
+	fi
+done
+check "postfix.md: /var/cache/oidc-auth/postfix is postfix's, 0700, below root's 0755 folder" \
+	test "$(stat -c '%U %a' /var/cache/oidc-auth/postfix /var/cache/oidc-auth)" = \
+	"postfix 700"$'\n'"root 755"
 
 # ---- Dovecot: dovecot.md's PAM service and 10-auth.conf, IMAP on 127.0.0.1:143 --------------
-snip pam-token-only docs/recipes/dovecot.md pam_oidc.so "$PAM_SO_HOST" \
-	/etc/oidc-auth/oidc-auth.conf "$CONF" >"$T_TMP/pam.d/dovecot-oidc" ||
+snip pam-token-only docs/recipes/dovecot.md >/etc/pam.d/dovecot-oidc ||
 	fatal "roundcube: PAM service from dovecot.md"
-# its userdb passwd needs system accounts; the test's mail users are virtual (static userdb)
-AUTH_CONF=$(snip dovecot-10-auth docs/recipes/dovecot.md $'userdb {\n  driver = passwd\n}' '' &&
-	snip dovecot-username-format) || fatal "roundcube: 10-auth.conf from dovecot.md and the recipe"
-dovecot_start "$T_TMP/dovecot" 143 "$AUTH_CONF" ||
-	fatal "roundcube: Dovecot with dovecot.md's 10-auth.conf"
+check "dovecot.md: its PAM service names /etc/oidc-auth/dovecot.conf" \
+	grep -q 'pam_oidc.so config=/etc/oidc-auth/dovecot.conf$' /etc/pam.d/dovecot-oidc
+# dovecot.md's auth-oidc.conf.ext (its userdb passwd needs system accounts; the test's mail users
+# are virtual: the static userdb of dovecot_start), the auth_mechanisms of its 10-auth.conf,
+# Debian's disable_plaintext_auth (loopback counts as secured), this recipe's username format
+PASSDB=$(snip dovecot-10-auth docs/recipes/dovecot.md $'userdb {\n  driver = passwd\n}' '') &&
+	MECHS=$(layout_block dovecot /etc/dovecot/conf.d/10-auth.conf 1 | grep '^auth_mechanisms') &&
+	USERFMT=$(snip dovecot-username-format) ||
+	fatal "roundcube: 10-auth.conf from dovecot.md and the recipe"
+dovecot_start "$T_TMP/dovecot" 143 "$PASSDB" \
+	"$MECHS"$'\n'"disable_plaintext_auth = yes"$'\n'"$USERFMT" ||
+	fatal "roundcube: Dovecot with dovecot.md's passdb and mechanisms"
 MAILHOME=$T_TMP/dovecot/home
 install -d -o nobody -g nogroup "$MAILHOME/alice" "$MAILHOME/bob"
 
-# ---- Postfix: the recipe's smtpd.conf and webmail service; delivery into the maildirs -------
+# ---- Postfix: postfix.md's smtpd.conf, the recipe's webmail service; delivery into maildirs ---
 P=$T_TMP/pf
 pf_setup "$P" || fatal "roundcube: Postfix instance"
-snip smtpd-conf /etc/oidc-auth/oidc-auth.conf "$CONF" >"$P/etc/sasl/smtpd.conf" &&
-	chmod 644 "$P/etc/sasl/smtpd.conf" || fatal "roundcube: smtpd.conf from the recipe"
+# libsasl2 finds the plugin at its Debian path (layout_package), not in the build folder
+postconf -c "$P/etc" -e "import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C" &&
+	layout_block postfix /etc/postfix/sasl/smtpd.conf >"$P/etc/sasl/smtpd.conf" &&
+	chmod 644 "$P/etc/sasl/smtpd.conf" || fatal "roundcube: smtpd.conf from postfix.md"
 snip postfix-master /etc/postfix/sender_login "$P/etc/sender_login" >>"$P/etc/master.cf" ||
 	fatal "roundcube: master.cf service from the recipe"
 echo "alice@example.test alice" >"$P/etc/sender_login" && postmap "$P/etc/sender_login" ||
@@ -139,7 +172,7 @@ mail_in "$MAILHOME/alice/Maildir" "Welcome to webmail" >/dev/null ||
 rc_database || fatal "roundcube: Roundcube's SQLite database"
 RC_SITE=('https://sso.example.com/authorize' "$IDP_ISSUER/auth"
 	'https://sso.example.com/token' "$IDP_ISSUER/token" 'api://mail.example.com' api://mail
-	mail.access mail.read "'roundcube'" "'webmail'" the-client-secret "$IDP_CLIENT_SECRET"
+	"mail.access mail.send" mail.read "'roundcube'" "'webmail'" the-client-secret "$IDP_CLIENT_SECRET"
 	"mail_domain'] = 'example.com'" "mail_domain'] = 'example.test'"
 	"oauth_verify_peer'] = true" "oauth_verify_peer'] = '$IDP_CA'")
 snip roundcube-config "${RC_SITE[@]}" >"$T_TMP/rc-main.php" &&
@@ -261,7 +294,7 @@ check "sign-in: Roundcube got its token with the authorization code grant" \
 browse "inbox: the message delivered before is listed" inbox-has https://127.0.0.1/ "Welcome to webmail"
 t_diag "listed after $(json_field loads) page load(s)"
 check "IMAP: Dovecot logs Login: user=<alice>, method=XOAUTH2" \
-	grep -q 'imap-login: Info: Login: user=<alice>, method=XOAUTH2' "$T_TMP/dovecot/dovecot.log"
+	t_wait_grep "$T_TMP/dovecot/dovecot.log" 'imap-login: Info: Login: user=<alice>, method=XOAUTH2'
 expect_log "IMAP: pam_oidc's audit line result=allow, the provider's key" "$PAM_ALLOW"
 # shellcheck disable=SC2046  # one fingerprint per word
 check "IMAP: every token pam_oidc accepted is one the provider issued to Roundcube" \
@@ -279,12 +312,16 @@ else
 	not_ok "delivery: Postfix put the mail into bob's maildir" "$(tail -n 8 "$P/maillog")"
 fi
 check "SMTP: Postfix logs sasl_method=XOAUTH2, sasl_username=alice (the webmail service)" \
-	grep -q 'postfix/webmail/smtpd.*sasl_method=XOAUTH2, sasl_username=alice' "$P/maillog"
+	t_wait_grep "$P/maillog" 'postfix/webmail/smtpd.*sasl_method=XOAUTH2, sasl_username=alice'
 check "SMTP: the plugin's audit line result=allow, the provider's key" \
-	grep -qF -- "$SASL_ALLOW" "$P/maillog"
+	t_wait_grep -F "$P/maillog" "$SASL_ALLOW"
 # shellcheck disable=SC2046
 check "SMTP: every token the plugin accepted is one the provider issued to Roundcube" \
 	all_issued $(allow_fp "$P/maillog" "$SASL_ALLOW")
+check "caches: Dovecot's auth worker (root) keeps the provider's keys in /var/cache/oidc-auth" \
+	test -n "$(find /var/cache/oidc-auth -maxdepth 1 -name 'jwks-*' -user root)"
+check "caches: smtpd (postfix) keeps its own in /var/cache/oidc-auth/postfix (postfix.md)" \
+	test -n "$(find /var/cache/oidc-auth/postfix -maxdepth 1 -name 'jwks-*' -user postfix)"
 SENT=$(mail_in "$MAILHOME/alice/Maildir/.Sent" "$SUBJ")
 check "IMAP: Roundcube saved the mail in alice's Sent folder" test -n "$SENT"
 
@@ -292,7 +329,7 @@ check "IMAP: Roundcube saved the mail in alice's Sent folder" test -n "$SENT"
 # mail log has LINE (a fixed string: the plugin's audit line), and the mail arrives
 send_to_bob() {
 	browse "$1: Roundcube sends a mail" compose "$2" bob@example.test "$3" "Hello Bob."
-	check "$1: the plugin $5" grep -qF -- "$4" "$P/maillog"
+	check "$1: the plugin $5" t_wait_grep -F "$P/maillog" "$4"
 	check "$1: Postfix delivered it to bob" mail_in "$MAILHOME/bob/Maildir" "$3"
 }
 
@@ -320,7 +357,7 @@ check "no resource: single sign-on, no second password prompt at the provider" \
 expect_log "no resource: pam_oidc refuses the provider's opaque token (password_not_allowed)" \
 	'pam_oidc\(dovecot-oidc:auth\): result=deny reason=password_not_allowed mode=token user="alice"'
 check "no resource: Roundcube's errors.log names the failed XOAUTH2 login" \
-	grep -q 'Login failed for alice.*AUTHENTICATE XOAUTH2' /var/log/roundcube/errors.log
+	t_wait_grep /var/log/roundcube/errors.log 'Login failed for alice.*AUTHENTICATE XOAUTH2'
 
 # ---- 5. hostile: a token for another API of the same provider -------------------------------
 log_mark
