@@ -43,6 +43,11 @@ struct oidc_result {
 	enum oidc_alg alg;
 	struct oidc_tokencache_data *cached; /* a cache hit: username and
 						claims are borrowed from it */
+	/* what accepted it, for oidc_result_check_expiry: the section's
+	 * leeway (a copy: the result may outlive the context) and the kind
+	 * of claim set, which says how its exp reads */
+	int64_t leeway;
+	enum oidc_claims_kind kind;
 };
 
 /* Exactly two dots: a JWS compact token, as far as shape goes. */
