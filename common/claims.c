@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * claims.c - the claims policy of one issuer over a verified claim set
- * (checklist D2, D3, D4, D5, D7, D8, E1): sender binding, typ, aud, the
- * three NumericDates, azp, required scopes and required claims.
+ * claims.c - the claims policy of one issuer over a claim set (checklist
+ * D2, D3, D4, D5, D7, D8, E1): sender binding, typ, the binding to this
+ * service (binding.c), the three NumericDates, azp, required scopes and
+ * required claims. One policy, by the same code, for the claims of a
+ * verified JWT and for what the provider answered about an opaque token
+ * (issue 13); what differs between them is the table "kinds" below.
  *
  * Every comparison is exact and byte-wise except typ, which RFC 7515 4.1.9
  * makes a case-insensitive media type. Details never carry token strings
@@ -13,38 +16,13 @@
 #include <strings.h>
 #include <string.h>
 
-#include "internal.h"
-
-/*
- * Audiences of Microsoft's own APIs. A token for them is not for us, and
- * Graph tokens cannot be verified by anyone but Graph (checklist E1); the
- * distinct status tells the administrator to request a token for this
- * service instead. The legacy Azure AD Graph (graph.windows.net) is the same
- * mistake with an older default resource, so it gets the same hint.
- */
-static const char *const graph_audiences[] = {
-	OIDC_GRAPH_APP_ID,                      /* Microsoft Graph, v2 tokens */
-	"https://graph.microsoft.com",          /* Microsoft Graph, v1 tokens */
-	"https://graph.microsoft.com/",
-	"00000002-0000-0000-c000-000000000000", /* Azure AD Graph (legacy) */
-	"https://graph.windows.net",
-	"https://graph.windows.net/",
-};
+#include "claims_priv.h"
 
 /* RFC 7515 4.1.9: media types compare case-insensitively. Own ASCII
  * folding: strcasecmp follows the host's locale (Turkish dotless i). */
 static char ascii_lower(char c)
 {
 	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
-/* A JSON string equal to s, byte for byte over its whole length. */
-static bool jstr_equals(const struct oidc_jnode *v, const char *s)
-{
-	size_t n = strlen(s);
-
-	return v && v->type == OIDC_JSTRING && v->len == n &&
-	       memcmp(v->v.s, s, n) == 0;
 }
 
 /* a <= b - c, exactly, for any int64 values (no overflow). */
@@ -68,17 +46,51 @@ static bool gt_sum(int64_t a, int64_t b, int64_t c)
 }
 
 /*
- * The registered claims the policy reads, found in one pass over the claim
- * set instead of one search each (the parser refused duplicate names, so
- * the one found is the only one).
+ * What differs between the claim sets this file judges, in one place (every
+ * other rule is the same for all of them):
+ *
+ *                   JWT (signed)         introspection          tokeninfo
+ *                                        (RFC 7662 2.2)         (Google)
+ *   genuine         the signature        "active": true, the    HTTP 200 (400:
+ *                   (validate.c)         JSON literal           inactive)
+ *                                        (introspect.c)         (introspect.c)
+ *   typ header      accept_typ           - (no header)          -
+ *   token_type      -                    Bearer when present    -
+ *   iss             validate.c, before   equal to issuer when   the same
+ *                   any other claim      present (not for a
+ *                                        {tenantid} issuer)
+ *   exp             required             optional (RFC 7662     required
+ *                                        2.2; the provider says
+ *                                        it is active now)
+ *   NumericDates    JSON numbers         JSON numbers           numbers or
+ *                                                               decimal strings
+ *   ID tokens       accept_id_tokens     never                  never
+ *
+ * The same for all: cnf refused, the binding to this service (aud or
+ * accept_clients, token_use; binding.c), nbf and iat with one leeway, azp,
+ * required_scopes over scope and scp, required_claims, and then the user
+ * name (identity.c).
  */
-struct claim_refs {
-	const struct oidc_jnode *cnf, *aud, *exp, *nbf, *iat, *azp, *scope, *scp;
-	const struct oidc_jnode *client_id;
+struct kind_rules {
+	const char *name;        /* for details */
+	bool typ_header;         /* the JWS typ against accept_typ */
+	bool token_type;         /* token_type, when present, is Bearer */
+	bool iss_here;           /* iss compared here when present */
+	bool exp_required;
+	bool dates_as_digits;    /* "1712345678" counts as a NumericDate */
+	bool id_tokens;          /* may be an ID token (accept_id_tokens) */
+};
+
+static const struct kind_rules kinds[] = {
+	[OIDC_CLAIMS_JWT] = { "token", true, false, false, true, false, true },
+	[OIDC_CLAIMS_INTROSPECTION] = { "introspection answer", false, true, true,
+					false, false, false },
+	[OIDC_CLAIMS_TOKENINFO] = { "tokeninfo answer", false, false, true, true,
+				    true, false },
 };
 
 static void find_claims(const struct oidc_jdoc *doc,
-			const struct oidc_jnode *root, struct claim_refs *c)
+			const struct oidc_jnode *root, struct oidc_claim_refs *c)
 {
 	const struct oidc_jnode *nodes = doc->nodes;
 
@@ -103,17 +115,23 @@ static void find_claims(const struct oidc_jdoc *doc,
 				c->cnf = n;
 			else if (memcmp(n->key, "scp", 3) == 0)
 				c->scp = n;
+			else if (memcmp(n->key, "iss", 3) == 0)
+				c->iss = n;
 		} else if (n->key_len == 5 && memcmp(n->key, "scope", 5) == 0) {
 			c->scope = n;
 		} else if (n->key_len == 9 && memcmp(n->key, "client_id", 9) == 0) {
 			c->client_id = n;
+		} else if (n->key_len == 9 && memcmp(n->key, "token_use", 9) == 0) {
+			c->token_use = n;
+		} else if (n->key_len == 10 && memcmp(n->key, "token_type", 10) == 0) {
+			c->token_type = n;
 		}
 	}
 }
 
 /* RFC 9449 6 / RFC 8705 3: a cnf-bound token used without its proof is a
  * stolen token as far as we can tell; we check no proofs, so refuse all. */
-static enum oidc_status check_binding(const struct claim_refs *c,
+static enum oidc_status check_binding(const struct oidc_claim_refs *c,
 				      struct oidc_error *err)
 {
 	if (c->cnf)
@@ -163,81 +181,60 @@ static enum oidc_status check_typ(const struct oidc_issuer_cfg *ic,
 			typ);
 }
 
-static bool is_graph_audience(const struct oidc_jnode *v)
+/* RFC 7662 2.2, RFC 6749 7.1: a Bearer token. DPoP and other types need a
+ * proof we cannot see. ("access_token" is what some providers put there.) */
+static enum oidc_status check_token_type(const struct oidc_claim_refs *c,
+					 struct oidc_error *err)
 {
-	for (size_t i = 0; i < sizeof(graph_audiences) /
-			       sizeof(graph_audiences[0]); i++)
-		if (jstr_equals(v, graph_audiences[i]))
-			return true;
-	return false;
+	const struct oidc_jnode *v = c->token_type;
+
+	if (!v)
+		return OIDC_OK;
+	if (v->type != OIDC_JSTRING)
+		return oidc_err(err, OIDC_E_BAD_CLAIM, "token_type is not a string");
+	if (v->len == 6 && strncasecmp(v->v.s, "bearer", 6) == 0)
+		return OIDC_OK;
+	if (oidc_jstr_equals(v, "access_token"))
+		return OIDC_OK;
+	return oidc_err(err, OIDC_E_WRONG_TYP, "token_type %.20s is not Bearer",
+			v->v.s);
 }
 
-bool oidc_claims_aud_is_graph(const struct oidc_jdoc *claims)
+/* An answer's iss, when it has one, is the configured issuer's (D1). A
+ * {tenantid} issuer has no one value to compare with. */
+static enum oidc_status check_answer_iss(const struct oidc_issuer_cfg *ic,
+					 const struct oidc_claim_refs *c,
+					 struct oidc_error *err)
 {
-	const struct oidc_jnode *root = oidc_jdoc_root(claims);
-	const struct oidc_jnode *aud = root ? oidc_jobj_get(claims, root, "aud") : NULL;
-
-	if (!aud || aud->type != OIDC_JARRAY)
-		return is_graph_audience(aud);
-	for (const struct oidc_jnode *v = oidc_jnode_first(claims, aud); v;
-	     v = oidc_jnode_next(claims, aud, v))
-		if (is_graph_audience(v))
-			return true;
-	return false;
+	if (!c->iss)
+		return OIDC_OK;
+	if (c->iss->type != OIDC_JSTRING)
+		return oidc_err(err, OIDC_E_BAD_CLAIM, "iss is not a string");
+	if (!ic->is_template && !oidc_jstr_equals(c->iss, ic->issuer))
+		return oidc_err(err, OIDC_E_WRONG_ISSUER, "iss \"%.100s\" is not "
+				"%.100s", c->iss->v.s, ic->issuer);
+	return OIDC_OK;
 }
 
-static bool audience_configured(const struct oidc_issuer_cfg *ic,
-				const struct oidc_jnode *v)
+int oidc_claims_date(enum oidc_claims_kind kind, const struct oidc_jnode *v,
+		     int64_t *out)
 {
-	for (size_t i = 0; i < ic->audience.n; i++)
-		if (jstr_equals(v, ic->audience.v[i]))
-			return true;
-	return false;
-}
+	const int64_t lim = INT64_C(1) << 62;
+	int64_t n = 0;
 
-/* RFC 7519 4.1.3, RFC 9068 4: aud is required and must name us exactly. */
-static enum oidc_status check_audience(const struct oidc_issuer_cfg *ic,
-				       const struct oidc_jdoc *doc,
-				       const struct oidc_jnode *aud,
-				       struct oidc_error *err)
-{
-	const struct oidc_jnode *first = aud, *v;
-	bool is_array, graph = false;
-	size_t n = 1, i;
-
-	if (!aud)
-		return oidc_err(err, OIDC_E_MISSING_CLAIM, "aud is missing");
-	is_array = aud->type == OIDC_JARRAY;
-	if (is_array) {
-		n = aud->len;
-		if (n == 0)
-			return oidc_err(err, OIDC_E_BAD_CLAIM,
-					"aud is an empty array");
-		first = oidc_jnode_first(doc, aud);
-	} else if (aud->type != OIDC_JSTRING) {
-		return oidc_err(err, OIDC_E_BAD_CLAIM,
-				"aud is neither a string nor an array");
+	if (!v || v->type != OIDC_JSTRING || !kinds[kind].dates_as_digits)
+		return oidc_jnode_numericdate(v, out);
+	/* Google's tokeninfo sends "exp": "1712345678": digits only, no sign,
+	 * at most 18 of them (no overflow), clamped like a number. */
+	if (v->len == 0 || v->len > 18)
+		return -1;
+	for (uint32_t i = 0; i < v->len; i++) {
+		if (v->v.s[i] < '0' || v->v.s[i] > '9')
+			return -1;
+		n = n * 10 + (v->v.s[i] - '0');
 	}
-	/* Type-check every element before matching, so the verdict cannot
-	 * depend on where a junk element sits. */
-	for (v = first, i = 0; v; v = is_array ? oidc_jnode_next(doc, aud, v) : NULL,
-	     i++) {
-		if (v->type != OIDC_JSTRING)
-			return oidc_err(err, OIDC_E_BAD_CLAIM,
-					"aud element %zu is not a string", i);
-	}
-	for (v = first; v; v = is_array ? oidc_jnode_next(doc, aud, v) : NULL) {
-		if (audience_configured(ic, v))
-			return OIDC_OK;
-		graph = graph || is_graph_audience(v);
-	}
-	if (graph)
-		return oidc_err(err, OIDC_E_GRAPH_AUDIENCE,
-				"aud is Microsoft Graph (%.60s), not this "
-				"service", first->v.s);
-	return oidc_err(err, OIDC_E_WRONG_AUDIENCE,
-			"aud %.80s%s is not a configured audience",
-			first->v.s, n > 1 ? " (and others)" : "");
+	*out = n > lim ? lim : n;
+	return 1;
 }
 
 /*
@@ -246,23 +243,26 @@ static enum oidc_status check_audience(const struct oidc_issuer_cfg *ic,
  * wrap; oidc_jnode_numericdate clamps the claims themselves.
  */
 static enum oidc_status check_times(const struct oidc_issuer_cfg *ic,
-				    const struct claim_refs *c, int64_t now,
+				    enum oidc_claims_kind kind,
+				    const struct oidc_claim_refs *c, int64_t now,
 				    struct oidc_error *err)
 {
 	int64_t exp = 0, nbf = 0, iat = 0;
 	int r;
 
-	r = oidc_jnode_numericdate(c->exp, &exp);
-	if (r == 0)
-		return oidc_err(err, OIDC_E_MISSING_CLAIM, "exp is missing");
+	r = oidc_claims_date(kind, c->exp, &exp);
+	if (r == 0 && kinds[kind].exp_required)
+		return oidc_err(err, OIDC_E_MISSING_CLAIM, "exp is missing from the %s",
+				kinds[kind].name);
 	if (r < 0)
-		return oidc_err(err, OIDC_E_BAD_CLAIM, "exp is not a number");
-	if (le_difference(exp, now, ic->leeway))
+		return oidc_err(err, OIDC_E_BAD_CLAIM, "exp of the %s is not a date",
+				kinds[kind].name);
+	if (r > 0 && le_difference(exp, now, ic->leeway))
 		return oidc_err(err, OIDC_E_EXPIRED,
 				"expired: exp=%" PRId64 " now=%" PRId64
 				" leeway=%" PRId64, exp, now, ic->leeway);
 
-	r = oidc_jnode_numericdate(c->nbf, &nbf);
+	r = oidc_claims_date(kind, c->nbf, &nbf);
 	if (r < 0)
 		return oidc_err(err, OIDC_E_BAD_CLAIM, "nbf is not a number");
 	if (r > 0 && gt_sum(nbf, now, ic->leeway))
@@ -270,7 +270,7 @@ static enum oidc_status check_times(const struct oidc_issuer_cfg *ic,
 				"not yet valid: nbf=%" PRId64 " now=%" PRId64
 				" leeway=%" PRId64, nbf, now, ic->leeway);
 
-	r = oidc_jnode_numericdate(c->iat, &iat);
+	r = oidc_claims_date(kind, c->iat, &iat);
 	if (r < 0)
 		return oidc_err(err, OIDC_E_BAD_CLAIM, "iat is not a number");
 	if (r > 0 && gt_sum(iat, now, ic->leeway))
@@ -279,47 +279,6 @@ static enum oidc_status check_times(const struct oidc_issuer_cfg *ic,
 				" now=%" PRId64 " leeway=%" PRId64, iat, now,
 				ic->leeway);
 	return OIDC_OK;
-}
-
-/* One claim naming the client (azp or client_id) against the azp list. */
-static enum oidc_status client_listed(const struct oidc_issuer_cfg *ic,
-				      const struct oidc_jnode *v, const char *name,
-				      struct oidc_error *err)
-{
-	if (v->type != OIDC_JSTRING)
-		return oidc_err(err, OIDC_E_BAD_CLAIM, "%s is not a string", name);
-	for (size_t i = 0; i < ic->azp.n; i++)
-		if (jstr_equals(v, ic->azp.v[i]))
-			return OIDC_OK;
-	return oidc_err(err, OIDC_E_WRONG_AZP, "%s %.60s is not allowed", name,
-			v->v.s);
-}
-
-/*
- * The client the token was issued to: azp (OIDC Core 2) or client_id
- * (RFC 9068 2.2, the claim of JWT access tokens; glewlwyd, LemonLDAP::NG
- * and oidc-provider send only that one). Absent both fails: a list means
- * "only these clients". A token carrying both must have both listed, so two
- * claims that disagree never let a token through on the friendlier one.
- */
-static enum oidc_status check_azp(const struct oidc_issuer_cfg *ic,
-				  const struct claim_refs *c,
-				  struct oidc_error *err)
-{
-	enum oidc_status st;
-
-	if (ic->azp.n == 0)
-		return OIDC_OK;
-	if (!c->azp && !c->client_id)
-		return oidc_err(err, OIDC_E_WRONG_AZP,
-				"neither azp nor client_id is present");
-	if (c->azp) {
-		st = client_listed(ic, c->azp, "azp", err);
-		if (st != OIDC_OK)
-			return st;
-	}
-	return c->client_id ? client_listed(ic, c->client_id, "client_id", err)
-			    : OIDC_OK;
 }
 
 /* want is one of the space-separated tokens of s[0..len) (RFC 6749 3.3). */
@@ -359,7 +318,7 @@ static int scope_claim_has(const struct oidc_jdoc *doc,
 		if (e->type != OIDC_JSTRING)
 			return -1;
 	for (e = oidc_jnode_first(doc, v); e; e = oidc_jnode_next(doc, v, e))
-		if (jstr_equals(e, want))
+		if (oidc_jstr_equals(e, want))
 			return 1;
 	return 0;
 }
@@ -368,7 +327,7 @@ static int scope_claim_has(const struct oidc_jdoc *doc,
  * "mail.readwrite"; the union of scope and scp counts. */
 static enum oidc_status check_scopes(const struct oidc_issuer_cfg *ic,
 				     const struct oidc_jdoc *doc,
-				     const struct claim_refs *c,
+				     const struct oidc_claim_refs *c,
 				     struct oidc_error *err)
 {
 	static const char *const names[] = { "scope", "scp" };
@@ -394,17 +353,6 @@ static enum oidc_status check_scopes(const struct oidc_issuer_cfg *ic,
 	return OIDC_OK;
 }
 
-/* A string equal to one of the values; numbers, booleans, objects and
- * null never match, since "1" and 1 or "true" and true are not the same. */
-static bool value_matches(const struct oidc_jnode *v,
-			  const struct oidc_strlist *values)
-{
-	for (size_t i = 0; i < values->n; i++)
-		if (jstr_equals(v, values->v[i]))
-			return true;
-	return false;
-}
-
 static bool claim_req_holds(const struct oidc_jdoc *doc,
 			    const struct oidc_jnode *claims,
 			    const struct oidc_claim_req *req)
@@ -414,10 +362,10 @@ static bool claim_req_holds(const struct oidc_jdoc *doc,
 	if (!v)
 		return false;
 	if (v->type != OIDC_JARRAY)
-		return value_matches(v, &req->values);
+		return oidc_jstr_listed(&req->values, v);
 	for (const struct oidc_jnode *e = oidc_jnode_first(doc, v); e;
 	     e = oidc_jnode_next(doc, v, e))
-		if (value_matches(e, &req->values))
+		if (oidc_jstr_listed(&req->values, e))
 			return true;
 	return false;
 }
@@ -452,14 +400,14 @@ static bool aud_has(const struct oidc_jdoc *doc, const struct oidc_jnode *aud,
 		return false;
 	if (aud->type == OIDC_JSTRING) {
 		*n = 1;
-		return jstr_equals(aud, want);
+		return oidc_jstr_equals(aud, want);
 	}
 	if (aud->type != OIDC_JARRAY)
 		return false;
 	for (const struct oidc_jnode *e = oidc_jnode_first(doc, aud); e;
 	     e = oidc_jnode_next(doc, aud, e)) {
 		(*n)++;
-		found = found || jstr_equals(e, want);
+		found = found || oidc_jstr_equals(e, want);
 	}
 	return found;
 }
@@ -483,7 +431,7 @@ static bool aud_has_configured(const struct oidc_issuer_cfg *ic,
  * ID token must never carry, RFC 9068 4).
  */
 static bool is_id_token(const struct oidc_issuer_cfg *ic, const struct oidc_jdoc *doc,
-			const struct claim_refs *c, const char *typ)
+			const struct oidc_claim_refs *c, const char *typ)
 {
 	size_t n;
 
@@ -496,7 +444,7 @@ static bool is_id_token(const struct oidc_issuer_cfg *ic, const struct oidc_jdoc
 /* OIDC Core 3.1.3.7: the ID token rules that differ from an access token's. */
 static enum oidc_status check_id_token(const struct oidc_issuer_cfg *ic,
 				       const struct oidc_jdoc *doc,
-				       const struct claim_refs *c, const char *typ,
+				       const struct oidc_claim_refs *c, const char *typ,
 				       struct oidc_error *err)
 {
 	size_t n;
@@ -509,7 +457,7 @@ static enum oidc_status check_id_token(const struct oidc_issuer_cfg *ic,
 	if (n > 1 && !c->azp)
 		return oidc_err(err, OIDC_E_WRONG_AZP, "ID token with several "
 				"audiences and no azp");
-	if (c->azp && !jstr_equals(c->azp, ic->client_id))
+	if (c->azp && !oidc_jstr_equals(c->azp, ic->client_id))
 		return oidc_err(err, c->azp->type == OIDC_JSTRING ? OIDC_E_WRONG_AZP
 				: OIDC_E_BAD_CLAIM, "ID token azp is not our client_id");
 	/* OIDC Core 2: iat is required in an ID token. */
@@ -518,12 +466,16 @@ static enum oidc_status check_id_token(const struct oidc_issuer_cfg *ic,
 	return OIDC_OK;
 }
 
-enum oidc_status oidc_claims_check(const struct oidc_issuer_cfg *ic,
-				   const struct oidc_jdoc *claims, const char *typ,
-				   int64_t now, struct oidc_error *err)
+/* The policy over one claim set of the given kind (table "kinds"). */
+static enum oidc_status check_set(const struct oidc_issuer_cfg *ic,
+				  enum oidc_claims_kind kind,
+				  const struct oidc_jdoc *claims, const char *typ,
+				  int64_t now, bool with_required,
+				  struct oidc_error *err)
 {
+	const struct kind_rules *k = &kinds[kind];
 	const struct oidc_jnode *root = oidc_jdoc_root(claims);
-	struct claim_refs c;
+	struct oidc_claim_refs c;
 	bool id_token;
 	enum oidc_status st;
 
@@ -531,24 +483,47 @@ enum oidc_status oidc_claims_check(const struct oidc_issuer_cfg *ic,
 		return oidc_err(err, OIDC_E_INTERNAL, "claims check without "
 				"config or claim object");
 	find_claims(claims, root, &c);
-	id_token = is_id_token(ic, claims, &c, typ);
+	id_token = k->id_tokens && is_id_token(ic, claims, &c, typ);
 	st = check_binding(&c, err);
-	if (st == OIDC_OK)
-		st = id_token ? check_id_token(ic, claims, &c, typ, err)
-			      : check_typ(ic, typ, err);
+	if (st == OIDC_OK && id_token)
+		st = check_id_token(ic, claims, &c, typ, err);
+	else if (st == OIDC_OK && k->typ_header)
+		st = check_typ(ic, typ, err);
+	if (st == OIDC_OK && k->token_type)
+		st = check_token_type(&c, err);
+	if (st == OIDC_OK && k->iss_here)
+		st = check_answer_iss(ic, &c, err);
 	if (st == OIDC_OK && !id_token)
-		st = check_audience(ic, claims, c.aud, err);
+		st = oidc_binding_audience(ic, claims, &c, err);
 	if (st == OIDC_OK)
-		st = check_times(ic, &c, now, err);
+		st = check_times(ic, kind, &c, now, err);
 	if (st == OIDC_OK && !id_token)
-		st = check_azp(ic, &c, err);
+		st = oidc_binding_azp(ic, &c, err);
 	if (st == OIDC_OK)
 		st = check_scopes(ic, claims, &c, err);
-	/* userinfo = enrich: checked once the userinfo answer is merged in
-	 * (oidc_claims_required). */
-	if (st == OIDC_OK && ic->userinfo_mode != OIDC_USERINFO_ENRICH)
+	if (st == OIDC_OK && with_required)
 		st = check_required_claims(ic, claims, root, err);
 	return st;
+}
+
+enum oidc_status oidc_claims_check(const struct oidc_issuer_cfg *ic,
+				   const struct oidc_jdoc *claims, const char *typ,
+				   int64_t now, struct oidc_error *err)
+{
+	/* userinfo = enrich: required_claims once the userinfo answer is
+	 * merged in (oidc_claims_required). */
+	return check_set(ic, OIDC_CLAIMS_JWT, claims, typ, now,
+			 !ic || ic->userinfo_mode != OIDC_USERINFO_ENRICH, err);
+}
+
+enum oidc_status oidc_claims_check_answer(const struct oidc_issuer_cfg *ic,
+					  enum oidc_claims_kind kind,
+					  const struct oidc_jdoc *claims, int64_t now,
+					  struct oidc_error *err)
+{
+	if (kind != OIDC_CLAIMS_INTROSPECTION && kind != OIDC_CLAIMS_TOKENINFO)
+		return oidc_err(err, OIDC_E_INTERNAL, "not an answer kind");
+	return check_set(ic, kind, claims, NULL, now, false, err);
 }
 
 enum oidc_status oidc_claims_required(const struct oidc_issuer_cfg *ic,

@@ -80,6 +80,17 @@ static enum oidc_status finish_client_side(struct oidc_issuer_cfg *ic, const cha
 	if (ic->userinfo_mode == OIDC_USERINFO_VALIDATE && !ic->accept_opaque)
 		return finish_err(err, OIDC_E_CONFIG, sec, "userinfo", "validate is for "
 				  "opaque tokens: add opaque to token_types");
+	/* A userinfo answer says who the user is, not that the token was
+	 * issued for this service (it has no aud): it cannot bind alone. */
+	if (ic->userinfo_mode == OIDC_USERINFO_VALIDATE && !ic->tokeninfo_endpoint)
+		return finish_err(err, OIDC_E_CONFIG, sec, "userinfo", "validate binds "
+				  "nothing by itself (userinfo accepts a token issued to any "
+				  "client): set tokeninfo_endpoint (Google: https://oauth2."
+				  "googleapis.com/tokeninfo), or use introspection with "
+				  "userinfo = enrich");
+	if (ic->tokeninfo_endpoint && ic->userinfo_mode != OIDC_USERINFO_VALIDATE)
+		return finish_err(err, OIDC_E_CONFIG, sec, "tokeninfo_endpoint", "set, but "
+				  "userinfo is not validate");
 	if (ic->userinfo_mode != OIDC_USERINFO_OFF && !ic->network_keys &&
 	    !ic->userinfo_endpoint)
 		return finish_err(err, OIDC_E_CONFIG, sec, "userinfo_endpoint", "required "
@@ -145,8 +156,12 @@ static enum oidc_status check_issuer(struct oidc_issuer_cfg *ic, const char *sec
 	st = check_aliases(ic, sec, err);
 	if (st != OIDC_OK)
 		return st;
-	if (ic->audience.n == 0)
-		return finish_err(err, OIDC_E_CONFIG, sec, "audience", "required");
+	/* Every accepted token is bound to this service: by aud, or by a
+	 * client list chosen explicitly (Cognito access tokens carry no aud). */
+	if (ic->audience.n == 0 && ic->accept_clients.n == 0)
+		return finish_err(err, OIDC_E_CONFIG, sec, "audience", "required (the aud "
+				  "value naming this service; for a provider whose tokens "
+				  "have no aud, accept_clients instead)");
 	/* No local key file: the keys come from the provider (discovery or
 	 * jwks_uri), cached on disk (keysource.c). */
 	ic->network_keys = !ic->jwks_file && !ic->hmac_secret_file;

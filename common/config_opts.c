@@ -42,6 +42,8 @@ const struct oidc_option oidc_options[] = {
 	{ "required_scopes", OIDC_OPT_SCOPES, OFF(required_scopes), NULL, 0, 0 },
 	{ "required_claims", OIDC_OPT_CLAIM_REQS, OFF(required_claims), NULL, 0, 0 },
 	{ "azp", OIDC_OPT_LIST, OFF(azp), NULL, 0, 0 },
+	/* Tokens without aud bound by their client instead (binding.c). */
+	{ "accept_clients", OIDC_OPT_LIST, OFF(accept_clients), NULL, 0, 0 },
 	{ "allowed_tenants", OIDC_OPT_TENANTS, OFF(allowed_tenants), NULL, 0, 0 },
 	/* Network key sources: used when neither jwks_file nor
 	 * hmac_secret_file is set (keysource.c). */
@@ -66,6 +68,8 @@ const struct oidc_option oidc_options[] = {
 	/* Userinfo (OIDC Core 5.3) as validation or enrichment. */
 	{ "userinfo_endpoint", OIDC_OPT_URL, OFF(userinfo_endpoint), NULL, 0, 0 },
 	{ "userinfo", OIDC_OPT_LIST, OFF(userinfo), "off", 0, 0 },
+	/* What binds a userinfo = validate token: Google's tokeninfo. */
+	{ "tokeninfo_endpoint", OIDC_OPT_URL, OFF(tokeninfo_endpoint), NULL, 0, 0 },
 	/* OIDC Core 3.1.3.7 ID tokens presented as bearer tokens. */
 	{ "accept_id_tokens", OIDC_OPT_LIST, OFF(accept_id_tokens), "no", 0, 0 },
 	/* OAuth client side: RFC 8628 device flow, RFC 6749 token endpoint. */
@@ -465,6 +469,7 @@ void oidc_issuer_cfg_clear(struct oidc_issuer_cfg *ic)
 	oidc_strlist_clear(&ic->username_claim);
 	oidc_strlist_clear(&ic->required_scopes);
 	oidc_strlist_clear(&ic->azp);
+	oidc_strlist_clear(&ic->accept_clients);
 	oidc_strlist_clear(&ic->allowed_tenants);
 	oidc_map_rules_free(ic->username_map, ic->n_username_map);
 	oidc_claim_reqs_free(ic->required_claims, ic->n_required_claims);
@@ -473,6 +478,7 @@ void oidc_issuer_cfg_clear(struct oidc_issuer_cfg *ic)
 	free(ic->jwks_uri);
 	free(ic->introspection_endpoint);
 	free(ic->userinfo_endpoint);
+	free(ic->tokeninfo_endpoint);
 	free(ic->client_id);
 	free(ic->client_secret_file);
 	free(ic->ca_file);

@@ -4,6 +4,7 @@
  * caches) and the result object oidc_validate() hands out: their life
  * cycle and accessors. The decision itself is validate.c.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -171,6 +172,35 @@ OIDC_EXPORT enum oidc_status oidc_result_check_account(const struct oidc_ctx *ct
 				res->issuer_name);
 	return oidc_identity_check_account(src->ic, ctx->accounts, oidc_ctx_now(ctx), name,
 					   err);
+}
+
+OIDC_EXPORT enum oidc_status oidc_result_check_expiry(const struct oidc_ctx *ctx,
+						      const struct oidc_result *res,
+						      struct oidc_error *err)
+{
+	const struct oidc_jdoc *doc;
+	int64_t exp = 0, now;
+	int r;
+
+	if (!ctx || !res)
+		return oidc_err(err, OIDC_E_INTERNAL, "expiry check without context "
+				"or result");
+	doc = &res->claims;
+	r = oidc_claims_date(res->kind, oidc_jobj_get(doc, oidc_jdoc_root(doc), "exp"),
+			     &exp);
+	/* no exp: only an introspection answer may lack one (RFC 7662 2.2),
+	 * and the provider said then that the token was active */
+	if (r == 0)
+		return OIDC_OK;
+	if (r < 0)
+		return oidc_err(err, OIDC_E_BAD_CLAIM, "exp is not a date");
+	now = oidc_ctx_now(ctx);
+	/* the rule and leeway the validation applied (claims.c, tokencache.c) */
+	if (oidc_tokencache_expired(exp, now, res->leeway))
+		return oidc_err(err, OIDC_E_EXPIRED, "expired since the login: exp=%"
+				PRId64 " now=%" PRId64 " leeway=%" PRId64, exp, now,
+				res->leeway);
+	return OIDC_OK;
 }
 
 OIDC_EXPORT const char *oidc_result_alg(const struct oidc_result *res)

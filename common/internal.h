@@ -353,9 +353,10 @@ struct oidc_claim_req {
 /* Everything that verifies tokens of one issuer. */
 enum oidc_userinfo_mode {
 	OIDC_USERINFO_OFF = 0,
-	OIDC_USERINFO_VALIDATE,       /* opaque tokens: the userinfo answer
-					 is the validation (no introspection) */
-	OIDC_USERINFO_ENRICH,         /* after a token validated: identity and
+	OIDC_USERINFO_VALIDATE,       /* opaque tokens: bound by the tokeninfo
+					 answer, the claims from userinfo */
+	OIDC_USERINFO_ENRICH,         /* after a token (or an introspection
+					 answer) validated: identity and
 					 required_claims from userinfo too */
 };
 
@@ -380,6 +381,8 @@ struct oidc_issuer_cfg {
 	struct oidc_claim_req *required_claims;
 	size_t n_required_claims;
 	struct oidc_strlist azp;      /* if non-empty: azp must be one of them */
+	struct oidc_strlist accept_clients; /* tokens without aud: accepted when
+					       their client is listed */
 	struct oidc_strlist allowed_tenants; /* {tenantid} issuers: tid list */
 
 	/* Network key and token sources (keysource.c, introspect.c). */
@@ -388,6 +391,8 @@ struct oidc_issuer_cfg {
 	char *jwks_uri;               /* NULL: from discovery */
 	char *introspection_endpoint; /* NULL: from discovery */
 	char *userinfo_endpoint;      /* NULL: from discovery */
+	char *tokeninfo_endpoint;     /* userinfo = validate: what binds the
+					 token (Google's tokeninfo) */
 	char *client_id;
 	char *client_secret_file;
 	char *ca_file;                /* NULL: the system CA store */
@@ -465,7 +470,10 @@ size_t oidc_config_issuers(const struct oidc_config *cfg,
  *
  * Check a verified claim set against ic (everything but iss/tid, which
  * validate.c checks): "cnf" (OIDC_E_TOKEN_BOUND), aud (OIDC_E_WRONG_AUDIENCE,
- * or OIDC_E_GRAPH_AUDIENCE when aud is Microsoft Graph), exp required /
+ * or OIDC_E_GRAPH_AUDIENCE when aud is Microsoft Graph; absent:
+ * OIDC_E_NO_AUDIENCE, or bound by accept_clients, else
+ * OIDC_E_CLIENT_NOT_ACCEPTED), token_use "access" when present
+ * (OIDC_E_WRONG_TYP), exp required /
  * nbf / future iat with ic->leeway (OIDC_E_EXPIRED, OIDC_E_NOT_YET_VALID,
  * OIDC_E_ISSUED_IN_FUTURE, OIDC_E_MISSING_CLAIM, OIDC_E_BAD_CLAIM), typ
  * (the header's, may be NULL) against accept_typ (OIDC_E_WRONG_TYP), azp
@@ -475,6 +483,33 @@ size_t oidc_config_issuers(const struct oidc_config *cfg,
 enum oidc_status oidc_claims_check(const struct oidc_issuer_cfg *ic,
 				   const struct oidc_jdoc *claims, const char *typ,
 				   int64_t now, struct oidc_error *err);
+/*
+ * What a claim set is: the verified payload of a JWS, or what the provider
+ * answered about an opaque token. claims.c states, in one table, what
+ * differs between them (typ, token_type, iss, whether exp is required);
+ * everything else is one policy.
+ */
+enum oidc_claims_kind {
+	OIDC_CLAIMS_JWT = 0,          /* a verified JWS payload */
+	OIDC_CLAIMS_INTROSPECTION,    /* an RFC 7662 answer, "active": true */
+	OIDC_CLAIMS_TOKENINFO,        /* Google's tokeninfo answer */
+};
+/*
+ * The same policy over a provider's answer (kind INTROSPECTION or
+ * TOKENINFO): as oidc_claims_check without typ and ID tokens, plus iss
+ * (OIDC_E_WRONG_ISSUER when present and not the issuer) and, for
+ * introspection, token_type (OIDC_E_WRONG_TYP unless Bearer); exp optional
+ * for introspection (RFC 7662 2.2). Never required_claims: the caller runs
+ * oidc_claims_required over the final claim set (after userinfo merged in).
+ */
+enum oidc_status oidc_claims_check_answer(const struct oidc_issuer_cfg *ic,
+					  enum oidc_claims_kind kind,
+					  const struct oidc_jdoc *claims, int64_t now,
+					  struct oidc_error *err);
+/* A NumericDate member as kind reads it (tokeninfo: also a string of at
+ * most 18 decimal digits): 1 valid, 0 absent, -1 not a date. */
+int oidc_claims_date(enum oidc_claims_kind kind, const struct oidc_jnode *v,
+		     int64_t *out);
 /*
  * Checklist E1, before the signature: does an unverified claim set name
  * Microsoft Graph (or the legacy Azure AD Graph) in aud? Only to refuse a
@@ -551,15 +586,21 @@ enum oidc_status oidc_namespace_check(const struct oidc_config *cfg,
 				      struct oidc_error *err);
 
 /*
- * What a finished configuration lets each issuer do with user names, for
- * check-config: fn(arg, section (NULL without sections), note, text) per
+ * What a finished configuration lets each issuer do with user names, and
+ * how its tokens are bound to this service, for check-config: fn(arg, section (NULL without sections), note, text) per
  * note; note is a stable word ("user_names", "shared_names", "tenants",
- * "email_username", "strip_domain", "system_users"), text a sentence.
+ * "email_username", "strip_domain", "system_users", and binding.c's),
+ * text a sentence.
  * OIDC_E_INTERNAL (not finished), OIDC_E_NOMEM.
  */
 typedef void (*oidc_config_note_fn)(void *arg, const char *section,
 				    const char *note, const char *text);
 enum oidc_status oidc_config_notes(const struct oidc_config *cfg,
 				   oidc_config_note_fn fn, void *arg);
+/* binding.c: the notes "client_binding", "introspection_binding",
+ * "tokeninfo_binding", "userinfo_enrich" of one issuer (sec NULL without
+ * sections): how its tokens are bound to this service. */
+void oidc_binding_notes(const struct oidc_issuer_cfg *ic, const char *sec,
+			oidc_config_note_fn fn, void *arg);
 
 #endif /* OIDC_INTERNAL_H */

@@ -232,203 +232,40 @@ static enum oidc_status token_check(const char *token, size_t len,
 	return OIDC_OK;
 }
 
-/* Well-formed UTF-8 without C0, DEL or C1 controls (the rules of
- * identity.c, which keeps its checker private). */
-static bool username_ok(const unsigned char *s, size_t len)
+/*
+ * RFC 7662 2.2: "active" is the one member an answer must have, the JSON
+ * literal true (not "true", not 1). Everything else in the answer (exp,
+ * iss, aud, scope, client_id...) is the claims policy's, claims.c, the
+ * same as for a JWT's claims.
+ */
+static enum oidc_status judge_active(const struct oidc_jdoc *doc, const char **reason,
+				     struct oidc_error *err)
 {
-	size_t i = 0;
+	const struct oidc_jnode *v = oidc_jdoc_get(doc, "active");
 
-	if (len == 0 || len > OIDC_USERNAME_MAX)
-		return false;
-	while (i < len) {
-		unsigned char c = s[i];
-		unsigned char lo = 0x80, hi = 0xbf;
-		size_t n, k;
-
-		if (c < 0x20 || c == 0x7f)
-			return false;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1;
-		else if (c >= 0xe0 && c <= 0xef)
-			n = 2;
-		else if (c >= 0xf0 && c <= 0xf4)
-			n = 3;
-		else
-			return false;
-		if (c == 0xc2)
-			lo = 0xa0;      /* U+0080..U+009F: C1 controls */
-		else if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;      /* no surrogates */
-		else if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-		if (i + n >= len)
-			return false;
-		for (k = 1; k <= n; k++) {
-			unsigned char b = s[i + k];
-
-			if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xbf))
-				return false;
-		}
-		i += n + 1;
-	}
-	return true;
-}
-
-static enum oidc_status pick_username(const struct oidc_jdoc *doc,
-				      const struct oidc_strlist *names,
-				      char **user_out, struct oidc_error *err)
-{
-	static const char *const def[] = { "sub" };
-	size_t i, n = names && names->n ? names->n : 1;
-
-	for (i = 0; i < n; i++) {
-		const char *name = names && names->n ? names->v[i] : def[0];
-		const struct oidc_jnode *v = oidc_jdoc_get(doc, name);
-
-		if (!v)
-			continue;
-		if (v->type != OIDC_JSTRING ||
-		    !username_ok((const unsigned char *)v->v.s, v->len))
-			return oidc_err(err, OIDC_E_BAD_USERNAME,
-					"claim %s is not a usable username", name);
-		*user_out = strdup(v->v.s);
-		return *user_out ? OIDC_OK : oidc_err(err, OIDC_E_NOMEM, "username");
-	}
-	return oidc_err(err, OIDC_E_NO_USERNAME, "no username claim in the answer");
-}
-
-static bool scope_has(const char *scope, const char *want)
-{
-	size_t wl = strlen(want);
-
-	while (*scope) {
-		size_t l = strcspn(scope, " ");
-
-		if (l == wl && memcmp(scope, want, wl) == 0)
-			return true;
-		scope += l;
-		scope += strspn(scope, " ");
-	}
-	return false;
-}
-
-static bool list_has(const struct oidc_strlist *l, const char *s)
-{
-	return l && oidc_strlist_contains(l, s);
-}
-
-/* aud: a string or an array of strings (RFC 7662 2.2, RFC 7519 4.1.3). */
-static enum oidc_status check_aud(const struct oidc_jdoc *doc,
-				  const struct oidc_jnode *aud,
-				  const struct oidc_strlist *want,
-				  struct oidc_error *err)
-{
-	const struct oidc_jnode *v;
-	bool hit = false;
-
-	if (aud->type == OIDC_JSTRING)
-		hit = list_has(want, aud->v.s);
-	else if (aud->type == OIDC_JARRAY)
-		for (v = oidc_jnode_first(doc, aud); v; v = oidc_jnode_next(doc, aud, v)) {
-			if (v->type != OIDC_JSTRING)
-				return oidc_err(err, OIDC_E_BAD_CLAIM, "aud item not a string");
-			hit = hit || list_has(want, v->v.s);
-		}
-	else
-		return oidc_err(err, OIDC_E_BAD_CLAIM, "aud is not a string or array");
-	if (!want || !want->n || hit)
+	if (v && v->type == OIDC_JTRUE)
 		return OIDC_OK;
-	return oidc_err(err, OIDC_E_WRONG_AUDIENCE, "no configured audience in aud");
+	*reason = "token_inactive";
+	return oidc_err(err, OIDC_E_TOKEN_INACTIVE, "introspection: %s",
+			v && v->type == OIDC_JFALSE ? "active is false"
+			: "active is not the JSON literal true");
 }
 
-/* Everything of RFC 7662 2.2 we rely on, judged at now (also on a cache
- * hit, so exp is re-checked on every use). */
-static enum oidc_status judge_introspection(const struct oidc_introspect_req *req,
-					    const struct oidc_jdoc *doc, int64_t now,
-					    int64_t *exp_out, const char **reason,
-					    struct oidc_error *err)
+/* When a positive answer stops being served: min(ttl, exp) (never past
+ * the token's exp; an exp that is no date: not cached at all). */
+static int64_t positive_expiry(const struct oidc_introspect_cache *c,
+			       enum oidc_claims_kind kind, const struct oidc_jdoc *doc,
+			       int64_t now, int64_t *exp_out)
 {
-	const struct oidc_jnode *root = oidc_jdoc_root(doc), *v;
-	enum oidc_status st;
-	int64_t exp = 0, nbf = 0;
-	size_t i;
-	int r;
+	int64_t exp = 0, expires = now + c->ttl;
+	int r = oidc_claims_date(kind, oidc_jdoc_get(doc, "exp"), &exp);
 
-	v = oidc_jdoc_get(doc, "active");
-	if (!v || v->type != OIDC_JTRUE) {
-		*reason = "token_inactive";
-		return oidc_err(err, OIDC_E_TOKEN_INACTIVE, "introspection: %s",
-				v && v->type == OIDC_JFALSE ? "active is false"
-				: "active is not the JSON literal true");
-	}
-	*reason = "bad_claim";
-	r = oidc_jobj_numericdate(doc, root, "exp", &exp);
-	if (r < 0 || oidc_jobj_numericdate(doc, root, "nbf", &nbf) < 0)
-		return oidc_err(err, OIDC_E_BAD_CLAIM, "exp or nbf not a number");
-	if (r > 0 && exp + req->leeway <= now) {
-		*reason = "token_expired";
-		return oidc_err(err, OIDC_E_EXPIRED, "introspection: exp passed");
-	}
-	if (nbf > now + req->leeway) {
-		*reason = "token_not_yet_valid";
-		return oidc_err(err, OIDC_E_NOT_YET_VALID, "introspection: nbf");
-	}
 	*exp_out = r > 0 ? exp : 0;
-	if ((v = oidc_jdoc_get(doc, "iss"))) {
-		if (v->type != OIDC_JSTRING)
-			return oidc_err(err, OIDC_E_BAD_CLAIM, "iss is not a string");
-		if (req->expected_issuer && strcmp(v->v.s, req->expected_issuer) != 0) {
-			*reason = "wrong_issuer";
-			return oidc_err(err, OIDC_E_WRONG_ISSUER, "introspection: iss");
-		}
-	}
-	if ((v = oidc_jdoc_get(doc, "aud")) &&
-	    (st = check_aud(doc, v, req->audience, err)) != OIDC_OK) {
-		*reason = st == OIDC_E_WRONG_AUDIENCE ? "wrong_audience" : "bad_claim";
-		return st;
-	}
-	if ((v = oidc_jdoc_get(doc, "token_type"))) {
-		if (v->type != OIDC_JSTRING)
-			return oidc_err(err, OIDC_E_BAD_CLAIM, "token_type not a string");
-		/* RFC 6749 7.1 type; DPoP or others need a proof we cannot see */
-		if (strcasecmp(v->v.s, "bearer") != 0 &&
-		    strcmp(v->v.s, "access_token") != 0) {
-			*reason = "wrong_typ";
-			return oidc_err(err, OIDC_E_WRONG_TYP, "token_type not Bearer");
-		}
-	}
-	if (oidc_jdoc_get(doc, "cnf")) {
-		*reason = "token_bound";
-		return oidc_err(err, OIDC_E_TOKEN_BOUND, "introspection: cnf present");
-	}
-	if ((v = oidc_jdoc_get(doc, "client_id"))) {
-		if (v->type != OIDC_JSTRING)
-			return oidc_err(err, OIDC_E_BAD_CLAIM, "client_id not a string");
-		if (req->allowed_client_ids && req->allowed_client_ids->n &&
-		    !list_has(req->allowed_client_ids, v->v.s)) {
-			*reason = "wrong_azp";
-			return oidc_err(err, OIDC_E_WRONG_AZP, "client_id not allowed");
-		}
-	}
-	v = oidc_jdoc_get(doc, "scope");
-	if (v && v->type != OIDC_JSTRING)
-		return oidc_err(err, OIDC_E_BAD_CLAIM, "scope is not a string");
-	for (i = 0; req->required_scopes && i < req->required_scopes->n; i++)
-		if (!v || !scope_has(v->v.s, req->required_scopes->v[i])) {
-			*reason = "insufficient_scope";
-			return oidc_err(err, OIDC_E_INSUFFICIENT_SCOPE,
-					"scope %s missing", req->required_scopes->v[i]);
-		}
-	*reason = "ok";
-	return OIDC_OK;
+	if (r < 0)
+		return now;
+	if (r > 0 && exp < expires)
+		expires = exp;
+	return expires;
 }
 
 /* ---- HTTP --------------------------------------------------------------- */
@@ -457,45 +294,125 @@ static enum oidc_status answer_doc(const char *what,
 	return OIDC_OK;
 }
 
-static enum oidc_status post_introspection(const struct oidc_introspect_req *req,
-					   const char *tok, struct oidc_jshared **doc_out,
-					   struct oidc_error *err)
+/*
+ * One kind of answer a POST about the token brings: RFC 7662 introspection
+ * (with this server's client credentials) or Google's tokeninfo (none).
+ */
+struct ask {
+	enum oidc_claims_kind kind;
+	const char *what;                  /* "introspection", "tokeninfo" */
+	const char *endpoint;
+	const struct oidc_introspect_req *cred; /* introspection only */
+	const struct oidc_http_opts *http;
+	struct oidc_introspect_cache *cache;
+};
+
+static char *request_body(const struct ask *a, const char *tok)
+{
+	const struct oidc_introspect_req *r = a->cred;
+	char *body;
+
+	if (!r)         /* tokeninfo: the token in the body, never in the URL */
+		return oidc_http_form_add(strdup(""), "access_token", tok);
+	body = oidc_http_form_add(strdup("token_type_hint=access_token"), "token", tok);
+	if (r->auth == OIDC_CLIENT_AUTH_POST) {
+		body = oidc_http_form_add(body, "client_id", r->client_id);
+		body = oidc_http_form_add(body, "client_secret", r->client_secret);
+	}
+	return body;
+}
+
+static enum oidc_status post_answer(const struct ask *a, const char *tok,
+				    struct oidc_jshared **doc_out, const char **reason,
+				    struct oidc_error *err)
 {
 	struct oidc_http_response resp = { 0 };
 	enum oidc_status st;
-	bool basic = req->auth == OIDC_CLIENT_AUTH_BASIC;
-	char *body = strdup("token_type_hint=access_token");
+	bool basic = a->cred && a->cred->auth == OIDC_CLIENT_AUTH_BASIC;
+	char *body = request_body(a, tok);
 
-	body = oidc_http_form_add(body, "token", tok);
-	if (!basic) {
-		body = oidc_http_form_add(body, "client_id", req->client_id);
-		body = oidc_http_form_add(body, "client_secret", req->client_secret);
-	}
 	if (!body)
-		return oidc_err(err, OIDC_E_NOMEM, "introspection request");
-	cache_count_miss(req->cache);
-	st = oidc_http_post_form(req->http, req->endpoint, body,
-				 basic ? req->client_id : NULL,
-				 basic ? req->client_secret : NULL, &resp, err);
+		return oidc_err(err, OIDC_E_NOMEM, "%s request", a->what);
+	cache_count_miss(a->cache);
+	st = oidc_http_post_form(a->http, a->endpoint, body,
+				 basic ? a->cred->client_id : NULL,
+				 basic ? a->cred->client_secret : NULL, &resp, err);
 	oidc_free_secret(body, strlen(body));
-	if (st == OIDC_OK)
-		st = answer_doc("introspection", &resp, doc_out, err);
+	if (st != OIDC_OK)
+		goto out;
+	/* tokeninfo says "invalid_token" with HTTP 400 (401 for some) */
+	if (!a->cred && (resp.status == 400 || resp.status == 401)) {
+		*reason = "token_inactive";
+		st = oidc_err(err, OIDC_E_TOKEN_INACTIVE, "tokeninfo: HTTP %ld",
+			      resp.status);
+	} else {
+		st = answer_doc(a->what, &resp, doc_out, err);
+	}
+out:
 	oidc_http_response_clear(&resp);
 	return st;
 }
 
-/* ---- introspection ------------------------------------------------------- */
-
-static enum oidc_status req_check(const struct oidc_introspect_req *req,
-				  struct oidc_error *err)
+static enum oidc_status ask_answer(const struct ask *a, const char *token, size_t len,
+				   int64_t now, struct oidc_introspect_result *out,
+				   struct oidc_error *err)
 {
-	if (!req || !req->endpoint || !req->client_id || !req->client_secret ||
-	    !req->http)
-		return oidc_err(err, OIDC_E_CONFIG, "introspection needs an endpoint, "
-				"client_id and client_secret");
-	if (req->leeway < 0 || req->leeway > OIDC_LEEWAY_MAX)
-		return oidc_err(err, OIDC_E_CONFIG, "leeway out of range");
-	return OIDC_OK;
+	unsigned char key[SHA256_DIGEST_LENGTH];
+	enum oidc_status st;
+	struct oidc_jshared *doc = NULL;
+	const struct oidc_jnode *active;
+	char *tok = NULL;
+	const char *reason = "error";
+	int64_t exp = 0, expires;
+	bool fresh = false;
+
+	st = token_check(token, len, err);
+	if (st == OIDC_OK && a->cache)
+		st = cache_key(a->cache, a->what, a->endpoint,
+			       a->cred ? a->cred->client_id : NULL, token, len, key, err);
+	if (st != OIDC_OK)
+		goto out;
+	doc = a->cache ? cache_get(a->cache, key, now) : NULL;
+	if (!doc) {
+		tok = strndup(token, len);
+		if (!tok) {
+			st = oidc_err(err, OIDC_E_NOMEM, "token copy");
+			goto out;
+		}
+		st = post_answer(a, tok, &doc, &reason, err);
+		if (st != OIDC_OK)
+			goto out;
+		fresh = true;
+	}
+	if (a->kind == OIDC_CLAIMS_INTROSPECTION) {
+		st = judge_active(&doc->own.doc, &reason, err);
+		active = oidc_jdoc_get(&doc->own.doc, "active");
+		if (fresh && a->cache && active && active->type == OIDC_JFALSE)
+			cache_put(a->cache, key, doc, now, now + a->cache->neg_ttl);
+		if (st != OIDC_OK)
+			goto out;
+	}
+	/* Checked on every use by the caller's policy (claims.c), also on a
+	 * hit; the entry itself never outlives the token's exp. */
+	if (a->cache) {
+		expires = positive_expiry(a->cache, a->kind, &doc->own.doc, now, &exp);
+		if (fresh)
+			cache_put(a->cache, key, doc, now, expires);
+	} else {
+		(void)oidc_claims_date(a->kind, oidc_jdoc_get(&doc->own.doc, "exp"), &exp);
+	}
+	reason = "ok";
+	out->claims = doc;
+	out->exp = exp;
+	out->from_cache = !fresh;
+	doc = NULL;
+out:
+	if (out)
+		out->reason = reason;
+	if (tok)
+		oidc_free_secret(tok, len);
+	oidc_jshared_unref(&doc);
+	return st;
 }
 
 enum oidc_status oidc_introspect(const struct oidc_introspect_req *req,
@@ -503,79 +420,38 @@ enum oidc_status oidc_introspect(const struct oidc_introspect_req *req,
 				 struct oidc_introspect_result *out,
 				 struct oidc_error *err)
 {
-	unsigned char key[SHA256_DIGEST_LENGTH];
-	enum oidc_status st;
-	struct oidc_jshared *doc = NULL;
-	const struct oidc_jnode *active;
-	const char *client_in;
-	char *tok = NULL, *user = NULL, *client = NULL;
-	const char *reason = "error";
-	int64_t exp = 0, expires;
-	bool fresh = false;
+	struct ask a = { OIDC_CLAIMS_INTROSPECTION, "introspection", NULL, req, NULL,
+			 NULL };
 
-	st = req_check(req, err);
-	if (st == OIDC_OK)
-		st = token_check(token, len, err);
-	if (st == OIDC_OK && req->cache)
-		st = cache_key(req->cache, "introspection", req->endpoint,
-			       req->client_id,
-			       token, len, key, err);
-	if (st != OIDC_OK)
-		goto out;
-	doc = req->cache ? cache_get(req->cache, key, now) : NULL;
-	if (!doc) {
-		tok = strndup(token, len);
-		if (!tok) {
-			st = oidc_err(err, OIDC_E_NOMEM, "token copy");
-			goto out;
-		}
-		st = post_introspection(req, tok, &doc, err);
-		if (st != OIDC_OK)
-			goto out;
-		fresh = true;
+	if (!req || !req->endpoint || !req->client_id || !req->client_secret ||
+	    !req->http) {
+		if (out)
+			out->reason = "error";
+		return oidc_err(err, OIDC_E_CONFIG, "introspection needs an endpoint, "
+				"client_id and client_secret");
 	}
-	st = judge_introspection(req, &doc->own.doc, now, &exp, &reason, err);
-	active = oidc_jdoc_get(&doc->own.doc, "active");
-	if (fresh && req->cache && active && active->type == OIDC_JFALSE)
-		cache_put(req->cache, key, doc, now, now + req->cache->neg_ttl);
-	if (st != OIDC_OK)
-		goto out;
-	st = pick_username(&doc->own.doc, req->username_claims, &user, err);
-	if (st != OIDC_OK) {
-		reason = "bad_username";
-		goto out;
+	a.endpoint = req->endpoint;
+	a.http = req->http;
+	a.cache = req->cache;
+	return ask_answer(&a, token, len, now, out, err);
+}
+
+enum oidc_status oidc_tokeninfo(const struct oidc_tokeninfo_req *req,
+				const char *token, size_t len, int64_t now,
+				struct oidc_introspect_result *out,
+				struct oidc_error *err)
+{
+	struct ask a = { OIDC_CLAIMS_TOKENINFO, "tokeninfo", NULL, NULL, NULL, NULL };
+
+	if (!req || !req->endpoint || !req->http) {
+		if (out)
+			out->reason = "error";
+		return oidc_err(err, OIDC_E_CONFIG, "tokeninfo needs an endpoint");
 	}
-	client_in = oidc_jdoc_str(&doc->own.doc, "client_id");
-	if (client_in) {
-		client = strdup(client_in);
-		if (!client) {
-			st = oidc_err(err, OIDC_E_NOMEM, "client_id");
-			goto out;
-		}
-	}
-	if (fresh && req->cache) {
-		/* min(ttl, exp - now): never serve an answer past the token's exp */
-		expires = now + req->cache->ttl;
-		if (exp && exp < expires)
-			expires = exp;
-		cache_put(req->cache, key, doc, now, expires);
-	}
-	out->claims = doc;
-	out->username = user;
-	out->client_id = client;
-	out->exp = exp;
-	out->from_cache = !fresh;
-	doc = NULL;
-	user = client = NULL;
-out:
-	if (out)
-		out->reason = reason;
-	if (tok)
-		oidc_free_secret(tok, len);
-	free(user);
-	free(client);
-	oidc_jshared_unref(&doc);
-	return st;
+	a.endpoint = req->endpoint;
+	a.http = req->http;
+	a.cache = req->cache;
+	return ask_answer(&a, token, len, now, out, err);
 }
 
 void oidc_introspect_result_clear(struct oidc_introspect_result *res)
@@ -583,8 +459,6 @@ void oidc_introspect_result_clear(struct oidc_introspect_result *res)
 	if (!res)
 		return;
 	oidc_jshared_unref(&res->claims);
-	free(res->username);
-	free(res->client_id);
 	memset(res, 0, sizeof(*res));
 }
 
@@ -625,7 +499,7 @@ enum oidc_status oidc_userinfo(const struct oidc_userinfo_req *req,
 	enum oidc_status st = OIDC_OK;
 	struct oidc_jshared *doc = NULL;
 	const char *sub_in;
-	char *tok = NULL, *sub = NULL, *user = NULL;
+	char *tok = NULL, *sub = NULL;
 	const char *reason = "error";
 	int64_t expires;
 	bool fresh = false;
@@ -670,10 +544,6 @@ enum oidc_status oidc_userinfo(const struct oidc_userinfo_req *req,
 		st = oidc_err(err, OIDC_E_USER_MISMATCH, "userinfo: sub differs");
 		goto out;
 	}
-	reason = "bad_username";
-	st = pick_username(&doc->own.doc, req->username_claims, &user, err);
-	if (st != OIDC_OK)
-		goto out;
 	sub = strdup(sub_in);
 	if (!sub) {
 		st = oidc_err(err, OIDC_E_NOMEM, "sub");
@@ -688,17 +558,15 @@ enum oidc_status oidc_userinfo(const struct oidc_userinfo_req *req,
 	reason = "ok";
 	out->claims = doc;
 	out->sub = sub;
-	out->username = user;
 	out->from_cache = !fresh;
 	doc = NULL;
-	sub = user = NULL;
+	sub = NULL;
 out:
 	if (out)
 		out->reason = reason;
 	if (tok)
 		oidc_free_secret(tok, len);
 	free(sub);
-	free(user);
 	oidc_jshared_unref(&doc);
 	return st;
 }
@@ -709,6 +577,5 @@ void oidc_userinfo_result_clear(struct oidc_userinfo_result *res)
 		return;
 	oidc_jshared_unref(&res->claims);
 	free(res->sub);
-	free(res->username);
 	memset(res, 0, sizeof(*res));
 }

@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * introspect.h - tokens only the provider can check (internal to common/):
- * RFC 7662 token introspection and the OIDC userinfo endpoint, with a
- * bounded in-memory result cache keyed by SHA-256 (never the token itself).
+ * RFC 7662 token introspection, Google's tokeninfo and the OIDC userinfo
+ * endpoint, with a bounded in-memory result cache keyed by SHA-256 (never
+ * the token itself).
  *
- * Status mapping (both calls):
+ * These calls get the provider's answer and judge only what makes it an
+ * answer at all. What it says about the token (iss, aud or accept_clients,
+ * exp, scope, client_id, token_type, cnf, the user name) is the claims
+ * policy's, the same code as for a JWT's claims (claims.c, binding.c,
+ * identity.c; issue 13), run by the caller on every use, cache hits too.
+ *
+ * Status mapping:
  *   no answer (DNS, connect, timeout), HTTP 5xx, 429, 1xx
  *                                  -> OIDC_E_IDP_UNREACHABLE (never cached)
  *   what http.c refuses in an answer: a certificate, a redirect, an
@@ -16,18 +23,9 @@
  *   client_id/client_secret; 404 = wrong endpoint URL)
  *                                  -> OIDC_E_CONFIG (never cached)
  *   inactive token: introspection "active" not the JSON literal true
- *   (false, "true", 1, absent), userinfo HTTP 401
- *                                  -> OIDC_E_TOKEN_INACTIVE
- *   exp + leeway <= now            -> OIDC_E_EXPIRED, reason "token_expired"
- *   nbf > now + leeway             -> OIDC_E_NOT_YET_VALID
- *   iss != expected issuer         -> OIDC_E_WRONG_ISSUER
- *   aud without a configured value -> OIDC_E_WRONG_AUDIENCE
- *   missing required scope         -> OIDC_E_INSUFFICIENT_SCOPE
- *   client_id not allowed          -> OIDC_E_WRONG_AZP
- *   token_type not Bearer          -> OIDC_E_WRONG_TYP; "cnf" present ->
- *                                     OIDC_E_TOKEN_BOUND
- *   a member of the wrong type     -> OIDC_E_BAD_CLAIM
- *   username: OIDC_E_NO_USERNAME, OIDC_E_BAD_USERNAME (as identity.c)
+ *   (false, "true", 1, absent), tokeninfo HTTP 400 or 401, userinfo
+ *   HTTP 401                       -> OIDC_E_TOKEN_INACTIVE
+ *   userinfo HTTP 403              -> OIDC_E_INSUFFICIENT_SCOPE
  *   userinfo without a string sub  -> OIDC_E_MISSING_CLAIM / OIDC_E_BAD_CLAIM;
  *   sub != expected_sub            -> OIDC_E_USER_MISMATCH
  */
@@ -81,36 +79,30 @@ struct oidc_introspect_req {
 	const char *client_secret;       /* required; owned and wiped by the
 					    caller */
 	enum oidc_client_auth auth;
-	const char *expected_issuer;     /* NULL: iss not compared */
-	const struct oidc_strlist *audience;        /* NULL/empty: any aud */
-	const struct oidc_strlist *required_scopes; /* NULL/empty: none */
-	const struct oidc_strlist *allowed_client_ids; /* NULL/empty: any */
-	const struct oidc_strlist *username_claims; /* NULL/empty: "sub" */
-	int64_t leeway;                  /* seconds, 0..OIDC_LEEWAY_MAX */
 	const struct oidc_http_opts *http;
 	struct oidc_introspect_cache *cache;        /* NULL: no caching */
 };
 
+/* An introspection or tokeninfo answer. */
 struct oidc_introspect_result {
-	struct oidc_jshared *claims; /* the introspection answer (one
-				    reference; immutable, shared with the
-				    cache and other threads) */
-	char *username;          /* malloc'd, checked like identity.c */
-	char *client_id;         /* malloc'd or NULL (absent in the answer) */
-	int64_t exp;             /* 0 when the answer had no exp */
-	const char *reason;      /* static: "ok", "token_inactive",
-				    "token_expired", ... (audit) */
+	struct oidc_jshared *claims; /* the answer (one reference; immutable,
+				    shared with the cache and other threads) */
+	int64_t exp;             /* 0 when the answer has no usable exp */
+	const char *reason;      /* static: "ok", "token_inactive", "error"
+				    (tests) */
 	bool from_cache;
 };
 
 /*
  * RFC 7662 section 2.1: POST token=<escaped>&token_type_hint=access_token to
- * req->endpoint with client authentication; judge the answer (section 2.2)
- * as described at the top of this file. token is len bytes (not necessarily
+ * req->endpoint with client authentication; the answer must be one JSON
+ * object with "active": true. token is len bytes (not necessarily
  * NUL-terminated); visible ASCII only (else OIDC_E_MALFORMED), at most
- * OIDC_TOKEN_MAX_LIMIT (else OIDC_E_TOO_LARGE). On every return out->reason
- * is set; the other members only on OIDC_OK (clear them with
- * oidc_introspect_result_clear). out must start zeroed.
+ * OIDC_TOKEN_MAX_LIMIT (else OIDC_E_TOO_LARGE). A positive answer is cached
+ * min(ttl, exp - now) (an exp that is not a number: not cached), "active":
+ * false neg_ttl. On every return out->reason is set; the other members
+ * only on OIDC_OK (clear them with oidc_introspect_result_clear). out must
+ * start zeroed.
  */
 enum oidc_status oidc_introspect(const struct oidc_introspect_req *req,
 				 const char *token, size_t len, int64_t now,
@@ -118,11 +110,30 @@ enum oidc_status oidc_introspect(const struct oidc_introspect_req *req,
 				 struct oidc_error *err);
 void oidc_introspect_result_clear(struct oidc_introspect_result *res);
 
+struct oidc_tokeninfo_req {
+	const char *endpoint;            /* https URL (required) */
+	const struct oidc_http_opts *http;
+	struct oidc_introspect_cache *cache;        /* NULL: no caching */
+};
+
+/*
+ * Google's tokeninfo: POST access_token=<escaped> (in the body, never in
+ * the URL; no client authentication) to req->endpoint; HTTP 200 and one
+ * JSON object, which carries aud and azp (the client the token was issued
+ * to), scope, exp (a decimal string), sub, email. HTTP 400/401: the token
+ * is not valid (OIDC_E_TOKEN_INACTIVE, not cached). Cached as above (exp
+ * read as oidc_claims_date reads a tokeninfo answer). Results as for
+ * oidc_introspect.
+ */
+enum oidc_status oidc_tokeninfo(const struct oidc_tokeninfo_req *req,
+				const char *token, size_t len, int64_t now,
+				struct oidc_introspect_result *out,
+				struct oidc_error *err);
+
 struct oidc_userinfo_req {
 	const char *endpoint;            /* https URL (required) */
 	const char *expected_sub;        /* NULL, or the sub of the validated
-					    JWT (OIDC Core 5.3.2) */
-	const struct oidc_strlist *username_claims; /* NULL/empty: "sub" */
+					    JWT or answer (OIDC Core 5.3.2) */
 	int64_t token_exp;               /* 0: unknown; else the cache entry
 					    never outlives it */
 	const struct oidc_http_opts *http;
@@ -133,7 +144,6 @@ struct oidc_userinfo_result {
 	struct oidc_jshared *claims; /* the userinfo object (one reference,
 				    as above) */
 	char *sub;               /* malloc'd */
-	char *username;          /* malloc'd */
 	const char *reason;
 	bool from_cache;
 };
@@ -141,7 +151,7 @@ struct oidc_userinfo_result {
 /*
  * GET req->endpoint with "Authorization: Bearer <token>" (never in the URL):
  * HTTP 200 and one JSON object with a string "sub" (OIDC Core 5.3.2).
- * 401 is an inactive token (OIDC_E_EXPIRED, reason "token_inactive"), 403
+ * 401 is an inactive token (OIDC_E_TOKEN_INACTIVE), 403
  * OIDC_E_INSUFFICIENT_SCOPE; other statuses as at the top of this file.
  * Positive answers are cached like introspection (no exp in the answer:
  * min(ttl, token_exp - now) when token_exp is known).

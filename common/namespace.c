@@ -554,6 +554,7 @@ static void issuer_notes(const struct oidc_config *cfg,
 					      ic->allow_system_users.v[k]);
 		fn(arg, sec, "system_users", text);
 	}
+	oidc_binding_notes(ic, sec, fn, arg);
 }
 
 enum oidc_status oidc_config_notes(const struct oidc_config *cfg,

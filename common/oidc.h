@@ -112,6 +112,13 @@ enum oidc_status {
 	OIDC_E_KID_NOT_PUBLISHED = 50, /* kid_not_published: the provider's
 					  key set lacks the kid, also when
 					  fetched again just now */
+	/* 45-54: other work in progress (numbers provisional until merged) */
+	OIDC_E_NO_AUDIENCE = 51,       /* no_audience (DENY): no aud, and
+					  accept_clients does not bind the
+					  token by its client either */
+	OIDC_E_CLIENT_NOT_ACCEPTED = 52, /* client_not_accepted (DENY): no
+					  aud; its client (client_id, azp) is
+					  not in accept_clients */
 };
 
 enum oidc_status_class {
@@ -291,6 +298,16 @@ enum oidc_status oidc_result_check_account(const struct oidc_ctx *ctx,
 					   const struct oidc_result *res,
 					   const char *name,
 					   struct oidc_error *err);
+/*
+ * Whether res is still within its lifetime at the context's time, by the
+ * rule and the leeway of the section that accepted it (RFC 7519 4.1.4, as
+ * oidc_validate() judged exp): for a host that acts on a login later, as
+ * PAM's account phase does. OIDC_OK (also without exp: only a provider's
+ * answer may lack one), OIDC_E_EXPIRED, OIDC_E_BAD_CLAIM, OIDC_E_INTERNAL.
+ */
+enum oidc_status oidc_result_check_expiry(const struct oidc_ctx *ctx,
+					  const struct oidc_result *res,
+					  struct oidc_error *err);
 /* The JWS algorithm name ("RS256"...). Borrowed. */
 const char *oidc_result_alg(const struct oidc_result *res);
 /* A string claim of the validated token, NULL when absent or not a string. */

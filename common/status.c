@@ -67,6 +67,8 @@ OIDC_EXPORT const char *oidc_status_name(enum oidc_status st)
 	case OIDC_E_TLS_UNTRUSTED: return "tls_untrusted";
 	case OIDC_E_FOREIGN_ISSUER: return "foreign_issuer";
 	case OIDC_E_KID_NOT_PUBLISHED: return "kid_not_published";
+	case OIDC_E_NO_AUDIENCE: return "no_audience";
+	case OIDC_E_CLIENT_NOT_ACCEPTED: return "client_not_accepted";
 	}
 	return "unknown_status";
 }
@@ -176,6 +178,10 @@ OIDC_EXPORT const char *oidc_status_text(enum oidc_status st)
 		return "No configured key verifies the token, and its claims, which could not be verified and are read only to explain this refusal, say it comes from an issuer or an Entra tenant this server does not accept (the detail shows which): a token for another provider or tenant, or a forgery. The client must use a token of the configured provider; add that issuer (a section) or tenant (allowed_tenants) only if it should log in.";
 	case OIDC_E_KID_NOT_PUBLISHED:
 		return "The token names a key id (kid) that the identity provider does not publish, also in its key set fetched just now (so not a new key this server has not seen yet): the key was retired (the client must get a new token), the token was signed by another provider using the same issuer name or by an application-specific key (Entra apps with their own signing key need jwks_uri with ?appid=CLIENT_ID), or it is forged.";
+	case OIDC_E_NO_AUDIENCE:
+		return "The token, or the provider's answer about it, has no aud, so nothing says it is for this service: have the provider put this service's audience into its tokens (a resource indicator, an audience mapper, an additional audience), or, if it never does (Cognito access tokens, LemonLDAP::NG introspection), list the clients whose tokens are meant for this service in accept_clients.";
+	case OIDC_E_CLIENT_NOT_ACCEPTED:
+		return "The token has no aud and the client it was issued to (its client_id or azp) is not in accept_clients, so it is not bound to this service: it was probably issued to another application; add that client to accept_clients only if all its tokens are meant for this service.";
 	}
 	return "Unknown status.";
 }
@@ -210,6 +216,8 @@ OIDC_EXPORT enum oidc_status_class oidc_status_class(enum oidc_status st)
 	case OIDC_E_BAD_USERNAME:
 	case OIDC_E_USER_MISMATCH:
 	case OIDC_E_SYSTEM_USER:
+	case OIDC_E_NO_AUDIENCE:
+	case OIDC_E_CLIENT_NOT_ACCEPTED:
 		return OIDC_CLASS_DENY;
 	case OIDC_E_INSUFFICIENT_SCOPE:
 	case OIDC_E_CLAIM_POLICY:

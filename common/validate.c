@@ -262,6 +262,8 @@ static struct oidc_result *result_new(const struct oidc_issuer_cfg *ic)
 		return NULL;
 	res->issuer_name = (char *)(res + 1);
 	memcpy(res->issuer_name, ic->name, name_len + 1);
+	res->leeway = ic->leeway;
+	res->kind = OIDC_CLAIMS_JWT;
 	return res;
 }
 
@@ -297,6 +299,9 @@ static enum oidc_status validate_opaque_token(struct oidc_ctx *ctx,
 		goto out;
 	}
 	res->alg = OIDC_ALG_UNKNOWN;
+	/* the claims hold the binding answer's exp (validate_opaque.c) */
+	res->kind = ic->userinfo_mode == OIDC_USERINFO_VALIDATE ?
+		    OIDC_CLAIMS_TOKENINFO : OIDC_CLAIMS_INTROSPECTION;
 	res->buf_len = strlen(claims);
 	res->buf = (unsigned char *)claims;
 	claims = NULL;

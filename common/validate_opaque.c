@@ -1,10 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * validate_opaque.c - tokens that are not JWS: only the identity provider
- * can say whether they are genuine, through RFC 7662 introspection with this
- * server's client credentials. Used for the one issuer whose token_types
- * lists "opaque" (an opaque token names no issuer, so it is never offered
- * to several providers).
+ * can say whether they are genuine. Used for the one issuer whose
+ * token_types lists "opaque" (an opaque token names no issuer, so it is
+ * never offered to several providers).
+ *
+ * An answer must bind the token to this service, as a JWT's aud does: the
+ * RFC 7662 introspection answer (with this server's client credentials),
+ * or with userinfo = validate Google's tokeninfo answer. It goes through
+ * the claims policy of a JWT (claims.c, oidc_claims_check_answer); a
+ * userinfo answer never binds (it has no aud: any client's token gets
+ * one), it only adds claims: userinfo = enrich after introspection (the
+ * introspection answer's members win), userinfo = validate after tokeninfo
+ * (userinfo's members win: they are the user's claims, tokeninfo adds the
+ * binding ones). validate.c then maps the user name and checks
+ * required_claims over the result, as for a JWT.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -48,8 +58,8 @@ static enum oidc_status userinfo_endpoint(struct oidc_keysource *src, int64_t no
 
 /*
  * OIDC Core 5.3 with the bearer token itself; the answer is trusted only
- * because it comes from the provider over verified TLS. sub only for the
- * username here: validate.c maps the username over the whole answer.
+ * because it comes from the provider over verified TLS. Its sub must be
+ * expected_sub (5.3.2); token_exp bounds how long it is cached.
  */
 static enum oidc_status ask_userinfo(struct oidc_keysource *src,
 				     struct oidc_introspect_cache *cache,
@@ -57,9 +67,6 @@ static enum oidc_status ask_userinfo(struct oidc_keysource *src,
 				     const char *expected_sub, int64_t token_exp,
 				     struct oidc_jshared **claims_out, struct oidc_error *err)
 {
-	static char sub_name[] = "sub";
-	static char *sub_list[] = { sub_name };
-	const struct oidc_strlist only_sub = { sub_list, 1 };
 	struct oidc_userinfo_result res = { 0 };
 	struct oidc_userinfo_req req = { 0 };
 	struct oidc_http_opts http;
@@ -70,7 +77,6 @@ static enum oidc_status ask_userinfo(struct oidc_keysource *src,
 	if (st != OIDC_OK)
 		return st;
 	req.expected_sub = expected_sub;
-	req.username_claims = &only_sub;
 	req.token_exp = token_exp;
 	req.http = &http;
 	req.cache = cache;
@@ -84,50 +90,91 @@ static enum oidc_status ask_userinfo(struct oidc_keysource *src,
 }
 
 /*
- * Every accepted token is bound to this service: an aud we configured, or a
- * client list the administrator chose. RFC 7662 2.2 makes aud optional and
- * some providers leave it out (LemonLDAP::NG answers any of its clients
- * about any token, with client_id and no aud), so an answer without aud is
- * accepted only with azp set and a client_id in the answer. introspect.c
- * has checked both against the configuration where the answer has them.
+ * The two claim sets as one JSON object (malloc'd in *out): every member of
+ * first, then the members of second that first lacks, each in its order.
  */
-static enum oidc_status check_bound(const struct oidc_issuer_cfg *ic,
-				    const struct oidc_jshared *answer,
-				    struct oidc_error *err)
+static enum oidc_status merge(const struct oidc_jdoc *first,
+			      const struct oidc_jdoc *second, char **out,
+			      struct oidc_error *err)
 {
-	const struct oidc_jdoc *doc = &answer->own.doc;
+	const struct oidc_jnode *r1 = oidc_jdoc_root(first), *r2 = oidc_jdoc_root(second);
+	const struct oidc_jnode *m;
+	struct oidc_jwriter w;
 
-	if (oidc_jdoc_get(doc, "aud"))
-		return OIDC_OK;
-	if (ic->azp.n == 0)
-		return oidc_err(err, OIDC_E_WRONG_AUDIENCE, "the introspection "
-				"answer has no aud: set azp to the clients whose "
-				"tokens are for this service");
-	if (!oidc_jobj_str(doc, oidc_jdoc_root(doc), "client_id"))
-		return oidc_err(err, OIDC_E_WRONG_AZP, "the introspection answer "
-				"has neither aud nor client_id");
-	return OIDC_OK;
+	oidc_jw_init(&w, 0, false);
+	oidc_jw_object_begin(&w);
+	for (m = oidc_jnode_first(first, r1); m; m = oidc_jnode_next(first, r1, m)) {
+		oidc_jw_key(&w, m->key, m->key_len);
+		oidc_jw_node(&w, first, m, false);
+	}
+	for (m = oidc_jnode_first(second, r2); m; m = oidc_jnode_next(second, r2, m)) {
+		if (oidc_jobj_get(first, r1, m->key))
+			continue;
+		oidc_jw_key(&w, m->key, m->key_len);
+		oidc_jw_node(&w, second, m, false);
+	}
+	oidc_jw_object_end(&w);
+	*out = oidc_jw_finish(&w, NULL);
+	return *out ? OIDC_OK : oidc_err(err, OIDC_E_NOMEM, "merged claims");
 }
 
-enum oidc_status oidc_validate_opaque(struct oidc_keysource *src,
+/*
+ * The userinfo answer about the sub of claims (what: the claim set's name
+ * for the details), merged with them: claims_win says whose members win.
+ */
+static enum oidc_status with_userinfo(struct oidc_keysource *src,
 				      struct oidc_introspect_cache *cache,
 				      const char *token, size_t len, int64_t now,
-				      char **claims_out, struct oidc_error *err)
+				      int64_t token_exp, const struct oidc_jdoc *claims,
+				      const char *what, bool claims_win, char **merged_out,
+				      struct oidc_error *err)
+{
+	const char *sub = oidc_jobj_str(claims, oidc_jdoc_root(claims), "sub");
+	struct oidc_jshared *answer = NULL;
+	enum oidc_status st;
+
+	/* OIDC Core 5.3.2: the answer's sub must be the token's. */
+	if (!sub)
+		return oidc_err(err, OIDC_E_MISSING_CLAIM, "userinfo needs a sub in "
+				"the %s", what);
+	st = ask_userinfo(src, cache, token, len, now, sub, token_exp, &answer, err);
+	if (st != OIDC_OK)
+		return st;
+	st = claims_win ? merge(claims, &answer->own.doc, merged_out, err)
+			: merge(&answer->own.doc, claims, merged_out, err);
+	oidc_jshared_unref(&answer);
+	return st;
+}
+
+/*
+ * The provider's answer that binds an opaque token to this service, and
+ * its kind: RFC 7662 introspection with this server's client credentials,
+ * or with userinfo = validate Google's tokeninfo (a userinfo answer has no
+ * aud: it cannot bind).
+ */
+static enum oidc_status binding_answer(struct oidc_keysource *src,
+				       struct oidc_introspect_cache *cache,
+				       const char *token, size_t len, int64_t now,
+				       struct oidc_introspect_result *res,
+				       enum oidc_claims_kind *kind_out,
+				       struct oidc_error *err)
 {
 	const struct oidc_issuer_cfg *ic = src->ic;
 	const struct oidc_provider_meta *meta = NULL;
-	struct oidc_introspect_result res = { 0 };
 	struct oidc_introspect_req req = { 0 };
+	struct oidc_tokeninfo_req treq = { 0 };
 	struct oidc_http_opts http;
-	struct oidc_jshared *answer = NULL;
-	struct oidc_jwriter w;
 	enum oidc_status st;
 
-	if (ic->userinfo_mode == OIDC_USERINFO_VALIDATE) {
-		st = ask_userinfo(src, cache, token, len, now, NULL, 0, &answer, err);
-		goto done;
-	}
 	oidc_keysource_http_opts(ic, &http);
+	if (ic->userinfo_mode == OIDC_USERINFO_VALIDATE) {
+		*kind_out = OIDC_CLAIMS_TOKENINFO;
+		treq.endpoint = ic->tokeninfo_endpoint;
+		treq.http = &http;
+		treq.cache = cache;
+		return oidc_tokeninfo(&treq, token, len, now, res, err);
+	}
+	*kind_out = OIDC_CLAIMS_INTROSPECTION;
 	req.endpoint = ic->introspection_endpoint;
 	if (!req.endpoint) {
 		st = oidc_keysource_meta(src, now, &http, &meta, err);
@@ -141,34 +188,52 @@ enum oidc_status oidc_validate_opaque(struct oidc_keysource *src,
 	req.client_id = ic->client_id;
 	req.client_secret = ic->client_secret;
 	req.auth = ic->client_auth_post ? OIDC_CLIENT_AUTH_POST : OIDC_CLIENT_AUTH_BASIC;
-	/* iss, aud and scope are checked when the answer has them (RFC 7662
-	 * 2.2 makes them optional). */
-	req.expected_issuer = ic->is_template ? NULL : ic->issuer;
-	req.audience = &ic->audience;
-	req.required_scopes = &ic->required_scopes;
-	req.allowed_client_ids = &ic->azp;
-	req.username_claims = &ic->username_claim;
-	req.leeway = ic->leeway;
 	req.http = &http;
 	req.cache = cache;
-	st = oidc_introspect(&req, token, len, now, &res, err);
-	if (st == OIDC_OK)
-		st = check_bound(ic, res.claims, err);
-	if (st == OIDC_OK) {
-		answer = res.claims;
-		res.claims = NULL;
-	}
-	oidc_introspect_result_clear(&res);
-done:
-	if (st == OIDC_OK) {
+	return oidc_introspect(&req, token, len, now, res, err);
+}
+
+enum oidc_status oidc_validate_opaque(struct oidc_keysource *src,
+				      struct oidc_introspect_cache *cache,
+				      const char *token, size_t len, int64_t now,
+				      char **claims_out, struct oidc_error *err)
+{
+	const struct oidc_issuer_cfg *ic = src->ic;
+	struct oidc_introspect_result res = { 0 };
+	enum oidc_claims_kind kind = OIDC_CLAIMS_INTROSPECTION;
+	const struct oidc_jdoc *doc;
+	struct oidc_jwriter w;
+	enum oidc_status st;
+
+	st = binding_answer(src, cache, token, len, now, &res, &kind, err);
+	if (st != OIDC_OK)
+		goto out;
+	doc = &res.claims->own.doc;
+	/* The answer under the policy of a JWT's claims (claims.c). */
+	st = oidc_claims_check_answer(ic, kind, doc, now, err);
+	if (st != OIDC_OK)
+		goto out;
+	if (ic->userinfo_mode == OIDC_USERINFO_VALIDATE) {
+		/* the claims are userinfo's; tokeninfo adds aud, azp, scope, exp
+		 * (its email_verified is the string "true", userinfo's the
+		 * literal) */
+		st = with_userinfo(src, cache, token, len, now, res.exp, doc,
+				   "tokeninfo answer", false, claims_out, err);
+	} else if (ic->userinfo_mode == OIDC_USERINFO_ENRICH) {
+		/* issue 12: what the introspection answer says wins, as a
+		 * signed token's claims do */
+		st = with_userinfo(src, cache, token, len, now, res.exp, doc,
+				   "introspection answer", true, claims_out, err);
+	} else {
 		/* The answer as the provider ordered it, for the result to own. */
 		oidc_jw_init(&w, 0, false);
-		oidc_jw_node(&w, &answer->own.doc, oidc_jdoc_root(&answer->own.doc), false);
+		oidc_jw_node(&w, doc, oidc_jdoc_root(doc), false);
 		*claims_out = oidc_jw_finish(&w, NULL);
 		if (!*claims_out)
 			st = oidc_err(err, OIDC_E_NOMEM, "provider answer");
 	}
-	oidc_jshared_unref(&answer);
+out:
+	oidc_introspect_result_clear(&res);
 	return st;
 }
 
@@ -178,40 +243,7 @@ enum oidc_status oidc_userinfo_enrich(struct oidc_keysource *src,
 				      int64_t token_exp, const struct oidc_jdoc *claims,
 				      char **merged_out, struct oidc_error *err)
 {
-	const struct oidc_jnode *root = oidc_jdoc_root(claims), *m, *aroot;
-	const char *sub = oidc_jobj_str(claims, root, "sub");
-	struct oidc_jshared *answer = NULL;
-	const struct oidc_jdoc *adoc;
-	struct oidc_jwriter w;
-	enum oidc_status st;
-
-	/* OIDC Core 5.3.2: the answer's sub must be the token's. */
-	if (!sub)
-		return oidc_err(err, OIDC_E_MISSING_CLAIM, "userinfo = enrich needs "
-				"a sub in the token");
-	st = ask_userinfo(src, cache, token, len, now, sub, token_exp, &answer, err);
-	if (st != OIDC_OK)
-		return st;
-	adoc = &answer->own.doc;
-	aroot = oidc_jdoc_root(adoc);
-	/* The signed token's own claims win over the answer's: the token's
-	 * members, then the answer's that the token lacks, each in order. */
-	oidc_jw_init(&w, 0, false);
-	oidc_jw_object_begin(&w);
-	for (m = oidc_jnode_first(claims, root); m; m = oidc_jnode_next(claims, root, m)) {
-		oidc_jw_key(&w, m->key, m->key_len);
-		oidc_jw_node(&w, claims, m, false);
-	}
-	for (m = oidc_jnode_first(adoc, aroot); m; m = oidc_jnode_next(adoc, aroot, m)) {
-		if (oidc_jobj_get(claims, root, m->key))
-			continue;
-		oidc_jw_key(&w, m->key, m->key_len);
-		oidc_jw_node(&w, adoc, m, false);
-	}
-	oidc_jw_object_end(&w);
-	*merged_out = oidc_jw_finish(&w, NULL);
-	if (!*merged_out)
-		st = oidc_err(err, OIDC_E_NOMEM, "merged claims");
-	oidc_jshared_unref(&answer);
-	return st;
+	/* The signed token's own claims win over the answer's. */
+	return with_userinfo(src, cache, token, len, now, token_exp, claims, "token",
+			     true, merged_out, err);
 }

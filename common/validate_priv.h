@@ -43,6 +43,11 @@ struct oidc_result {
 	enum oidc_alg alg;
 	struct oidc_tokencache_data *cached; /* a cache hit: username and
 						claims are borrowed from it */
+	/* what accepted it, for oidc_result_check_expiry: the section's
+	 * leeway (a copy: the result may outlive the context) and the kind
+	 * of claim set, which says how its exp reads */
+	int64_t leeway;
+	enum oidc_claims_kind kind;
 };
 
 /*
@@ -74,11 +79,16 @@ bool oidc_token_is_jws_shaped(const char *token, size_t len);
 
 /*
  * Ask the provider about an opaque token for src's issuer: RFC 7662
- * introspection (endpoint from the config or discovery), or the userinfo
- * endpoint when userinfo = validate. On success *claims_out is the answer as
- * compact JSON (malloc'd); the caller maps the username and checks
- * required_claims over it like a JWT's claims. Statuses of oidc_introspect /
- * oidc_userinfo (introspect.h) and oidc_keysource_meta.
+ * introspection (endpoint from the config or discovery), or Google's
+ * tokeninfo when userinfo = validate; the answer goes through the claims
+ * policy (oidc_claims_check_answer: binding, times, azp, scopes), then with
+ * userinfo = enrich / validate the userinfo answer about its sub is merged
+ * in. On success *claims_out is the claim set as compact JSON (malloc'd);
+ * the caller maps the username and checks required_claims over it like a
+ * JWT's claims. Statuses of oidc_introspect / oidc_tokeninfo /
+ * oidc_userinfo (introspect.h), oidc_claims_check_answer and
+ * oidc_keysource_meta; OIDC_E_MISSING_CLAIM when userinfo is asked and the
+ * answer has no sub.
  */
 enum oidc_status oidc_validate_opaque(struct oidc_keysource *src,
 				      struct oidc_introspect_cache *cache,

@@ -343,8 +343,8 @@ PAM_OIDC_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 	const struct pam_oidc_login *login;
 	const void *data = NULL, *item = NULL;
 	enum oidc_status st;
+	struct oidc_error err = { OIDC_OK, "" };
 	const char *user = "";
-	int64_t exp;
 	int rc;
 
 	(void)flags;
@@ -379,10 +379,11 @@ PAM_OIDC_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 	if (st == OIDC_OK &&
 	    pam_oidc_get_handle(pamh, argc, argv, &opts, 0, &h) != PAM_SUCCESS)
 		st = OIDC_E_CONFIG;
-	if (st == OIDC_OK &&
-	    oidc_result_claim_int(login->res, "exp", &exp) == 0 &&
-	    exp < oidc_ctx_now(h->ctx))
-		st = OIDC_E_EXPIRED;
+	/* still within exp, with the leeway that accepted it at auth */
+	if (st == OIDC_OK) {
+		st = oidc_result_check_expiry(h->ctx, login->res, &err);
+		debug_detail(pamh, &opts, &err);
+	}
 	if (st == OIDC_OK && (opts.account_claims || opts.account_scopes))
 		st = account_policy(pamh, argc, argv, &opts, login);
 	pam_oidc_audit(pamh, st == OIDC_OK ? "allow" : "deny",

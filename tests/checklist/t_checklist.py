@@ -993,7 +993,7 @@ R("D1 expired and bad signature: signature wins",
   tok(payload=claims(exp=NOW - 9999), key=attacker_rsa), "bad_signature")
 
 # D2 aud: required, string or array of strings, exact element match.
-R("D2 aud absent", tok(payload=claims(drop=["aud"])), "missing_claim")
+R("D2 aud absent", tok(payload=claims(drop=["aud"])), "no_audience")
 R("D2 aud empty array", tok(payload=claims(aud=[])), "bad_claim")
 R("D2 aud prefix of the audience", tok(payload=claims(aud=AUD[:-2])), "wrong_audience")
 R("D2 aud with a suffix", tok(payload=claims(aud=AUD + "/extra")), "wrong_audience")
@@ -1014,6 +1014,37 @@ R("D2 aud https://graph.microsoft.com", tok(payload=claims(aud="https://graph.mi
   "graph_audience")
 R("D2 aud array of Graph and another API",
   tok(payload=claims(aud=[GRAPH_APP, "api://x"])), "graph_audience")
+
+# D2 / issue 11 item 2: without aud only accept_clients (chosen explicitly) binds a token to
+# this service. Cognito's access tokens carry client_id and token_use "access", no aud and
+# no typ; its ID tokens say token_use "id". Signed here by PyJWT.
+def cognito(token_use="access", client="cognito-app", **kw):
+    c = claims(drop=["aud"], client_id=client, token_use=token_use, username="alice",
+               scope="mail/access")
+    c.update(kw)
+    if client is None:
+        del c["client_id"]
+    return jwt.encode(c, pem_private(rsa1), algorithm="RS256",
+                      headers={"kid": "rsa1", "typ": None})
+
+
+COG = ["accept_clients=cognito-app, mail-app"]
+R("D2 Cognito access token, no accept_clients", cognito(), "no_audience")
+R("D2 Cognito access token, azp alone does not bind", cognito(), "no_audience",
+  sets=["azp=cognito-app"])
+OK("D2 Cognito access token, client in accept_clients", cognito(), sets=COG)
+R("D2 Cognito ID token (token_use id), client listed", cognito("id"), "wrong_typ", sets=COG)
+R("D2 Cognito ID token (aud the app client, token_use id), client listed",
+  cognito("id", aud="cognito-app"), "wrong_typ", sets=COG)
+R("D2 Cognito access token of a client not listed", cognito(client="webapp"),
+  "client_not_accepted", sets=COG)
+R("D2 Cognito-shaped token without client_id", cognito(client=None), "client_not_accepted",
+  sets=COG)
+R("D2 aud of another service, client listed: aud wins", cognito(aud="api://calendar"),
+  "wrong_audience", sets=COG)
+R("D2 accept_clients and azp: client in both lists required", cognito(client="mail-app"),
+  "wrong_azp", sets=COG + ["azp=cognito-app"])
+R("D2 Cognito access token, expired", cognito(exp=NOW - 3600), "token_expired", sets=COG)
 
 # D3 exp / nbf / iat: JSON numbers only; exp required; no int64 wrap.
 for label, v in [("string", str(NOW + 600)), ("true", True), ("false", False),

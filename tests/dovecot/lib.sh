@@ -85,3 +85,14 @@ dovecot_stop() {
 	done
 	DOVECOT_DIR=
 }
+
+# imap_login USER PASSWORD: curl logs in over IMAP on 127.0.0.1:1143 (the port the tests
+# give dovecot_start) with the token as the password; 0 when CAPABILITY after the login
+# works. Sets RC, OUT/ERR (testlib.sh) and T_LAST without the token.
+imap_login() {
+	T_LAST=(curl -sS --max-time 10 "imap://127.0.0.1:1143/" --user "$1:<token>" -X CAPABILITY)
+	RC=0
+	curl -sS --max-time 10 "imap://127.0.0.1:1143/" --user "$1:$2" -X CAPABILITY \
+		>"$OUT" 2>"$ERR" || RC=$?
+	return $RC
+}

@@ -34,13 +34,6 @@ dovecot_start "$T_TMP/dovecot" 1143 "passdb {
 }" || { not_ok "dovecot: start Dovecot"; t_done; exit 1; }
 ok "dovecot: Dovecot up on 127.0.0.1:1143"
 
-imap_login() {   # USER PASSWORD: 0 when CAPABILITY after login works
-	T_LAST=(curl -sS --max-time 10 "imap://127.0.0.1:1143/" --user "$1:<token>" -X CAPABILITY)
-	RC=0
-	curl -sS --max-time 10 "imap://127.0.0.1:1143/" --user "$1:$2" -X CAPABILITY \
-		>"$OUT" 2>"$ERR" || RC=$?
-	return $RC
-}
 
 TOK=$(idp_token_cc api://mail "" alice) || not_ok "dovecot: token from the provider"
 log_mark

@@ -466,6 +466,12 @@ def config_seeds():
                        "min_user_uid = 0\nmin_user_uid = 2147483648\n"
                        "[issuer a]\nusername_namespace = staff, other\n"
                        "[issuer b]\nusername_namespace = st/aff\nmin_user_uid = 1000\n")
+    s["binding"] = ("issuer = https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_x\n"
+                    "accept_clients = , a b,c\naccept_clients = x\n"
+                    "token_types = opaque\nuserinfo = validate\n"
+                    "tokeninfo_endpoint = http://oauth2.googleapis.com/tokeninfo\n"
+                    "[issuer g]\nissuer = https://accounts.google.com\naudience = c\n"
+                    "tokeninfo_endpoint = https://oauth2.googleapis.com/tokeninfo\n")
     return s
 
 

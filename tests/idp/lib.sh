@@ -238,19 +238,24 @@ idp_revoke() {
 idp_userinfo() { _idp_curl -H "Authorization: Bearer $1" "$IDP_URL/me"; }
 
 # idp_device_start [RESOURCE] [SCOPE] [CLIENT]: RFC 8628 device authorization request.
-# CLIENT "public" uses the public client oidc-auth-device, otherwise the confidential one.
+# CLIENT "public" uses the public client oidc-auth-device, "webapp" the confidential client
+# of another application, otherwise the confidential oidc-auth-test.
 # Sets IDP_DEVICE_CODE, IDP_USER_CODE, IDP_VERIFICATION_URI, IDP_DEVICE_CLIENT_USED.
 idp_device_start() {
 	local resp auth
 	local args=(--data-urlencode "scope=${2:-openid profile email mail.read}")
 	[ -z "${1:-}" ] || args+=(--data-urlencode "resource=$1")
-	if [ "${3:-}" = public ]; then
+	case "${3:-}" in
+	public)
 		IDP_DEVICE_CLIENT_USED=$IDP_DEVICE_CLIENT
-		auth=(-d "client_id=$IDP_DEVICE_CLIENT")
-	else
+		auth=(-d "client_id=$IDP_DEVICE_CLIENT") ;;
+	webapp)
+		IDP_DEVICE_CLIENT_USED=webapp
+		auth=(-u "webapp:$IDP_CLIENT_SECRET") ;;
+	*)
 		IDP_DEVICE_CLIENT_USED=$IDP_CLIENT_ID
-		auth=(-u "$IDP_CLIENT_ID:$IDP_CLIENT_SECRET")
-	fi
+		auth=(-u "$IDP_CLIENT_ID:$IDP_CLIENT_SECRET") ;;
+	esac
 	resp=$(_idp_curl "${auth[@]}" "${args[@]}" "$IDP_URL/device/auth") || return 1
 	{ read -r IDP_DEVICE_CODE; read -r IDP_USER_CODE; read -r IDP_VERIFICATION_URI
 	  read -r IDP_DEVICE_POLL_INTERVAL; } < <(_idp_json device_code user_code \
@@ -345,7 +350,7 @@ idp_device_poll() {
 	if [ "${IDP_DEVICE_CLIENT_USED:-}" = "$IDP_DEVICE_CLIENT" ]; then
 		auth=(-d "client_id=$IDP_DEVICE_CLIENT")
 	else
-		auth=(-u "$IDP_CLIENT_ID:$IDP_CLIENT_SECRET")
+		auth=(-u "${IDP_DEVICE_CLIENT_USED:-$IDP_CLIENT_ID}:$IDP_CLIENT_SECRET")
 	fi
 	t_end=$((SECONDS + max))
 	while :; do
@@ -369,8 +374,9 @@ idp_device_poll() {
 	[ -n "$IDP_ACCESS_TOKEN" ] || { _idp_say "no access token: $resp"; return 1; }
 }
 
-# idp_device_login USER [RESOURCE] [SCOPE] [public]: the whole device flow for USER; the access
-# token is a JWT for RESOURCE (default api://mail; "" for an opaque token usable at userinfo).
+# idp_device_login USER [RESOURCE] [SCOPE] [public|webapp]: the whole device flow for USER; the
+# access token is a JWT for RESOURCE (default api://mail; "" for an opaque token usable at
+# userinfo); the client as for idp_device_start.
 # Sets IDP_ACCESS_TOKEN, IDP_ID_TOKEN (and IDP_REFRESH_TOKEN with scope offline_access).
 # "public": as the public device client, whose refresh tokens rotate at every use.
 idp_device_login() {

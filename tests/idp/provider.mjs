@@ -15,6 +15,8 @@
 //   --id-token-claims (IDP_ID_TOKEN_CLAIMS, scopes: ID tokens carry the claims of the requested
 //           scopes; sub-only: only sub, amr and auth_time when an access token is issued too,
 //           as OIDC Core 5.4 allows and some providers do: the claims are at userinfo)
+//   --webmail-redirect-uris (IDP_WEBMAIL_REDIRECT_URIS, https://127.0.0.1/index.php/login/oauth:
+//           space-separated redirect URIs of the "webmail" client, a Roundcube instance each)
 // Prints one line "READY <issuer>" on stdout when listening; everything else goes to the log.
 import * as fs from 'node:fs';
 import * as https from 'node:https';
@@ -35,7 +37,8 @@ const { default: Provider, errors } = await import('oidc-provider');
 
 function readSettings(argv) {
 	const names = ['port', 'host', 'issuer', 'tls-cert', 'tls-key', 'jwks', 'log', 'token-ttl',
-		'device-ttl', 'device-interval', 'client-secret', 'cc-username', 'id-token-claims'];
+		'device-ttl', 'device-interval', 'client-secret', 'cc-username', 'id-token-claims',
+		'webmail-redirect-uris'];
 	const got = {};
 	for (let i = 0; i < argv.length; i++) {
 		const m = /^--([a-z-]+)(?:=(.*))?$/s.exec(argv[i]);
@@ -68,6 +71,8 @@ function readSettings(argv) {
 		clientSecret: pick('client-secret', 'oidc-auth-test-secret'),
 		ccUsername: pick('cc-username', 'svc-mail'),
 		idTokenClaims: pick('id-token-claims', 'scopes'),
+		webmailRedirects: String(pick('webmail-redirect-uris',
+			'https://127.0.0.1/index.php/login/oauth')).split(/\s+/).filter(Boolean),
 	};
 	if (!['scopes', 'sub-only'].includes(s.idTokenClaims))
 		die('--id-token-claims must be scopes or sub-only');
@@ -117,6 +122,8 @@ const RESOURCES = {
 	'api://mail': { format: 'jwt', alg: 'RS256' },
 	'api://mail-es': { format: 'jwt', alg: 'ES256' },
 	'api://opaque': { format: 'opaque' },
+	// another API of the same provider: its tokens must not open a mailbox (tests/webmail)
+	'api://calendar': { format: 'jwt', alg: 'RS256' },
 };
 const RESOURCE_SCOPE = 'mail.read';
 
@@ -201,6 +208,11 @@ const configuration = {
 		// oidc-provider treats client_secret_basic and client_secret_post as one method:
 		// this client accepts both.
 		confidential('oidc-auth-test', 'client_secret_basic'),
+		// Another application of the same provider (issue 11: a web app that signs users in
+		// with openid profile, no resource indicator): its opaque access tokens introspect
+		// without aud and must not open the mail server.
+		{ ...confidential('webapp', 'client_secret_basic'), client_name: 'another web app',
+			scope: 'openid profile email' },
 		{
 			client_id: 'oidc-auth-device',
 			client_name: 'oidc-auth device client',
@@ -209,6 +221,18 @@ const configuration = {
 			grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
 			response_types: [],
 			redirect_uris: [],
+			scope: 'openid profile email offline_access mail.read',
+		},
+		{
+			// a webmail (Roundcube, tests/webmail): authorization code flow in the user's
+			// browser; Roundcube sends client_id and client_secret in the token request body
+			client_id: 'webmail',
+			client_secret: secret,
+			client_name: 'oidc-auth test webmail',
+			token_endpoint_auth_method: 'client_secret_post',
+			grant_types: ['authorization_code', 'refresh_token'],
+			response_types: ['code'],
+			redirect_uris: settings.webmailRedirects,
 			scope: 'openid profile email offline_access mail.read',
 		},
 	],
@@ -320,6 +344,13 @@ provider.use(async (ctx, next) => {
 		}
 	}
 	await next();
+	// which access token went to which client, as the servers' audit lines name it (the first
+	// 8 bytes of its SHA-256): a test can tell that the token a server accepted is the one a
+	// client got here. Never the token itself.
+	if (ctx.path === '/token' && ctx.status === 200 && typeof ctx.body?.access_token === 'string')
+		log(`issued access token sha256:${crypto.createHash('sha256')
+			.update(ctx.body.access_token).digest('hex').slice(0, 16)} client=${
+			ctx.oidc?.client?.clientId ?? '-'} grant=${ctx.state.tokenParams?.get('grant_type') ?? '-'}`);
 	if (ctx.path === '/device/auth' && ctx.status === 200 && settings.deviceInterval !== undefined
 	    && ctx.body && typeof ctx.body === 'object')
 		ctx.body = { ...ctx.body, interval: settings.deviceInterval };

@@ -7,28 +7,48 @@ usage: stub.py PORT CERT KEY ISSUER
 HTTPS on 127.0.0.1:PORT, standard library only. Prints "READY" when
 listening. The path picks the answer (POST and GET alike):
   /good          active, exp in 600 s, iss ISSUER, aud api://opaque,
-                 scope "openid mail.read", client_id, sub stub-user
+                 scope "openid mail.read", client_id, sub stub-user,
+                 department from-introspection
   /inactive      {"active": false}
   /active-string {"active": "true", ...}   /active-one {"active": 1, ...}
   /expired       exp 1000 s ago            /wrong-iss, /wrong-aud, /no-scope
   /bearer-ctl    a control character in sub
+  /no-aud        active, client_id oidc-auth-test, no aud (LemonLDAP::NG, or a
+                 token issued without a resource indicator)
+  /no-exp        no exp (RFC 7662 2.2: optional)
+  /dpop          token_type DPoP                /bound  cnf present
   /no-sub        userinfo answer without sub
   /big           10 MB of valid JSON       /slow  one byte per second
   /500           HTTP 500                  /401   HTTP 401
   /userinfo-USER a userinfo answer for sub USER with claims a token lacks
-                 (department mail-ops) and one it has (groups override-attempt)
+                 (department mail-ops, preferred_username USER) and one it has
+                 (groups override-attempt)
   /echo          active; sub = the form's token, client_id = the client
                  (Basic, decoded per RFC 6749 2.3.1, or the form's client_id)
+  /tokeninfo-good   Google's tokeninfo shape: aud = azp = oidc-auth-test, exp and
+                    expires_in as decimal strings, email_verified "true" (a string)
+  /tokeninfo-other  the same for a token issued to the client "webapp"
+  /tokeninfo-for-USER  /tokeninfo-good about the user USER (sub USER)
+  /tokeninfo-400    HTTP 400 {"error": "invalid_token"} (what Google answers)
+  /tokeninfo-echo   sub = the form's access_token, query = the URL's query,
+                    auth = the Authorization header
+  /google-tokeninfo Google's tokeninfo played over a real provider: the form's
+                    access_token is introspected at ISSUER/token/introspection with
+                    STUB_CLIENT_ID / STUB_CLIENT_SECRET (environment; CA in STUB_CA)
+                    and the answer rewritten as Google would give it (aud = azp =
+                    the client the token was issued to); inactive: HTTP 400
   /__count?path=P  requests seen for P (plain number)
 """
 import base64
 import json
+import os
 import socket
 import ssl
 import sys
 import threading
 import time
 import urllib.parse
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PORT, CERT, KEY, ISSUER = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
@@ -39,13 +59,49 @@ LOCK = threading.Lock()
 def good():
     return {"active": True, "sub": "stub-user", "exp": int(time.time()) + 600,
             "iss": ISSUER, "aud": "api://opaque", "scope": "openid mail.read",
-            "client_id": "oidc-auth-test", "token_type": "Bearer"}
+            "client_id": "oidc-auth-test", "token_type": "Bearer",
+            "department": "from-introspection"}
+
+
+def tokeninfo(client, sub="stub-user", exp=None):
+    exp = exp or int(time.time()) + 600
+    return {"azp": client, "aud": client, "sub": sub, "scope": "openid email mail.read",
+            "exp": str(exp), "expires_in": str(exp - int(time.time())),
+            "email": sub + "@example.test", "email_verified": "true",
+            "access_type": "online"}
+
+
+def google_tokeninfo(form):
+    """Introspect the token at the real provider, answer as Google's tokeninfo."""
+    tok = form.get("access_token", [""])[0]
+    body = urllib.parse.urlencode({"token": tok}).encode()
+    cred = base64.b64encode(("%s:%s" % (os.environ["STUB_CLIENT_ID"],
+                                        os.environ["STUB_CLIENT_SECRET"])).encode()).decode()
+    req = urllib.request.Request(ISSUER + "/token/introspection", data=body,
+                                 headers={"Authorization": "Basic " + cred})
+    ctx = ssl.create_default_context(cafile=os.environ["STUB_CA"])
+    with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
+        d = json.load(r)
+    if d.get("active") is not True:
+        return 400, {"error": "invalid_token", "error_description": "Invalid Value"}
+    t = tokeninfo(d["client_id"], d.get("sub", ""), d["exp"])
+    t["scope"] = d.get("scope", "")
+    return 200, t
 
 
 def answer(path):
     d = good()
+    if path == "/tokeninfo-good":
+        return 200, tokeninfo("oidc-auth-test")
+    if path.startswith("/tokeninfo-for-"):
+        return 200, tokeninfo("oidc-auth-test", path[len("/tokeninfo-for-"):])
+    if path == "/tokeninfo-other":
+        return 200, tokeninfo("webapp")
+    if path == "/tokeninfo-400":
+        return 400, {"error": "invalid_token", "error_description": "Invalid Value"}
     if path.startswith("/userinfo-"):
-        return 200, {"sub": path[len("/userinfo-"):], "department": "mail-ops",
+        user = path[len("/userinfo-"):]
+        return 200, {"sub": user, "preferred_username": user, "department": "mail-ops",
                      "groups": ["override-attempt"]}
     if path == "/good":
         return 200, d
@@ -67,6 +123,14 @@ def answer(path):
         d["sub"] = "ali\u0007ce"
     elif path == "/no-sub":
         del d["sub"]
+    elif path == "/no-aud":
+        del d["aud"]
+    elif path == "/no-exp":
+        del d["exp"]
+    elif path == "/dpop":
+        d["token_type"] = "DPoP"
+    elif path == "/bound":
+        d["cnf"] = {"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}
     elif path == "/500":
         return 500, {"error": "server_error"}
     elif path == "/401":
@@ -102,6 +166,15 @@ class Handler(BaseHTTPRequestHandler):
             doc = {"active": True, "sub": form.get("token", [""])[0], "client_id": client,
                    "hint": form.get("token_type_hint", [""])[0]}
             return self.send(200, json.dumps(doc).encode())
+        if u.path == "/tokeninfo-echo":
+            form = urllib.parse.parse_qs(raw.decode(), keep_blank_values=True)
+            doc = {"sub": form.get("access_token", [""])[0], "query": u.query,
+                   "auth": self.headers.get("Authorization", "")}
+            return self.send(200, json.dumps(doc).encode())
+        if u.path == "/google-tokeninfo":
+            code, doc = google_tokeninfo(
+                urllib.parse.parse_qs(raw.decode(), keep_blank_values=True))
+            return self.send(code, json.dumps(doc).encode())
         if u.path == "/big":
             body = b'{"active":true,"pad":"' + b"a" * (10 * 1024 * 1024) + b'"}'
             return self.send(200, body)

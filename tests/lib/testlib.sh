@@ -191,6 +191,21 @@ t_wait_grep() {
 	grep "$mode" -- "$pat" "$f" 2>/dev/null
 }
 
+# t_wait_count FILE PATTERN N [SECONDS]: true once exactly N lines of FILE match grep -E
+# PATTERN, polling for up to SECONDS (default 5) while fewer do. More than N fails at once:
+# a line too many is not a slow log.
+t_wait_count() {
+	local f=$1 pat=$2 want=$3 n=$(( ${4:-5} * 10 )) c
+	while :; do
+		c=$(grep -cE -- "$pat" "$f" 2>/dev/null)
+		[ "${c:-0}" -lt "$want" ] || break
+		[ "$n" -gt 0 ] || break
+		sleep 0.1
+		n=$((n - 1))
+	done
+	[ "${c:-0}" -eq "$want" ]
+}
+
 t_done() {
 	t_diag "$T_NAME: $((T_PASS + T_FAIL)) checks, $T_PASS passed, $T_FAIL failed"
 	[ "$T_FAIL" -eq 0 ] && [ $((T_PASS + T_FAIL)) -gt 0 ]

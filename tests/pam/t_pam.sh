@@ -269,6 +269,20 @@ account required $PAM_SO $BASE account_required_claims=groups"
 pam_run acct-bad alice "$TOK" auth acct
 expect_out "account_required_claims malformed -> PAM_SERVICE_ERR" "acct=PAM_SERVICE_ERR"
 
+# the account phase judges exp with the leeway that accepted the token at auth (the core's
+# rule): a token 35 s past exp under leeway=60 passes both phases (it used to pass auth and
+# fail account as token_expired); 90 s past, auth refuses it
+service acct-leeway "auth required $PAM_SO $BASE leeway=60
+account required $PAM_SO $BASE leeway=60"
+pam_run acct-leeway alice "$(mint alice exp=-35)" auth acct
+expect_out "leeway=60, 35 s past exp: auth succeeds" "auth=PAM_SUCCESS"
+expect_out "leeway=60, 35 s past exp: account succeeds too (the same leeway)" "acct=PAM_SUCCESS"
+expect_log "leeway=60, 35 s past exp: account audit line allow" \
+	'pam_oidc\(acct-leeway:account\): result=allow reason=ok'
+pam_run acct-leeway alice "$(mint alice exp=-90)" auth acct
+expect_out "leeway=60, 90 s past exp: auth refuses" "auth=PAM_AUTH_ERR"
+expect_out "leeway=60, 90 s past exp: account refuses" "acct=PAM_PERM_DENIED"
+
 service acct-ignore "$ACCT
 account required pam_permit.so"
 service acct-deny "account [success=done ignore=ignore default=die] $PAM_SO $BASE account_unknown=deny

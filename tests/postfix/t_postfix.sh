@@ -170,11 +170,11 @@ curl_send() {   # PORT USER TOKENFILE
 curl_send 2525 alice "$T_TMP/alice.tok"
 expect_exit "curl OAUTHBEARER (host/port kvpairs checked): mail accepted" 0
 check "curl OAUTHBEARER: Postfix logs sasl_method=OAUTHBEARER, sasl_username=alice" \
-	grep -q 'sasl_method=OAUTHBEARER, sasl_username=alice' "$P/maillog"
+	t_wait_grep "$P/maillog" 'sasl_method=OAUTHBEARER, sasl_username=alice'
 curl_send 2526 alice "$T_TMP/alice.tok"
 expect_exit "curl XOAUTH2 (only XOAUTH2 offered): mail accepted" 0
 check "curl XOAUTH2: Postfix logs sasl_method=XOAUTH2, sasl_username=alice" \
-	grep -q 'sasl_method=XOAUTH2, sasl_username=alice' "$P/maillog"
+	t_wait_grep "$P/maillog" 'sasl_method=XOAUTH2, sasl_username=alice'
 curl_send 2525 alice "$T_TMP/bob.tok"
 expect_exit "curl with bob's token as alice: login denied (curl 67)" 67
 
@@ -193,7 +193,7 @@ smtp "smtplib OAUTHBEARER expired: invalid_token challenge, %x01, 535" 2525 OAUT
 	"$T_TMP/expired.tok" alice ack \
 	'c.get("status") == "invalid_token" and c.get("scope") == "mail.send" and d["code"] == 535'
 check "expired token: audit reason token_expired" \
-	grep -q 'result=deny reason=token_expired' "$P/maillog"
+	t_wait_grep "$P/maillog" 'result=deny reason=token_expired'
 smtp "smtplib XOAUTH2 expired: 401 challenge, empty answer, 535" 2525 XOAUTH2 \
 	"$T_TMP/expired.tok" alice ack 'c.get("status") == "401" and d["code"] == 535'
 smtp "smtplib OAUTHBEARER: original message again after the challenge: 535" 2525 \
@@ -241,7 +241,7 @@ smtp "smtplib: an 8 KB token passes ($(wc -c <"$T_TMP/big.tok") bytes)" 2525 OAU
 smtp "token on the AUTH line ($(wc -c <"$T_TMP/mid.tok") bytes), default line_length_limit: 535" \
 	2525 OAUTHBEARER "$T_TMP/mid.tok" alice inline 'd["code"] == 535'
 check "... and Postfix logs 'request longer than 2048: AUTH OAUTHBEARER'" \
-	grep -q 'request longer than 2048: AUTH OAUTHBEARER' "$P/maillog"
+	t_wait_grep "$P/maillog" 'request longer than 2048: AUTH OAUTHBEARER'
 smtp "token on the AUTH line ($(wc -c <"$T_TMP/mid.tok") bytes), line_length_limit=16384: 235" \
 	2529 OAUTHBEARER "$T_TMP/mid.tok" alice inline 'd["code"] == 235'
 smtp "8 KB token on the AUTH line (XOAUTH2), line_length_limit=16384: 235" \
@@ -264,9 +264,9 @@ smtp "refused configuration: OAUTHBEARER login gets 454 (temporary), no challeng
 smtp "refused configuration: XOAUTH2 login gets 454" 2530 XOAUTH2 "$T_TMP/alice.tok" alice ack \
 	'd["code"] == 454'
 check "refused configuration: the maillog names the key, at error level" \
-	grep -q 'warning: SASL authentication problem: oidc-auth sasl: OAUTHBEARER and XOAUTH2 answer every login with a temporary failure until this is fixed: configuration refused: .*leway' "$P/maillog"
+	t_wait_grep "$P/maillog" 'warning: SASL authentication problem: oidc-auth sasl: OAUTHBEARER and XOAUTH2 answer every login with a temporary failure until this is fixed: configuration refused: .*leway'
 check "refused configuration: one audit line per attempt, result=tempfail reason=config_error" \
-	test "$(grep -c 'oidc-auth sasl: mech=[A-Z0-9]* result=tempfail reason=config_error user="" authzid="alice"' "$P/maillog")" = 2
+	t_wait_count "$P/maillog" 'oidc-auth sasl: mech=[A-Z0-9]* result=tempfail reason=config_error user="" authzid="alice"' 2
 
 # ---- relaying with a token (set up above) --------------------------------------------
 relay_sent() {   # N: wait (20 s) until N messages to relay.test were sent
@@ -295,7 +295,7 @@ if [ -n "$IDP_PID" ] && LOGIN_AS=postfix login_bg "$R/oidc-auth.conf" "$R/tokens
 		[ "$n" = 1 ] && RT1=$(rt_of "$R/tokens.json")
 	done
 	check "relay: the receiving smtpd saw sasl_method=XOAUTH2, sasl_username=alice" \
-		grep -q 'sasl_method=XOAUTH2, sasl_username=alice' "$P/maillog"
+		t_wait_grep "$P/maillog" 'sasl_method=XOAUTH2, sasl_username=alice'
 	check "relay: each rotated refresh token was written back by user postfix (mode 600)" \
 		test -n "$RT1" -a "$RT1" != "$RT0" -a "$(rt_of "$R/tokens.json")" != "$RT1" \
 		-a "$(stat -c '%U %a' "$R/tokens.json")" = "postfix 600"
@@ -318,7 +318,7 @@ if [ -n "$IDP_PID" ]; then
 	smtp "provider down, warm cache in the running smtpd: still 235" 2527 XOAUTH2 \
 		"$T_TMP/idp_alice.tok" alice ack 'd["code"] == 235'
 	check "provider down: audit reason idp_unreachable" \
-		grep -q 'result=tempfail reason=idp_unreachable' "$P/maillog"
+		t_wait_grep "$P/maillog" 'result=tempfail reason=idp_unreachable'
 fi
 if grep -qF "$(cut -d. -f3 "$T_TMP/alice.tok")" "$P/maillog"; then
 	not_ok "maillog never holds a token signature"

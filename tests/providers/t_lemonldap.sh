@@ -5,7 +5,8 @@
 # test CA and a cache directory differ). JWT access tokens from a scripted portal login go
 # to the CLI, to pam_oidc through libpam and to the SASL plugin through sasl-sample-server;
 # opaque ones through introspection to the CLI and pam_oidc. Then the hostile cases: another
-# RP's token (JWT and opaque), an introspection answer without aud and no azp, the ID token,
+# RP's token (JWT and opaque), an introspection answer without aud and no accept_clients, the
+# ID token,
 # an expired token (JWT and opaque), a token whose user logged out, a forged one.
 # Private network, PID and mount namespaces (tests/idp-lemonldap).
 set -u
@@ -127,25 +128,34 @@ expect_json "lemonldap: ... user from the answer's sub" user msmith
 prov_pam "lemonldap: opaque token through pam_oidc and libpam" "$OCONF" msmith "${OT:-}"
 run_cli validate --config "$OCONF" --set azp=nobody --json "${OT:-}"
 expect_reason "lemonldap: ... a token of an RP azp does not list is refused" 1 wrong_azp
+run_cli validate --config "$OCONF" --set accept_clients=nobody --json "${OT:-}"
+expect_reason "lemonldap: ... and one of an RP accept_clients does not list" 1 client_not_accepted
 run_cli validate --config "$OCONF" --set username_claim=preferred_username --json "${OT:-}"
 expect_reason "lemonldap: ... the answer has no preferred_username (the guide: use sub)" 1 no_username
 if llng_login dwho "openid mail.read" "$LL_OTHER_APP_ID" "$LL_OTHER_APP_SECRET"; then
 	run_cli validate --config "$OCONF" --json "$LL_ACCESS_TOKEN"
-	expect_reason "lemonldap: another application's opaque token is refused (azp)" 1 wrong_azp
-	# the same configuration without azp: nothing in the answer binds the token to us
-	grep -v '^azp' "$OCONF" >"$T_TMP/noazp.conf"
-	run_cli validate --config "$T_TMP/noazp.conf" --json "$LL_ACCESS_TOKEN"
-	expect_reason "lemonldap: without azp an answer without aud is refused, not accepted" 1 wrong_audience
-	prov_pam_deny "lemonldap: ... also by pam_oidc" "$T_TMP/noazp.conf" dwho "$LL_ACCESS_TOKEN" wrong_audience
+	expect_reason "lemonldap: another application's opaque token is refused (accept_clients)" 1 \
+		client_not_accepted
+	prov_pam_deny "lemonldap: ... also by pam_oidc" "$OCONF" dwho "$LL_ACCESS_TOKEN" \
+		client_not_accepted
+	# the same configuration without accept_clients: nothing in the answer binds the token
+	grep -v '^accept_clients' "$OCONF" >"$T_TMP/unbound.conf"
+	run_cli validate --config "$T_TMP/unbound.conf" --json "$LL_ACCESS_TOKEN"
+	expect_reason "lemonldap: without accept_clients an answer without aud is refused" 1 no_audience
+	prov_pam_deny "lemonldap: ... also by pam_oidc" "$T_TMP/unbound.conf" dwho "$LL_ACCESS_TOKEN" \
+		no_audience
+	run_cli validate --config "$T_TMP/unbound.conf" --set "azp=$LL_OTHER_APP_ID" --json \
+		"$LL_ACCESS_TOKEN"
+	expect_reason "lemonldap: ... azp naming its RP does not bind it either" 1 no_audience
 else
 	not_ok "lemonldap: portal login of dwho at another application"
 fi
 if llng_login rtyler "openid mail.read" "$LL_SHORT_ID" "$LL_SHORT_SECRET"; then
 	ST=$LL_ACCESS_TOKEN
-	run_cli validate --config "$OCONF" --set "azp=$LL_SHORT_ID" --user rtyler --json "$ST"
+	run_cli validate --config "$OCONF" --set "accept_clients=$LL_SHORT_ID" --user rtyler --json "$ST"
 	expect_exit "lemonldap: a short-lived opaque token is valid at first" 0
 	sleep $((LL_SHORT_TTL + 1))
-	run_cli validate --config "$OCONF" --set "azp=$LL_SHORT_ID" --json "$ST"
+	run_cli validate --config "$OCONF" --set "accept_clients=$LL_SHORT_ID" --json "$ST"
 	expect_reason "lemonldap: ... and inactive once expired" 1 token_inactive
 else
 	not_ok "lemonldap: portal login of rtyler at short-app"

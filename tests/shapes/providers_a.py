@@ -168,7 +168,8 @@ def entra_token(kind, t):
 # Keys at www.googleapis.com/oauth2/v3/certs: kty, alg, use, kid, n, e only;
 # Cache-Control "public, max-age=19516, must-revalidate, no-transform".
 # userinfo at openidconnect.googleapis.com/v1/userinfo (the discovery
-# document's userinfo_endpoint) for opaque ya29 access tokens.
+# document's userinfo_endpoint) and tokeninfo at oauth2.googleapis.com/tokeninfo
+# (no discovery document names it) for opaque ya29 access tokens.
 # ---------------------------------------------------------------------------
 def google_docs(keys):
     disc = {
@@ -216,14 +217,49 @@ def google_token(kind, t):
     raise KeyError(kind)
 
 
-# Opaque Google access tokens the stub's userinfo endpoint knows (OIDC Core 5.3).
+# Opaque Google access tokens the stub's userinfo endpoint knows (OIDC Core 5.3). It answers
+# for a token of any OAuth client: "-other" is alice's token issued to another client.
+ALICE_INFO = {"sub": "110169484474386276334", "email": "alice@example.com",
+              "email_verified": True, "hd": "example.com", "name": "Alice Example"}
 GOOGLE_USERINFO = {
-    "ya29.a0AfH6SMshapes-alice": {"sub": "110169484474386276334", "email":
-                                  "alice@example.com", "email_verified": True,
-                                  "hd": "example.com", "name": "Alice Example"},
+    "ya29.a0AfH6SMshapes-alice": ALICE_INFO,
     "ya29.a0AfH6SMshapes-gmail": {"sub": "104729384756102938475", "email":
                                   "mallory@gmail.com", "email_verified": True},
+    "ya29.a0AfH6SMshapes-other": ALICE_INFO,
+    "ya29.a0AfH6SMshapes-stale": ALICE_INFO,
 }
+
+# Google's tokeninfo for the same tokens (POST https://oauth2.googleapis.com/tokeninfo,
+# access_token in the form body):
+#   https://cloud.google.com/docs/authentication/token-types ("Access token contents": azp,
+#     aud, sub, scope, exp and expires_in as decimal strings, email, email_verified the
+#     string "true"; only for a valid token)
+#   google-auth-library-nodejs OAuth2Client.getTokenInfo (tokenInfoUrl
+#     https://oauth2.googleapis.com/tokeninfo; aud, azp, sub, scope, exp, expires_in, email,
+#     email_verified, access_type)
+# aud and azp are the OAuth client the token was issued to. Assumptions: an unknown token
+# gets HTTP 400 {"error": "invalid_token", "error_description": "Invalid Value"}; "-stale"
+# has an exp in the past, which Google would answer with 400 (it checks the exp string is
+# read).
+GOOGLE_OTHER_CLIENT = "999-other.apps.googleusercontent.com"
+GOOGLE_TOKENINFO = {
+    "ya29.a0AfH6SMshapes-alice": (GOOGLE_CLIENT, ALICE_INFO, 3500),
+    "ya29.a0AfH6SMshapes-gmail": (GOOGLE_CLIENT, GOOGLE_USERINFO["ya29.a0AfH6SMshapes-gmail"],
+                                  3500),
+    "ya29.a0AfH6SMshapes-other": (GOOGLE_OTHER_CLIENT, ALICE_INFO, 3500),
+    "ya29.a0AfH6SMshapes-stale": (GOOGLE_CLIENT, ALICE_INFO, -60),
+}
+
+
+def google_tokeninfo(token, t):
+    """The tokeninfo answer about token at time t, None for a token Google does not know."""
+    if token not in GOOGLE_TOKENINFO:
+        return None
+    client, info, left = GOOGLE_TOKENINFO[token]
+    return {"azp": client, "aud": client, "sub": info["sub"],
+            "scope": "https://www.googleapis.com/auth/userinfo.email openid",
+            "exp": str(t + left), "expires_in": str(max(left, 0)), "email": info["email"],
+            "email_verified": "true", "access_type": "online"}
 
 
 # ---------------------------------------------------------------------------

@@ -146,7 +146,8 @@ def auth0_token(kind, t):
 #   https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-id-token.html
 #   https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-access-token.html
 #     (header kid + alg only; access: no aud, client_id, token_use access,
-#     username, scope, version 2; id: aud = app client id, token_use id,
+#     username, scope (here with the custom scope mail/access of a resource
+#     server "mail", as the guide sets it up), version 2; id: aud = app client id, token_use id,
 #     cognito:username, cognito:groups; access and ID tokens are signed with
 #     different keys)
 #   https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html
@@ -185,7 +186,7 @@ def cognito_token(kind, t):
     if kind == "access":
         return {"kid": 1, "alg": "RS256"}, dict(
             common, version=2, client_id=COGNITO_CLIENT, token_use="access",
-            scope="aws.cognito.signin.user.admin phone openid profile email",
+            scope="openid email mail/access",
             username="Alice")
     raise KeyError(kind)
 

@@ -12,7 +12,12 @@ provider host; the path picks the document (fixtures.documents), with the
 provider's Cache-Control. Also:
   Google's userinfo endpoint   Bearer token from fixtures GOOGLE_USERINFO,
                                401 with WWW-Authenticate otherwise
-  /__seen                      JSON list of "host path" requested so far
+  Google's tokeninfo endpoint  POST with access_token in the form body: the answer
+                               of providers_a.google_tokeninfo, HTTP 400 for a token
+                               it does not know; a request with a query string (a
+                               token in the URL) is refused with 400
+  /__seen                      JSON list of "host path" requested so far ("host
+                               path?" when the request had a query string)
 Exits by itself after LIFETIME seconds. Run inside the test's network and
 mount namespaces only (it binds port 443 and expects a private /etc/hosts).
 """
@@ -23,6 +28,8 @@ import os
 import ssl
 import sys
 import threading
+import time
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -99,13 +106,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def handle_any(self):
         n = int(self.headers.get("Content-Length") or 0)
-        if n:
-            self.rfile.read(n)
+        body = self.rfile.read(n) if n else b""
         host = (self.headers.get("Host") or "").split(":")[0]
         path = self.path.split("?")[0]
         with LOCK:
             if path != "/__seen":
-                SEEN.append(host + " " + path)
+                SEEN.append(host + " " + path + ("?" if "?" in self.path else ""))
             seen = list(SEEN)
         if path == "/__seen":
             return self.send(200, json.dumps(seen).encode())
@@ -118,11 +124,27 @@ class Handler(BaseHTTPRequestHandler):
                     ("WWW-Authenticate", 'Bearer realm="https://accounts.google.com/", '
                                          'error="invalid_token"')])
             return self.send(200, json.dumps(info).encode(), [("Cache-Control", "no-cache")])
+        if (host, path) == ("oauth2.googleapis.com", "/tokeninfo"):
+            return self.tokeninfo(body)
         doc = self.docs.get((host, path))
         if doc is None:
             return self.send(404, b'{"error":"not_found"}')
         body, headers = doc if isinstance(doc, tuple) else (doc, {})
         return self.send(200, json.dumps(body, indent=2).encode(), list(headers.items()))
+
+    def tokeninfo(self, body):
+        """Google's tokeninfo, as the core asks it: POST, the token in the form body."""
+        form = urllib.parse.parse_qs(body.decode("ascii", "replace"))
+        token = form.get("access_token", [""])[0]
+        info = None
+        if self.command == "POST" and "?" not in self.path and \
+                self.headers.get("Content-Type", "").startswith(
+                    "application/x-www-form-urlencoded"):
+            info = fixtures.pa.google_tokeninfo(token, int(time.time()))
+        if info is None:
+            return self.send(400, b'{"error":"invalid_token",'
+                                  b'"error_description":"Invalid Value"}')
+        return self.send(200, json.dumps(info).encode(), [("Cache-Control", "no-cache")])
 
     do_GET = do_POST = handle_any
 

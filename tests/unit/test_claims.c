@@ -34,6 +34,8 @@ enum cfg_id {
 	CFG_CLAIMS,     /* groups, amr, acr */
 	CFG_TYPES,      /* level=2|true: only strings may match */
 	CFG_ALL,        /* azp + scopes + claims, for the order of checks */
+	CFG_CLIENTS,    /* accept_clients cognito-app mail-app (issue 11) */
+	CFG_CLIENTS_AZP, /* accept_clients and azp mail-app */
 	CFG_COUNT
 };
 
@@ -96,7 +98,63 @@ static const struct claims_case cases[] = {
 	  OIDC_OK },
 
 	/* D2: aud */
-	{ "aud missing", CFG_BASE, "at+jwt", "{" EXP "}", OIDC_E_MISSING_CLAIM },
+	{ "aud missing", CFG_BASE, "at+jwt", "{" EXP "}", OIDC_E_NO_AUDIENCE },
+	{ "aud missing, client_id but no accept_clients", CFG_AZP, "at+jwt",
+	  "{" EXP ",\"client_id\":\"mail-client\"}", OIDC_E_NO_AUDIENCE },
+
+	/* Issue 11 item 2: without aud only accept_clients binds (Cognito
+	 * access tokens: client_id and token_use, no aud, no typ header) */
+#define COGNITO EXP ",\"sub\":\"8f14e45f\",\"username\":\"alice\",\"scope\":\"mail/access\""
+	{ "Cognito access token, client listed", CFG_CLIENTS, NULL,
+	  "{" COGNITO ",\"client_id\":\"cognito-app\",\"token_use\":\"access\"}", OIDC_OK },
+	{ "Cognito access token, second client listed", CFG_CLIENTS, NULL,
+	  "{" COGNITO ",\"client_id\":\"mail-app\",\"token_use\":\"access\"}", OIDC_OK },
+	{ "Cognito access token, client not listed", CFG_CLIENTS, NULL,
+	  "{" COGNITO ",\"client_id\":\"webapp\",\"token_use\":\"access\"}",
+	  OIDC_E_CLIENT_NOT_ACCEPTED },
+	{ "Cognito ID token (token_use id), client listed", CFG_CLIENTS, NULL,
+	  "{" COGNITO ",\"client_id\":\"cognito-app\",\"token_use\":\"id\"}",
+	  OIDC_E_WRONG_TYP },
+	/* a real Cognito ID token has aud = the app client: what it is (token_use)
+	 * is said before the aud that is no audience here */
+	{ "Cognito ID token (aud the app client, token_use id), client listed",
+	  CFG_CLIENTS, NULL, "{" COGNITO ",\"aud\":\"cognito-app\",\"token_use\":\"id\"}",
+	  OIDC_E_WRONG_TYP },
+	{ "token_use id, aud of another service", CFG_BASE, NULL,
+	  "{\"aud\":\"api://calendar\"," EXP ",\"token_use\":\"id\"}", OIDC_E_WRONG_TYP },
+	{ "Cognito access token, token_use not a string", CFG_CLIENTS, NULL,
+	  "{" COGNITO ",\"client_id\":\"cognito-app\",\"token_use\":1}", OIDC_E_BAD_CLAIM },
+	{ "no aud, no token_use, client listed (introspection-like)", CFG_CLIENTS, NULL,
+	  "{" EXP ",\"client_id\":\"mail-app\"}", OIDC_OK },
+	{ "no aud, azp listed", CFG_CLIENTS, NULL, "{" EXP ",\"azp\":\"mail-app\"}", OIDC_OK },
+	{ "no aud, neither azp nor client_id", CFG_CLIENTS, NULL, "{" EXP "}",
+	  OIDC_E_CLIENT_NOT_ACCEPTED },
+	{ "no aud, azp listed, client_id not", CFG_CLIENTS, NULL,
+	  "{" EXP ",\"azp\":\"mail-app\",\"client_id\":\"webapp\"}",
+	  OIDC_E_CLIENT_NOT_ACCEPTED },
+	{ "no aud, client_id listed, azp not", CFG_CLIENTS, NULL,
+	  "{" EXP ",\"azp\":\"webapp\",\"client_id\":\"mail-app\"}",
+	  OIDC_E_CLIENT_NOT_ACCEPTED },
+	{ "no aud, client_id a number", CFG_CLIENTS, NULL, "{" EXP ",\"client_id\":5}",
+	  OIDC_E_BAD_CLAIM },
+	{ "no aud, client_id other case", CFG_CLIENTS, NULL,
+	  "{" EXP ",\"client_id\":\"Mail-App\"}", OIDC_E_CLIENT_NOT_ACCEPTED },
+	{ "aud of another service, client listed: RFC 7519 4.1.3 wins", CFG_CLIENTS, NULL,
+	  "{\"aud\":\"api://calendar\"," EXP ",\"client_id\":\"mail-app\"}",
+	  OIDC_E_WRONG_AUDIENCE },
+	{ "aud ours, client not listed: accept_clients restricts nothing", CFG_CLIENTS, NULL,
+	  "{" OK_CLAIMS ",\"client_id\":\"webapp\"}", OIDC_OK },
+	{ "no aud, expired, client listed", CFG_CLIENTS, NULL,
+	  "{\"exp\":1,\"client_id\":\"mail-app\"}", OIDC_E_EXPIRED },
+	{ "no aud, client in accept_clients but not in azp", CFG_CLIENTS_AZP, NULL,
+	  "{" EXP ",\"client_id\":\"cognito-app\"}", OIDC_E_WRONG_AZP },
+	{ "no aud, client in accept_clients and azp", CFG_CLIENTS_AZP, NULL,
+	  "{" EXP ",\"client_id\":\"mail-app\"}", OIDC_OK },
+	{ "token_use access with our aud", CFG_BASE, "at+jwt",
+	  "{" OK_CLAIMS ",\"token_use\":\"access\"}", OIDC_OK },
+	{ "token_use id with our aud (audience = the client id by mistake)", CFG_BASE,
+	  "at+jwt", "{" OK_CLAIMS ",\"token_use\":\"id\"}", OIDC_E_WRONG_TYP },
+#undef COGNITO
 	{ "aud null", CFG_BASE, "at+jwt", "{\"aud\":null," EXP "}", OIDC_E_BAD_CLAIM },
 	{ "aud empty array", CFG_BASE, "at+jwt", "{\"aud\":[]," EXP "}", OIDC_E_BAD_CLAIM },
 	{ "aud number", CFG_BASE, "at+jwt", "{\"aud\":5," EXP "}", OIDC_E_BAD_CLAIM },
@@ -458,6 +516,10 @@ static void cfg_init(struct oidc_issuer_cfg *ic, enum cfg_id id)
 		set_claim_reqs(ic, "groups=mail-users|admins;amr=mfa;acr=phr|phrh");
 	if (id == CFG_TYPES)
 		set_claim_reqs(ic, "level=2|true");
+	if (id == CFG_CLIENTS || id == CFG_CLIENTS_AZP)
+		set_list(&ic->accept_clients, "cognito-app mail-app");
+	if (id == CFG_CLIENTS_AZP)
+		set_list(&ic->azp, "mail-app");
 }
 
 static void cfg_clear(struct oidc_issuer_cfg *ic)
@@ -465,6 +527,7 @@ static void cfg_clear(struct oidc_issuer_cfg *ic)
 	oidc_strlist_clear(&ic->audience);
 	oidc_strlist_clear(&ic->accept_typ);
 	oidc_strlist_clear(&ic->azp);
+	oidc_strlist_clear(&ic->accept_clients);
 	oidc_strlist_clear(&ic->required_scopes);
 	for (size_t i = 0; i < ic->n_required_claims; i++) {
 		free(ic->required_claims[i].claim);
@@ -571,6 +634,80 @@ static void test_empty_audience_list(void)
 	claims_free(claims);
 }
 
+/*
+ * A provider's answer about an opaque token goes through the same policy
+ * (issue 13); only the rules of claims.c's "kinds" table differ.
+ */
+static void test_answer_kinds(void)
+{
+	static const struct {
+		const char *name;
+		enum oidc_claims_kind kind;
+		const char *json;
+		enum oidc_status want;
+	} answers[] = {
+		{ "introspection: aud, exp", OIDC_CLAIMS_INTROSPECTION,
+		  "{\"active\":true," OK_CLAIMS "}", OIDC_OK },
+		{ "introspection: no exp (RFC 7662 2.2 optional)", OIDC_CLAIMS_INTROSPECTION,
+		  "{\"active\":true," AUD "}", OIDC_OK },
+		{ "introspection: no aud, client not in accept_clients",
+		  OIDC_CLAIMS_INTROSPECTION, "{\"active\":true," EXP ",\"client_id\":\"webapp\"}",
+		  OIDC_E_CLIENT_NOT_ACCEPTED },
+		{ "introspection: no aud, client in accept_clients", OIDC_CLAIMS_INTROSPECTION,
+		  "{\"active\":true," EXP ",\"client_id\":\"mail-app\"}", OIDC_OK },
+		{ "introspection: iss of the issuer", OIDC_CLAIMS_INTROSPECTION,
+		  "{" OK_CLAIMS ",\"iss\":\"https://idp.example\"}", OIDC_OK },
+		{ "introspection: iss of another", OIDC_CLAIMS_INTROSPECTION,
+		  "{" OK_CLAIMS ",\"iss\":\"https://evil.example\"}", OIDC_E_WRONG_ISSUER },
+		{ "introspection: iss a number", OIDC_CLAIMS_INTROSPECTION,
+		  "{" OK_CLAIMS ",\"iss\":1}", OIDC_E_BAD_CLAIM },
+		{ "introspection: token_type bearer", OIDC_CLAIMS_INTROSPECTION,
+		  "{" OK_CLAIMS ",\"token_type\":\"bearer\"}", OIDC_OK },
+		{ "introspection: token_type DPoP", OIDC_CLAIMS_INTROSPECTION,
+		  "{" OK_CLAIMS ",\"token_type\":\"DPoP\"}", OIDC_E_WRONG_TYP },
+		{ "introspection: cnf", OIDC_CLAIMS_INTROSPECTION,
+		  "{" OK_CLAIMS ",\"cnf\":{}}", OIDC_E_TOKEN_BOUND },
+		{ "introspection: exp a string", OIDC_CLAIMS_INTROSPECTION,
+		  "{" AUD ",\"exp\":\"1700003600\"}", OIDC_E_BAD_CLAIM },
+		{ "introspection: expired", OIDC_CLAIMS_INTROSPECTION,
+		  "{" AUD ",\"exp\":1699999940}", OIDC_E_EXPIRED },
+		{ "introspection: token_use id", OIDC_CLAIMS_INTROSPECTION,
+		  "{" OK_CLAIMS ",\"token_use\":\"id\"}", OIDC_E_WRONG_TYP },
+		{ "tokeninfo: Google's string exp", OIDC_CLAIMS_TOKENINFO,
+		  "{" AUD ",\"exp\":\"1700003600\",\"expires_in\":\"3600\"}", OIDC_OK },
+		{ "tokeninfo: string exp passed", OIDC_CLAIMS_TOKENINFO,
+		  "{" AUD ",\"exp\":\"1699999940\"}", OIDC_E_EXPIRED },
+		{ "tokeninfo: exp with a sign", OIDC_CLAIMS_TOKENINFO,
+		  "{" AUD ",\"exp\":\"+1700003600\"}", OIDC_E_BAD_CLAIM },
+		{ "tokeninfo: exp of 19 digits", OIDC_CLAIMS_TOKENINFO,
+		  "{" AUD ",\"exp\":\"9999999999999999999\"}", OIDC_E_BAD_CLAIM },
+		{ "tokeninfo: exp empty string", OIDC_CLAIMS_TOKENINFO,
+		  "{" AUD ",\"exp\":\"\"}", OIDC_E_BAD_CLAIM },
+		{ "tokeninfo: no exp", OIDC_CLAIMS_TOKENINFO, "{" AUD "}", OIDC_E_MISSING_CLAIM },
+		{ "tokeninfo: aud = another client", OIDC_CLAIMS_TOKENINFO,
+		  "{\"aud\":\"webapp\",\"azp\":\"webapp\"," EXP "}", OIDC_E_WRONG_AUDIENCE },
+		{ "tokeninfo: iss of another", OIDC_CLAIMS_TOKENINFO,
+		  "{" OK_CLAIMS ",\"iss\":\"https://evil.example\"}", OIDC_E_WRONG_ISSUER },
+	};
+	struct oidc_issuer_cfg ic;
+
+	cfg_init(&ic, CFG_CLIENTS);
+	ic.issuer = (char *)"https://idp.example";
+	for (size_t i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
+		struct oidc_jdoc *doc = parse(answers[i].json);
+
+		if (!CHECK(doc != NULL, "%s: parses", answers[i].name))
+			continue;
+		CHECK_STATUS(oidc_claims_check_answer(&ic, answers[i].kind, doc, NOW, NULL),
+			     answers[i].want, "%s", answers[i].name);
+		claims_free(doc);
+	}
+	CHECK_STATUS(oidc_claims_check_answer(&ic, OIDC_CLAIMS_JWT, NULL, NOW, NULL),
+		     OIDC_E_INTERNAL, "a JWT is not an answer");
+	ic.issuer = NULL;
+	cfg_clear(&ic);
+}
+
 static int64_t clamp62(int64_t v)
 {
 	const int64_t lim = INT64_C(1) << 62;
@@ -653,6 +790,7 @@ int main(void)
 	test_detail_hides_values(cfgs);
 	test_bad_arguments(cfgs);
 	test_empty_audience_list();
+	test_answer_kinds();
 	test_time_grid();
 	for (int i = 0; i < CFG_COUNT; i++)
 		cfg_clear(&cfgs[i]);

@@ -67,7 +67,8 @@ static struct oidc_ctx *make_ctx(const char *extra)
 	char text[2048];
 
 	snprintf(text, sizeof(text),
-		 "issuer = https://127.0.0.1:%d/iss\naudience = api://opaque\n"
+		 "issuer = https://127.0.0.1:%d/iss\n"
+		 "audience = api://opaque, oidc-auth-test\n"
 		 "token_types = opaque\nusername_claim = sub\nca_file = %s\n"
 		 "cache_dir = %s/cache\n%s",
 		 stub_port, pki_ca, workdir, extra);
@@ -164,8 +165,9 @@ int main(void)
 		hammer("introspection", extra, "stub-user");
 		snprintf(extra, sizeof(extra),
 			 "userinfo = validate\n"
+			 "tokeninfo_endpoint = https://127.0.0.1:%d/tokeninfo-for-alice\n"
 			 "userinfo_endpoint = https://127.0.0.1:%d/userinfo-alice\n",
-			 stub_port);
+			 stub_port, stub_port);
 		hammer("userinfo", extra, "alice");
 	}
 	stop_stub();

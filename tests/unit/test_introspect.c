@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_introspect.c - common/introspect.c (RFC 7662 introspection, userinfo,
- * the result cache). Alone (make check runs every test binary) it checks
- * what needs no server. With the IT_* variables set by
+ * test_introspect.c - common/introspect.c (RFC 7662 introspection, Google's
+ * tokeninfo, userinfo, the result cache), and the claims policy that judges
+ * what the answers say (claims.c oidc_claims_check_answer, identity.c: the
+ * same code as for a JWT's claims). Alone (make check runs every test
+ * binary) it checks what needs no server. With the IT_* variables set by
  * tests/introspect/t_introspect.sh it talks to the real OpenID provider
  * (tests/idp/provider.mjs: opaque tokens, revocation, a device-flow user
  * token) and to a misbehaving endpoint (tests/introspect/stub.py), all on
@@ -45,6 +47,55 @@ static void strlist1(struct oidc_strlist *l, const char *s)
 	CHECK(oidc_strlist_split(s, l) == OIDC_OK, "strlist %s", s);
 }
 
+/*
+ * The issuer policy an answer is judged by (what validate_opaque.c does):
+ * issuer, audience list, required scopes, accept_clients and username_claim
+ * given as text (NULL: none), the default leeway.
+ */
+static void policy_init(struct oidc_issuer_cfg *ic, const char *aud, const char *scopes,
+			const char *clients, const char *names)
+{
+	memset(ic, 0, sizeof(*ic));
+	ic->issuer = (char *)issuer;
+	ic->leeway = OIDC_LEEWAY_DEFAULT;
+	strlist1(&ic->audience, aud ? aud : "");
+	strlist1(&ic->required_scopes, scopes ? scopes : "");
+	strlist1(&ic->accept_clients, clients ? clients : "");
+	strlist1(&ic->username_claim, names ? names : "sub");
+}
+
+static void policy_clear(struct oidc_issuer_cfg *ic)
+{
+	oidc_strlist_clear(&ic->audience);
+	oidc_strlist_clear(&ic->required_scopes);
+	oidc_strlist_clear(&ic->accept_clients);
+	oidc_strlist_clear(&ic->username_claim);
+	memset(ic, 0, sizeof(*ic));
+}
+
+/* The claims policy over an answer of kind, then its user name. */
+static enum oidc_status policy(const struct oidc_issuer_cfg *ic, enum oidc_claims_kind kind,
+			       const struct oidc_jshared *answer, int64_t now, char **user_out)
+{
+	enum oidc_status st = oidc_claims_check_answer(ic, kind, &answer->own.doc, now, NULL);
+	char *user = NULL;
+
+	if (st == OIDC_OK)
+		st = oidc_identity_map(ic, &answer->own.doc, &user, NULL);
+	if (user_out)
+		*user_out = user;
+	else
+		free(user);
+	return st;
+}
+
+static bool member_is(const struct oidc_jshared *answer, const char *name, const char *want)
+{
+	const char *v = answer ? oidc_jdoc_str(&answer->own.doc, name) : NULL;
+
+	return v && strcmp(v, want) == 0;
+}
+
 /* How many requests stub.py saw for path (its /__count). */
 static long stub_count(const char *path)
 {
@@ -66,6 +117,7 @@ static void test_offline(void)
 {
 	struct oidc_introspect_req req = { 0 };
 	struct oidc_userinfo_req ureq = { 0 };
+	struct oidc_tokeninfo_req treq = { 0 };
 	struct oidc_introspect_result res = { 0 };
 	struct oidc_userinfo_result ures = { 0 };
 	struct oidc_http_opts opts = { 0 };
@@ -90,10 +142,13 @@ static void test_offline(void)
 	memset(big, 'a', sizeof(big));
 	CHECK_STATUS(oidc_introspect(&req, big, sizeof(big), 0, &res, &err),
 		     OIDC_E_TOO_LARGE, "token over OIDC_TOKEN_MAX_LIMIT");
-	req.leeway = OIDC_LEEWAY_MAX + 1;
-	CHECK_STATUS(oidc_introspect(&req, "abc", 3, 0, &res, &err), OIDC_E_CONFIG,
-		     "leeway out of range");
 	CHECK(oidc_introspect_cache_misses(c) == 0, "no request for refused input");
+	CHECK_STATUS(oidc_tokeninfo(&treq, "abc", 3, 0, &res, &err), OIDC_E_CONFIG,
+		     "tokeninfo without endpoint");
+	treq.endpoint = "https://127.0.0.1:1/tokeninfo";
+	treq.http = &opts;
+	CHECK_STATUS(oidc_tokeninfo(&treq, "a\nb", 3, 0, &res, &err), OIDC_E_MALFORMED,
+		     "tokeninfo: token with a newline never sent");
 	CHECK_STATUS(oidc_userinfo(&ureq, "abc", 3, 0, &ures, &err), OIDC_E_CONFIG,
 		     "userinfo without endpoint");
 	ureq.endpoint = "https://127.0.0.1:1/me";
@@ -144,20 +199,14 @@ static void test_provider(void)
 	struct oidc_introspect_cache *c = oidc_introspect_cache_new(64, 30, 5);
 	struct oidc_introspect_req req;
 	struct oidc_introspect_result res = { 0 };
-	struct oidc_strlist aud = { 0 }, scopes = { 0 }, names = { 0 };
+	struct oidc_issuer_cfg ic;
 	struct oidc_error err = { 0 };
 	int64_t now = time(NULL);
 	unsigned long m;
-	char *dump;
+	char *dump, *user = NULL;
 
-	strlist1(&aud, "api://opaque");
-	strlist1(&scopes, "mail.read");
-	strlist1(&names, "sub preferred_username");
+	policy_init(&ic, "api://opaque", "mail.read", NULL, "sub preferred_username");
 	base_req(&req, endpoint, c);
-	req.expected_issuer = issuer;
-	req.audience = &aud;
-	req.required_scopes = &scopes;
-	req.username_claims = &names;
 
 	CHECK_STATUS(oidc_introspect(&req, opaque, strlen(opaque), now, &res, &err), OIDC_OK,
 		     "provider: opaque token active (basic auth)");
@@ -173,10 +222,13 @@ static void test_provider(void)
 	printf("# answer %s (%s)\n", dump ? dump : "-", err.detail);
 	free(dump);
 	/* client_credentials: no sub, preferred_username = IDP_CC_USERNAME */
-	CHECK(res.username && strcmp(res.username, "svc-mail") == 0,
+	CHECK_STATUS(res.claims ? policy(&ic, OIDC_CLAIMS_INTROSPECTION, res.claims, now, &user)
+		     : OIDC_E_INTERNAL, OIDC_OK,
+		     "provider: the answer passes the claims policy (iss, aud, scope)");
+	CHECK(user && strcmp(user, "svc-mail") == 0,
 	      "provider: username from the first present claim (svc-mail)");
-	CHECK(res.client_id && strcmp(res.client_id, client_id) == 0,
-	      "provider: client_id kept for the caller");
+	free(user);
+	CHECK(member_is(res.claims, "client_id", client_id), "provider: client_id in the answer");
 	CHECK(res.exp > now && !res.from_cache, "provider: exp in the future, fresh answer");
 	oidc_introspect_result_clear(&res);
 	m = oidc_introspect_cache_misses(c);
@@ -189,7 +241,6 @@ static void test_provider(void)
 	/* client_secret_post, no cache */
 	base_req(&req, endpoint, NULL);
 	req.auth = OIDC_CLIENT_AUTH_POST;
-	req.username_claims = &names;
 	CHECK_STATUS(oidc_introspect(&req, opaque, strlen(opaque), now, &res, &err), OIDC_OK,
 		     "provider: client_secret_post works too");
 	oidc_introspect_result_clear(&res);
@@ -200,7 +251,6 @@ static void test_provider(void)
 	CHECK_STATUS(oidc_introspect(&req, opaque, strlen(opaque), now, &res, &err),
 		     OIDC_E_CONFIG, "provider: wrong secret (basic) is a config error");
 	base_req(&req, endpoint, NULL);
-	req.username_claims = &names;
 	CHECK_STATUS(oidc_introspect(&req, "not-a-token-we-issued", 21, now, &res, &err),
 		     OIDC_E_TOKEN_INACTIVE, "provider: unknown token is inactive");
 	CHECK(res.reason && strcmp(res.reason, "token_inactive") == 0,
@@ -209,7 +259,6 @@ static void test_provider(void)
 	/* revocation: the positive answer lives until its TTL (30 s), then the
 	 * provider is asked again and says inactive; that is cached 5 s. */
 	base_req(&req, endpoint, c);
-	req.username_claims = &names;
 	CHECK_STATUS(oidc_introspect(&req, opaque2, strlen(opaque2), now, &res, &err),
 		     OIDC_OK, "revoke: active before revocation");
 	oidc_introspect_result_clear(&res);
@@ -231,9 +280,7 @@ static void test_provider(void)
 		     OIDC_E_TOKEN_INACTIVE, "revoke: negative entry expires, asks again");
 	CHECK(oidc_introspect_cache_misses(c) == m + 2, "revoke: ... with one request");
 
-	oidc_strlist_clear(&aud);
-	oidc_strlist_clear(&scopes);
-	oidc_strlist_clear(&names);
+	policy_clear(&ic);
 	oidc_introspect_cache_free(&c);
 }
 
@@ -243,19 +290,16 @@ static void test_userinfo_provider(void)
 	struct oidc_introspect_cache *c = oidc_introspect_cache_new(16, 60, 5);
 	struct oidc_userinfo_req req = { 0 };
 	struct oidc_userinfo_result res = { 0 };
-	struct oidc_strlist names = { 0 };
 	struct oidc_error err = { 0 };
 	int64_t now = time(NULL);
 
-	strlist1(&names, "preferred_username");
 	req.endpoint = url(issuer, "/me");
 	req.http = &http;
 	req.cache = c;
-	req.username_claims = &names;
 	CHECK_STATUS(oidc_userinfo(&req, tok, strlen(tok), now, &res, &err), OIDC_OK,
 		     "userinfo: device-flow token of alice");
 	CHECK(res.sub && strcmp(res.sub, "alice") == 0, "userinfo: sub alice");
-	CHECK(res.username && strcmp(res.username, "alice") == 0,
+	CHECK(member_is(res.claims, "preferred_username", "alice"),
 	      "userinfo: preferred_username alice");
 	CHECK(!res.from_cache && oidc_introspect_cache_misses(c) == 1, "userinfo: fresh");
 	oidc_userinfo_result_clear(&res);
@@ -272,7 +316,6 @@ static void test_userinfo_provider(void)
 	req.expected_sub = NULL;
 	CHECK_STATUS(oidc_userinfo(&req, "bogus-token", 11, now, &res, &err), OIDC_E_TOKEN_INACTIVE,
 		     "userinfo: provider refuses a bogus token (401 -> inactive)");
-	oidc_strlist_clear(&names);
 	oidc_introspect_cache_free(&c);
 }
 
@@ -313,6 +356,9 @@ static void test_stub(void)
 		{ "/wrong-aud", OIDC_E_WRONG_AUDIENCE },
 		{ "/no-scope", OIDC_E_INSUFFICIENT_SCOPE },
 		{ "/bearer-ctl", OIDC_E_BAD_USERNAME },
+		{ "/no-aud", OIDC_E_NO_AUDIENCE },
+		{ "/dpop", OIDC_E_WRONG_TYP },
+		{ "/bound", OIDC_E_TOKEN_BOUND },
 		{ "/500", OIDC_E_IDP_UNREACHABLE },
 		{ "/401", OIDC_E_CONFIG },
 		{ "/nowhere", OIDC_E_CONFIG },
@@ -324,7 +370,7 @@ static void test_stub(void)
 	struct oidc_introspect_result res = { 0 };
 	struct oidc_userinfo_req ureq = { 0 };
 	struct oidc_userinfo_result ures = { 0 };
-	struct oidc_strlist aud = { 0 }, scopes = { 0 };
+	struct oidc_issuer_cfg ic;
 	struct oidc_error err = { 0 };
 	struct hammer h[4];
 	pthread_t th[4];
@@ -332,20 +378,63 @@ static void test_stub(void)
 	long n;
 	size_t i;
 
-	strlist1(&aud, "api://opaque api://other-allowed");
-	strlist1(&scopes, "mail.read");
+	/* introspect.c judges that it is an answer ("active": true); what the
+	 * answer says is the claims policy's, as for a JWT */
+	policy_init(&ic, "api://opaque api://other-allowed", "mail.read", NULL, NULL);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum oidc_status st;
+
 		base_req(&req, url(stub, cases[i].path), NULL);
-		req.expected_issuer = issuer;
-		req.audience = &aud;
-		req.required_scopes = &scopes;
-		CHECK_STATUS(oidc_introspect(&req, "tok", 3, now, &res, &err), cases[i].want,
-			     "stub %s", cases[i].path);
-		CHECK((res.claims != NULL) == (cases[i].want == OIDC_OK) && res.reason,
-		      "stub %s: result only on success, reason %s", cases[i].path,
+		st = oidc_introspect(&req, "tok", 3, now, &res, &err);
+		CHECK((res.claims != NULL) == (st == OIDC_OK) && res.reason,
+		      "stub %s: an answer only on success, reason %s", cases[i].path,
 		      res.reason ? res.reason : "(null)");
+		if (st == OIDC_OK)
+			st = policy(&ic, OIDC_CLAIMS_INTROSPECTION, res.claims, now, NULL);
+		CHECK_STATUS(st, cases[i].want, "stub %s", cases[i].path);
 		oidc_introspect_result_clear(&res);
 	}
+
+	/* no aud: only accept_clients binds, by the answer's client_id */
+	base_req(&req, url(stub, "/no-aud"), NULL);
+	CHECK_STATUS(oidc_introspect(&req, "tok", 3, now, &res, &err), OIDC_OK,
+		     "stub /no-aud: an answer");
+	if (res.claims) {
+		struct oidc_issuer_cfg bound;
+
+		policy_init(&bound, "api://opaque", NULL, "oidc-auth-test", NULL);
+		CHECK_STATUS(policy(&bound, OIDC_CLAIMS_INTROSPECTION, res.claims, now, NULL),
+			     OIDC_OK, "no aud, client_id in accept_clients: accepted");
+		policy_clear(&bound);
+		policy_init(&bound, "api://opaque", NULL, "webapp other", NULL);
+		CHECK_STATUS(policy(&bound, OIDC_CLAIMS_INTROSPECTION, res.claims, now, NULL),
+			     OIDC_E_CLIENT_NOT_ACCEPTED,
+			     "no aud, client_id not in accept_clients: client_not_accepted");
+		policy_clear(&bound);
+	}
+	oidc_introspect_result_clear(&res);
+	/* aud naming another service: accept_clients never overrides it */
+	base_req(&req, url(stub, "/wrong-aud"), NULL);
+	if (oidc_introspect(&req, "tok", 3, now, &res, &err) == OIDC_OK) {
+		struct oidc_issuer_cfg bound;
+
+		policy_init(&bound, "api://opaque", NULL, "oidc-auth-test", NULL);
+		CHECK_STATUS(policy(&bound, OIDC_CLAIMS_INTROSPECTION, res.claims, now, NULL),
+			     OIDC_E_WRONG_AUDIENCE, "aud of another service, client listed: "
+			     "still wrong_audience (RFC 7519 4.1.3)");
+		policy_clear(&bound);
+	} else {
+		CHECK(0, "stub /wrong-aud: an answer");
+	}
+	oidc_introspect_result_clear(&res);
+	/* exp is optional in an answer (RFC 7662 2.2), required in tokeninfo's */
+	base_req(&req, url(stub, "/no-exp"), NULL);
+	CHECK_STATUS(oidc_introspect(&req, "tok", 3, now, &res, &err), OIDC_OK,
+		     "stub /no-exp: an answer");
+	CHECK(res.claims && res.exp == 0 &&
+	      policy(&ic, OIDC_CLAIMS_INTROSPECTION, res.claims, now, NULL) == OIDC_OK,
+	      "introspection answer without exp: accepted, as before (RFC 7662 2.2)");
+	oidc_introspect_result_clear(&res);
 
 	/* the token and the client travel form-escaped (RFC 6749 2.3.1, B.) */
 	{
@@ -360,10 +449,10 @@ static void test_stub(void)
 			CHECK_STATUS(oidc_introspect(&req, tricky, strlen(tricky), now, &res,
 						     &err), OIDC_OK, "echo (%s)",
 				     basic ? "basic" : "post");
-			CHECK(res.username && strcmp(res.username, tricky) == 0,
+			CHECK(member_is(res.claims, "sub", tricky),
 			      "echo (%s): the endpoint saw the token exactly",
 			      basic ? "basic" : "post");
-			CHECK(res.client_id && strcmp(res.client_id, client) == 0,
+			CHECK(member_is(res.claims, "client_id", client),
 			      "echo (%s): the endpoint saw the client id exactly",
 			      basic ? "basic" : "post");
 			CHECK(res.claims && oidc_jdoc_str(&res.claims->own.doc, "hint") &&
@@ -420,9 +509,11 @@ static void test_stub(void)
 		     "cache: good answer at now+500");
 	CHECK(res.from_cache && stub_count("/good") == n + 1, "cache: ... from the cache");
 	oidc_introspect_result_clear(&res);
-	CHECK_STATUS(oidc_introspect(&req, "tok-g", 5, now + 700, &res, &err),
-		     OIDC_E_EXPIRED, "cache: past exp the token is expired");
+	CHECK(oidc_introspect(&req, "tok-g", 5, now + 700, &res, &err) == OIDC_OK &&
+	      policy(&ic, OIDC_CLAIMS_INTROSPECTION, res.claims, now + 700, NULL) ==
+	      OIDC_E_EXPIRED, "cache: past exp the token is expired");
 	CHECK(stub_count("/good") == n + 2, "cache: entry did not outlive exp (asked again)");
+	oidc_introspect_result_clear(&res);
 	/* another token never hits this token's entry */
 	CHECK_STATUS(oidc_introspect(&req, "tok-h", 5, now, &res, &err), OIDC_OK,
 		     "cache: other token");
@@ -468,8 +559,72 @@ static void test_stub(void)
 	CHECK_STATUS(oidc_userinfo(&ureq, "tok", 3, now, &ures, &err),
 		     OIDC_E_IDP_BAD_DOCUMENT, "userinfo stub: 10 MB body");
 
-	oidc_strlist_clear(&aud);
-	oidc_strlist_clear(&scopes);
+	policy_clear(&ic);
+	oidc_introspect_cache_free(&c);
+}
+
+/* Google's tokeninfo, as the stub plays it (tests/introspect/stub.py). */
+static void test_tokeninfo_stub(void)
+{
+	struct oidc_introspect_cache *c = oidc_introspect_cache_new(8, 10000, 5);
+	struct oidc_tokeninfo_req req = { 0 };
+	struct oidc_introspect_result res = { 0 };
+	struct oidc_issuer_cfg ic;
+	struct oidc_error err = { 0 };
+	int64_t now = time(NULL);
+	long n;
+
+	policy_init(&ic, "oidc-auth-test", "mail.read", NULL, "email");
+	req.http = &http;
+	req.cache = c;
+	req.endpoint = url(stub, "/tokeninfo-good");
+	n = stub_count("/tokeninfo-good");
+	CHECK_STATUS(oidc_tokeninfo(&req, "ya29.tok", 8, now, &res, &err), OIDC_OK,
+		     "tokeninfo: answer");
+	CHECK(res.exp > now + 500 && res.exp <= now + 700,
+	      "tokeninfo: exp read from Google's decimal string");
+	CHECK_STATUS(res.claims ? policy(&ic, OIDC_CLAIMS_TOKENINFO, res.claims, now, NULL)
+		     : OIDC_E_INTERNAL, OIDC_E_EMAIL_UNVERIFIED,
+		     "tokeninfo: its email_verified \"true\" (a string) never names a user");
+	CHECK_STATUS(res.claims ? oidc_claims_check_answer(&ic, OIDC_CLAIMS_TOKENINFO,
+							   &res.claims->own.doc, now, &err)
+		     : OIDC_E_INTERNAL, OIDC_OK, "tokeninfo: aud = our client, scope: bound");
+	CHECK_STATUS(res.claims ? oidc_claims_check_answer(&ic, OIDC_CLAIMS_TOKENINFO,
+							   &res.claims->own.doc, now + 700,
+							   &err)
+		     : OIDC_E_INTERNAL, OIDC_E_EXPIRED, "tokeninfo: after its exp, expired");
+	CHECK_STATUS(res.claims ? oidc_claims_check_answer(&ic, OIDC_CLAIMS_INTROSPECTION,
+							   &res.claims->own.doc, now, &err)
+		     : OIDC_E_INTERNAL, OIDC_E_BAD_CLAIM,
+		     "a string exp is only a date in a tokeninfo answer");
+	oidc_introspect_result_clear(&res);
+	CHECK(oidc_tokeninfo(&req, "ya29.tok", 8, now + 1, &res, &err) == OIDC_OK &&
+	      res.from_cache && stub_count("/tokeninfo-good") == n + 1,
+	      "tokeninfo: second use from the cache");
+	oidc_introspect_result_clear(&res);
+
+	req.endpoint = url(stub, "/tokeninfo-other");
+	CHECK(oidc_tokeninfo(&req, "ya29.tok", 8, now, &res, &err) == OIDC_OK &&
+	      policy(&ic, OIDC_CLAIMS_TOKENINFO, res.claims, now, NULL) == OIDC_E_WRONG_AUDIENCE,
+	      "tokeninfo: a token issued to another client (aud webapp): wrong_audience");
+	oidc_introspect_result_clear(&res);
+	req.endpoint = url(stub, "/tokeninfo-400");
+	CHECK_STATUS(oidc_tokeninfo(&req, "ya29.tok", 8, now, &res, &err),
+		     OIDC_E_TOKEN_INACTIVE, "tokeninfo: HTTP 400 invalid_token: inactive");
+	req.endpoint = url(stub, "/500");
+	CHECK_STATUS(oidc_tokeninfo(&req, "ya29.tok", 8, now, &res, &err),
+		     OIDC_E_IDP_UNREACHABLE, "tokeninfo: HTTP 500: unreachable");
+	/* the token goes in the POST body, never in the URL or a header */
+	req.endpoint = url(stub, "/tokeninfo-echo");
+	req.cache = NULL;
+	CHECK_STATUS(oidc_tokeninfo(&req, "ya29.a+b&c", 10, now, &res, &err), OIDC_OK,
+		     "tokeninfo echo");
+	CHECK(member_is(res.claims, "sub", "ya29.a+b&c"),
+	      "tokeninfo: the endpoint saw the token exactly, as access_token in the body");
+	CHECK(member_is(res.claims, "query", "") && member_is(res.claims, "auth", ""),
+	      "tokeninfo: nothing in the URL's query, no Authorization header");
+	oidc_introspect_result_clear(&res);
+	policy_clear(&ic);
 	oidc_introspect_cache_free(&c);
 }
 
@@ -490,5 +645,6 @@ int main(void)
 	test_provider();
 	test_userinfo_provider();
 	test_stub();
+	test_tokeninfo_stub();
 	return test_done();
 }

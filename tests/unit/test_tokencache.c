@@ -4,7 +4,8 @@
  * oidc_validate: a repeat is a hit (proven by the cache's counters, not by
  * timing), exp is re-checked on a hit, expected_user is compared on a hit,
  * a key set the issuer no longer serves drops the entry, the table stays
- * within its bound, and four threads validating at once agree.
+ * within its bound, and four threads validating at once agree; and
+ * oidc_result_check_expiry judges a result's exp as the validation did.
  *
  * Keys and tokens are made at run time by /usr/bin/python3 (cryptography +
  * PyJWT). The issuer uses network keys with an unreachable jwks_uri and a
@@ -22,6 +23,7 @@
 #include "discovery.h"
 #include "keysource.h"
 #include "tokencache.h"
+#include "validate_priv.h"
 #include "cfgtext.h"
 #include "testutil.h"
 
@@ -186,6 +188,74 @@ static void test_hits(struct oidc_ctx *ctx)
 	CHECK_STATUS(validate(ctx, tok_short, "alice", NULL), OIDC_E_EXPIRED,
 		     "expired token after the drop (full validation)");
 	CHECK(stats_of(ctx).inserts == s1.inserts, "failures are not stored");
+}
+
+/*
+ * oidc_result_check_expiry, for a host that acts on a login later (PAM's
+ * account phase): exp judged as the validation judged it, with the
+ * section's leeway (30 here), for the result of a miss and of a hit.
+ */
+static void test_expiry(struct oidc_ctx *ctx)
+{
+	struct oidc_result *miss = NULL, *hit = NULL;
+	struct oidc_error err;
+
+	now_value = T0 + 10;
+	CHECK_STATUS(oidc_validate(ctx, tok_short, strlen(tok_short), "alice", &miss,
+				   NULL, NULL), OIDC_OK, "expiry: a validation (miss)");
+	CHECK_STATUS(oidc_validate(ctx, tok_short, strlen(tok_short), "alice", &hit,
+				   NULL, NULL), OIDC_OK, "expiry: again (hit)");
+	if (!miss || !hit)
+		goto out;
+	/* exp T0+100, leeway 30: still valid at T0+129, expired at T0+130 */
+	now_value = T0 + 129;
+	CHECK_STATUS(oidc_result_check_expiry(ctx, miss, &err), OIDC_OK,
+		     "expiry: 29 s past exp, within the leeway (miss)");
+	CHECK_STATUS(oidc_result_check_expiry(ctx, hit, &err), OIDC_OK,
+		     "expiry: 29 s past exp, within the leeway (hit)");
+	now_value = T0 + 130;
+	CHECK_STATUS(oidc_result_check_expiry(ctx, miss, &err), OIDC_E_EXPIRED,
+		     "expiry: exp + leeway reached (miss)");
+	CHECK_STATUS(oidc_result_check_expiry(ctx, hit, &err), OIDC_E_EXPIRED,
+		     "expiry: exp + leeway reached (hit)");
+	CHECK(err.status == OIDC_E_EXPIRED && strstr(err.detail, "leeway=30"),
+	      "expiry: the detail names the leeway");
+out:
+	oidc_result_free(&miss);
+	oidc_result_free(&hit);
+}
+
+/* The same for the claim sets of a provider's answer: tokeninfo's exp is a
+ * decimal string, an introspection answer may have none. */
+static void test_expiry_kinds(struct oidc_ctx *ctx)
+{
+	char tokeninfo[] = "{\"exp\":\"1700000100\"}", none[] = "{\"active\":true}";
+	struct oidc_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.leeway = 30;
+	r.kind = OIDC_CLAIMS_TOKENINFO;
+	if (!CHECK(oidc_jdoc_parse(&r.claims, tokeninfo, strlen(tokeninfo), NULL) ==
+		   OIDC_OK, "expiry: a tokeninfo answer"))
+		return;
+	now_value = T0 + 129;
+	CHECK_STATUS(oidc_result_check_expiry(ctx, &r, NULL), OIDC_OK,
+		     "expiry: tokeninfo's exp string, within the leeway");
+	now_value = T0 + 130;
+	CHECK_STATUS(oidc_result_check_expiry(ctx, &r, NULL), OIDC_E_EXPIRED,
+		     "expiry: tokeninfo's exp string, expired");
+	r.kind = OIDC_CLAIMS_JWT;
+	CHECK_STATUS(oidc_result_check_expiry(ctx, &r, NULL), OIDC_E_BAD_CLAIM,
+		     "expiry: a string exp is a date only in a tokeninfo answer");
+	oidc_jdoc_clear(&r.claims);
+	r.kind = OIDC_CLAIMS_INTROSPECTION;
+	if (CHECK(oidc_jdoc_parse(&r.claims, none, strlen(none), NULL) == OIDC_OK,
+		  "expiry: an introspection answer without exp"))
+		CHECK_STATUS(oidc_result_check_expiry(ctx, &r, NULL), OIDC_OK,
+			     "expiry: no exp (RFC 7662 2.2): nothing to judge");
+	oidc_jdoc_clear(&r.claims);
+	CHECK_STATUS(oidc_result_check_expiry(NULL, &r, NULL), OIDC_E_INTERNAL,
+		     "expiry: no context");
 }
 
 /* Everything a caller can read from a result, as one string. */
@@ -493,6 +563,8 @@ int main(void)
 	if (!CHECK(write_jwks(ic, jwks_a, T0), "write warm disk entry"))
 		goto out;
 	test_hits(ctx);
+	test_expiry(ctx);
+	test_expiry_kinds(ctx);
 	test_same_result(ctx);
 	test_threads(ctx);
 	test_rotation(ctx, ic);

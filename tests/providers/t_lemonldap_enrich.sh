@@ -1,20 +1,15 @@
 #!/usr/bin/env bash
-# tests/providers/pending_enrich_opaque.sh - READY TO ENABLE, NOT IN THE SUITE YET (the name
-# does not match tests/*/t_*.sh, so tests/run.sh does not pick it up): it FAILS today.
-#
-# Issue 12: "userinfo = enrich does nothing for introspected (opaque) tokens; introspection
-# answers from LemonLDAP::NG carry sub but no preferred_username". This runs the real
-# LemonLDAP::NG portal (tests/idp-lemonldap), gets an opaque access token for dwho, and asks
-# oidc-auth to validate it with the guide's introspection configuration
-# (docs/idp/lemonldap-ng.md, second ini block) plus userinfo = enrich and
-# username_claim = preferred_username: the introspection answer vouches for the token, the
-# userinfo answer (same sub) adds preferred_username, email and name. Today the opaque path
-# (common/validate.c validate_opaque_token) never asks userinfo, so the user name is missing
-# (no_username) and required_claims on a userinfo claim fail (claim_policy).
-#
-# When the core change lands (enrich after introspection, userinfo's sub equal to the
-# answer's, the answer's own claims winning), rename this file to t_lemonldap_enrich.sh.
-# Run: bash tests/providers/pending_enrich_opaque.sh (as root; about 5 s).
+# tests/providers/t_lemonldap_enrich.sh - issue 12: "userinfo = enrich does nothing for
+# introspected (opaque) tokens; introspection answers from LemonLDAP::NG carry sub but no
+# preferred_username". This runs the real LemonLDAP::NG portal (tests/idp-lemonldap), gets
+# an opaque access token for dwho, and asks oidc-auth to validate it with the guide's
+# introspection configuration (docs/idp/lemonldap-ng.md, second ini block) plus
+# userinfo = enrich and username_claim = preferred_username: the introspection answer binds
+# the token (its client_id in accept_clients) and vouches for it, the userinfo answer (same
+# sub) adds preferred_username, email and name; the user name and required_claims are
+# judged over both (the answer's own members win). Before the change the opaque path never
+# asked userinfo, so the user name was missing (no_username).
+# Run: bash tests/providers/t_lemonldap_enrich.sh (as root; about 5 s).
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT" || exit 1
@@ -58,6 +53,11 @@ run_cli validate --config "$CONF" "${U[@]}" --set "required_claims=email=dwho@ba
 expect_exit "enrich: required_claims met by a claim only userinfo has (email)" 0
 run_cli validate --config "$CONF" "${U[@]}" --set "required_claims=email=rtyler@badwolf.org" --json "$OT"
 expect_reason "enrich: ... and refused when it does not match" 1 claim_policy
+prov_pam "enrich: ... the same through pam_oidc and libpam" "$CONF" dwho "$OT" \
+	username_claim=preferred_username
+run_cli validate --config "$CONF" "${U[@]}" --set accept_clients=nobody --json "$OT"
+expect_reason "enrich: bound first: an RP accept_clients does not list is refused" 1 \
+	client_not_accepted
 llng_logout
 run_cli validate --config "$CONF" "${U[@]}" --json "$OT"
 expect_reason "enrich: after logout the introspection answer decides: token_inactive" 1 token_inactive
