@@ -194,11 +194,13 @@ def oauth_signin(d, url, user):
     d.click(btn)
     origin = url.rstrip("/")
     seen = []
+    def back():
+        u = d.url()
+        return "back" if u.startswith(origin + "/") and ("code=" in u or "_task=mail" in u) \
+            else None
+
     while True:
-        where = d.wait("the provider's pages or the webmail",
-                       lambda: provider_page(d) or
-                       ("back" if d.url().startswith(origin) and
-                        ("code=" in d.url() or "_task=mail" in d.url()) else None))
+        where = d.wait("the provider's pages or the webmail", lambda: provider_page(d) or back())
         if where == "back":
             break
         if seen.count(where) > 2:
@@ -207,8 +209,13 @@ def oauth_signin(d, url, user):
         if where == "login":
             d.type(d.visible("input[name=login]"), user)
             d.type(d.visible("input[name=password]"), "any-password")
-        d.click(d.wait("the provider's submit button",
-                       lambda: d.visible("button[type=submit], input[type=submit]")))
+        # the page may move on by itself meanwhile (a provider page seen on its way back to
+        # the webmail under load): then there is nothing to submit
+        btn = d.wait("the provider's submit button",
+                     lambda: back() or d.visible("button[type=submit], input[type=submit]"))
+        if btn == "back":
+            break
+        d.click(btn)
     return {"button": label, "provider_form": "login" in seen,
             "consent": "consent" in seen}
 
